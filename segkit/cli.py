@@ -1,0 +1,326 @@
+"""The command line: parse options, call ``segkit.api``, print. Nothing else lives here.
+
+``main`` is the one error boundary: typed errors become one line on stderr and the exit status
+of SPEC section 5; anything unexpected is reported as a bug (exit 1), with the traceback only
+under ``--traceback``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import sys
+import traceback
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from segkit import __version__, api
+from segkit.errors import ExitStatus, SegkitError, UsageError
+
+try:  # typer >= 0.20 vendors click; older versions use click itself
+    from typer._click.exceptions import ClickException
+except ImportError:  # pragma: no cover - depends on the installed typer
+    from click.exceptions import ClickException
+
+app = typer.Typer(
+    name="segkit",
+    help="Customer segmentation for SaaS exports: per-segment conversion, churn and CLV.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+class State:
+    quiet = False
+
+
+def _stderr() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def info(message: str) -> None:
+    if not State.quiet:
+        _stderr().print(message, markup=False)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"segkit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    traceback_: Annotated[bool, typer.Option("--traceback", help="Show the full traceback of an error.")] = False,
+    version: Annotated[Optional[bool], typer.Option("--version", callback=_version_callback, is_eager=True, help="Print the version and exit.")] = None,
+) -> None:
+    """segkit: customer segmentation for SaaS exports."""
+
+
+def parse_period(text: str) -> int:
+    """``12``, ``12m``, ``6 months``, ``1y`` -> months."""
+    match = re.fullmatch(r"\s*(\d+)\s*(m|mo|month|months|y|yr|year|years)?\s*", text.lower())
+    if not match:
+        raise UsageError(f"--period takes a number of months such as 12, 6m or 1y; got {text!r}")
+    value = int(match.group(1))
+    return value * 12 if (match.group(2) or "m").startswith("y") else value
+
+
+def parse_date(text: str | None) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(f"--as-of takes a date as YYYY-MM-DD; got {text!r}") from None
+
+
+def choose_format(requested: str | None) -> str:
+    """Explicit --format wins; otherwise a table on a terminal and JSON when piped."""
+    if requested:
+        return requested
+    return "table" if sys.stdout.isatty() else "json"
+
+
+def emit(report: api.Report, fmt: str) -> None:
+    from segkit.writers import get_writer
+    from segkit.writers.table_writer import TableWriter, render_tables
+
+    writer = get_writer(fmt)
+    if isinstance(writer, TableWriter) and sys.stdout.isatty():
+        render_tables(report, Console(highlight=False))
+        return
+    content = writer.render(report)
+    if isinstance(content, bytes):
+        if sys.stdout.isatty():
+            raise UsageError(f"--format {fmt} is binary; redirect stdout to a file or a pipe")
+        sys.stdout.buffer.write(content)
+        sys.stdout.buffer.flush()
+    else:
+        sys.stdout.write(content)
+        sys.stdout.flush()
+
+
+FilesArg = Annotated[Optional[list[Path]], typer.Argument(help="Export files; each file's table is detected from its header.", show_default=False)]
+TableOpt = Annotated[Optional[list[Path]], typer.Option(show_default=False)]
+
+
+@app.command()
+def segment(
+    files: FilesArg = None,
+    accounts: TableOpt = None,
+    subscriptions: TableOpt = None,
+    invoices: TableOpt = None,
+    deals: TableOpt = None,
+    events: TableOpt = None,
+    users: TableOpt = None,
+    surveys: TableOpt = None,
+    config: Annotated[Optional[Path], typer.Option(help="Config file (default: ./segkit.toml if present).")] = None,
+    by: Annotated[Optional[list[str]], typer.Option(help="Segmenters: NAME[,NAME...]; NAME*NAME crosses two. Default: firmographic,geographic,value.")] = None,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Date the figures are computed at (default: the latest date in the data).")] = None,
+    period: Annotated[Optional[str], typer.Option(help="Length of the metric period ending at as-of: 12, 6m, 1y (default 12 months).")] = None,
+    out: Annotated[Optional[Path], typer.Option(help="Directory to write every output file to (atomically).")] = None,
+    format_: Annotated[Optional[str], typer.Option("--format", help="stdout format: table, json, jsonl, csv, markdown, html, parquet (default: table on a terminal, json when piped).")] = None,
+    min_segment_size: Annotated[Optional[int], typer.Option(help="Suppress metrics of segments smaller than this (default 5).")] = None,
+    gross_margin: Annotated[Optional[float], typer.Option(help="Gross margin for CLV, 0-1 (default 1.0).")] = None,
+    timezone: Annotated[Optional[str], typer.Option(help="Zone of timestamps that carry none (default UTC).")] = None,
+    max_rejected: Annotated[Optional[float], typer.Option(help="Largest share of rejected rows per file before exit 3 (default 0.05).")] = None,
+    set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override a config value: SECTION.KEY=VALUE, e.g. segmenters.value.cut_points=[50,500].")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or warnings on stderr.")] = False,
+) -> None:
+    """Segment accounts and compute per-segment conversion, churn, MRR and CLV."""
+    State.quiet = quiet
+    fmt = choose_format(format_)
+    from segkit.writers import formats
+
+    if fmt not in formats():
+        raise UsageError(f"unknown --format {fmt!r}; choose one of: {', '.join(formats())}")
+    config_path = config if config is not None else _default_config()
+    options = api.SegmentOptions(
+        by=by,
+        as_of=parse_date(as_of),
+        period_months=parse_period(period) if period else None,
+        min_segment_size=min_segment_size,
+        gross_margin=gross_margin,
+        timezone=timezone,
+        max_rejected=max_rejected,
+        overrides=set_ or [],
+    )
+    if min_segment_size is not None and min_segment_size < 0:
+        raise UsageError("--min-segment-size must be 0 or more")
+    progress = info if (sys.stderr.isatty() and not quiet) else None
+    report = api.segment(
+        files or [],
+        tables={
+            "accounts": accounts, "subscriptions": subscriptions, "invoices": invoices, "deals": deals,
+            "events": events, "users": users, "surveys": surveys,
+        },
+        config=config_path,
+        options=options,
+        progress=progress,
+    )
+    if out is not None:
+        paths = api.write_outputs(report, out)
+        info(f"wrote {len(paths)} files to {out}")
+    if not quiet and fmt != "table":
+        for warning in report.data["warnings"]:
+            info(f"warning: {warning['message']}")
+    emit(report, fmt)
+
+
+def _default_config() -> Path | None:
+    from segkit.config import default_config_path
+
+    return default_config_path()
+
+
+@app.command()
+def validate(
+    files: FilesArg = None,
+    accounts: TableOpt = None,
+    subscriptions: TableOpt = None,
+    invoices: TableOpt = None,
+    deals: TableOpt = None,
+    events: TableOpt = None,
+    users: TableOpt = None,
+    surveys: TableOpt = None,
+    config: Annotated[Optional[Path], typer.Option(help="Config file (default: ./segkit.toml if present).")] = None,
+    timezone: Annotated[Optional[str], typer.Option(help="Zone of timestamps that carry none (default UTC).")] = None,
+    format_: Annotated[Optional[str], typer.Option("--format", help="table or json (default: table on a terminal, json when piped).")] = None,
+) -> None:
+    """Show what would be read, used and rejected, and why, without computing metrics."""
+    summary = api.validate(
+        files or [],
+        tables={
+            "accounts": accounts, "subscriptions": subscriptions, "invoices": invoices, "deals": deals,
+            "events": events, "users": users, "surveys": surveys,
+        },
+        config=config if config is not None else _default_config(),
+        timezone=timezone,
+    )
+    fmt = choose_format(format_)
+    if fmt == "json":
+        from segkit.writers.json_writer import dumps
+
+        sys.stdout.write(dumps(summary))
+        return
+    if fmt != "table":
+        raise UsageError("validate prints --format table or json")
+    lines = []
+    for table, item in summary["inputs"].items():
+        lines.append(f"{table}: {', '.join(item['files'])}")
+        lines.append(f"  preset {item['preset']}; columns: {', '.join(f'{k} <- {v}' for k, v in item.get('columns', {}).items())}")
+        lines.append(f"  rows read {item['rows_read']:,}, used {item['rows_used']:,}, rejected {item['rows_rejected']:,} (cells set to null: {item['cells_rejected']:,})")
+        for reason in item["top_rejection_reasons"]:
+            lines.append(f"    {reason['rows']:,} x {reason['reason']}")
+        if item.get("date_range"):
+            lines.append(f"  dates {item['date_range'][0]} to {item['date_range'][1]}")
+    for metric, missing in summary["missing_for_metrics"].items():
+        lines.append(f"{metric}: needs {missing}")
+    sys.stdout.write("\n".join(lines) + "\n")
+
+
+@app.command()
+def segmenters(
+    format_: Annotated[Optional[str], typer.Option("--format", help="table or json (default: table on a terminal, json when piped).")] = None,
+) -> None:
+    """List the registered segmenters, where each comes from, and their parameters."""
+    items = api.list_segmenters()
+    for warning in api.registry_warnings():
+        info(f"warning: {warning}")
+    fmt = choose_format(format_)
+    if fmt == "json":
+        from segkit.writers.json_writer import dumps
+
+        sys.stdout.write(dumps(items))
+        return
+    if fmt != "table":
+        raise UsageError("segmenters prints --format table or json")
+    from rich.table import Table
+
+    table = Table(title="Segmenters", show_lines=True)
+    table.add_column("Name", no_wrap=True)
+    table.add_column("From")
+    table.add_column("Parameters (default)")
+    for item in items:
+        params = "\n".join(f"{p}={spec['default']!r}: {spec['doc']}" for p, spec in item["parameters"].items())
+        table.add_row(item["name"], item["origin"], f"{item['description']}\n{params}")
+    console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+    console.print(table)
+
+
+@app.command()
+def sample(
+    directory: Annotated[Path, typer.Argument(help="Directory to write the sample exports to.")],
+    accounts: Annotated[int, typer.Option(help="Number of accounts.")] = 300,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed writes the same files.")] = 7,
+) -> None:
+    """Write realistic sample exports (HubSpot, Stripe, Segment, NPS) with planted effects."""
+    if accounts < 1:
+        raise UsageError("--accounts must be at least 1")
+    paths = api.sample(directory, accounts=accounts, seed=seed)
+    for path in paths:
+        sys.stdout.write(f"{path}\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: the single error boundary mapping errors to exit statuses."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    # --traceback is accepted anywhere on the line, so it can be added to a failing command as is.
+    show_traceback = "--traceback" in args
+    args = [a for a in args if a != "--traceback"]
+    try:
+        app(args=args, prog_name="segkit", standalone_mode=False)
+        return ExitStatus.SUCCESS
+    except SegkitError as exc:
+        if show_traceback:
+            traceback.print_exc()
+        _error(str(exc))
+        return exc.exit_status
+    except typer.Exit as exc:
+        return exc.exit_code
+    except typer.Abort:
+        _error("interrupted")
+        return ExitStatus.INTERRUPTED
+    except ClickException as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            return ExitStatus.USAGE  # help was printed already
+        if show_traceback:
+            traceback.print_exc()
+        _error(exc.format_message().replace("\n", " "))
+        return ExitStatus.USAGE
+    except KeyboardInterrupt:
+        _error("interrupted")
+        return ExitStatus.INTERRUPTED
+    except BrokenPipeError:
+        # The reader of our stdout went away (``| head``): not an error of ours.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return ExitStatus.SUCCESS
+    except Exception as exc:  # noqa: BLE001 - the boundary: anything else is a bug
+        if show_traceback:
+            traceback.print_exc()
+        _error(
+            f"unexpected error (a bug in segkit, please report it): {type(exc).__name__}: {exc}"
+            + ("" if show_traceback else "; rerun with --traceback for details")
+        )
+        return ExitStatus.UNEXPECTED
+
+
+def _error(message: str) -> None:
+    sys.stderr.write(f"segkit: error: {message}\n")
+    sys.stderr.flush()
+
+
+def run() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    run()

@@ -1,0 +1,5 @@
+"""Stage 1, load and validate: exports -> canonical tables, every row used or rejected."""
+
+from segkit.loading.loader import EventInput, Inputs, InputStats, LoadOptions, Rejections, load_inputs
+
+__all__ = ["EventInput", "InputStats", "Inputs", "LoadOptions", "Rejections", "load_inputs"]

@@ -1,0 +1,151 @@
+"""The canonical tables of SPEC section 1: what each column is and which are required.
+
+Every loader maps an export onto these names and types; everything downstream reads only them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["id", "str", "int", "float", "datetime", "bool", "list"]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: Kind
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class TableSchema:
+    """A canonical table; ``required`` lists alternatives: each inner tuple needs one member."""
+
+    name: str
+    columns: tuple[Column, ...]
+    required: tuple[tuple[str, ...], ...]
+    key: str | None = None
+
+    def column(self, name: str) -> Column:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(name)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def missing_required(self, present: set[str]) -> list[str]:
+        """Required columns (or alternatives, joined with ' or ') absent from ``present``."""
+        return [" or ".join(alts) for alts in self.required if not any(a in present for a in alts)]
+
+
+C = Column
+
+TABLES: dict[str, TableSchema] = {
+    "accounts": TableSchema(
+        "accounts",
+        (
+            C("account_id", "id", "Account / company id."),
+            C("name", "str"),
+            C("domain", "str"),
+            C("created_at", "datetime", "When the account was created in the CRM (conversion cohort)."),
+            C("industry", "str"),
+            C("employees", "int"),
+            C("annual_revenue", "float"),
+            C("country", "str"),
+            C("region", "str"),
+            C("city", "str"),
+            C("timezone", "str"),
+            C("language", "str"),
+            C("lifecycle_stage", "str"),
+            C("customer_since", "datetime"),
+            C("technologies", "list"),
+            C("owner", "str"),
+            C("founded_year", "int"),
+        ),
+        required=(("account_id",),),
+        key="account_id",
+    ),
+    "subscriptions": TableSchema(
+        "subscriptions",
+        (
+            C("subscription_id", "id"),
+            C("account_id", "id"),
+            C("status", "str"),
+            C("plan", "str"),
+            C("currency", "str"),
+            C("started_at", "datetime"),
+            C("canceled_at", "datetime", "When cancellation was requested (not the churn date)."),
+            C("ended_at", "datetime", "When the subscription stopped: the churn date."),
+            C("trial_start", "datetime"),
+            C("trial_end", "datetime"),
+            C("mrr", "float", "Monthly recurring revenue in major units."),
+            C("amount", "float", "Price per interval (per unit when quantity is given)."),
+            C("interval", "str", "day, week, month or year."),
+            C("interval_count", "int"),
+            C("quantity", "int"),
+            C("discount", "float", "Recurring discount as a fraction (0.2 = 20% off)."),
+        ),
+        required=(("account_id",), ("started_at",), ("mrr", "amount")),
+    ),
+    "invoices": TableSchema(
+        "invoices",
+        (
+            C("invoice_id", "id"),
+            C("account_id", "id"),
+            C("status", "str"),
+            C("currency", "str"),
+            C("amount_paid", "float"),
+            C("paid_at", "datetime"),
+            C("period_start", "datetime"),
+            C("period_end", "datetime"),
+        ),
+        required=(("account_id",), ("amount_paid",), ("paid_at",)),
+    ),
+    "deals": TableSchema(
+        "deals",
+        (
+            C("deal_id", "id"),
+            C("account_id", "id"),
+            C("created_at", "datetime"),
+            C("stage", "str"),
+            C("is_won", "bool"),
+            C("is_closed", "bool"),
+            C("closed_at", "datetime"),
+            C("amount", "float"),
+        ),
+        required=(("account_id",), ("created_at",)),
+    ),
+    "events": TableSchema(
+        "events",
+        (
+            C("event_id", "id", "De-duplication key (Segment messageId, Mixpanel $insert_id)."),
+            C("account_id", "id"),
+            C("user_id", "id"),
+            C("event", "str"),
+            C("timestamp", "datetime"),
+        ),
+        required=(("account_id", "user_id"), ("event",), ("timestamp",)),
+    ),
+    "users": TableSchema(
+        "users",
+        (C("user_id", "id"), C("account_id", "id"), C("email", "str"), C("role", "str")),
+        required=(("user_id",), ("account_id",)),
+        key="user_id",
+    ),
+    "surveys": TableSchema(
+        "surveys",
+        (
+            C("account_id", "id"),
+            C("user_id", "id"),
+            C("responded_at", "datetime"),
+            C("score", "int", "NPS answer, an integer 0..10."),
+            C("csat", "float"),
+            C("ces", "float"),
+        ),
+        required=(("account_id", "user_id"), ("responded_at",)),
+    ),
+}

@@ -1,0 +1,128 @@
+"""Stage 4, metrics: the figures of one group of accounts, per segment and overall.
+
+Every metric is computed from the per-account feature frame only, so a segment's figure is the
+same function applied to its rows. Definitions: ``segkit.metrics.definitions``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from segkit.features.build import FeatureSet
+from segkit.metrics.stats import ratio, wilson_interval
+
+SUPPRESSED_KEYS = (
+    "customers", "conversion_rate", "conversion_rate_ci", "conversion_eligible", "converted",
+    "customers_at_start", "churned_customers", "churn_rate", "churn_rate_ci", "churn_events",
+    "customer_months", "monthly_churn_rate", "mrr", "arpa", "clv", "nps", "nps_responses",
+)
+
+
+@dataclass(frozen=True)
+class MetricOptions:
+    gross_margin: float = 1.0
+    min_segment_size: int = 5
+    conversion_window_days: int = 90
+    clv_method: str = "simple"
+
+
+def conversion_flags(features: FeatureSet, window_days: int) -> tuple[pd.Series, pd.Series]:
+    """(eligible, converted) per account; see the conversion_rate definition."""
+    frame = features.frame
+    window = pd.Timedelta(days=window_days)
+    end = features.period.end
+    created = frame["created_at"] if "created_at" in frame else pd.Series(pd.NaT, index=frame.index, dtype="datetime64[us, UTC]")
+    first_paid = frame["first_paid_at"] if "first_paid_at" in frame else pd.Series(pd.NaT, index=frame.index, dtype="datetime64[us, UTC]")
+    eligible = created.isna() | (created <= end - window)
+    deadline = (created + window).where(created.notna(), end)
+    converted = eligible & first_paid.notna() & (first_paid < deadline) & (first_paid < end)
+    return eligible.fillna(False).astype(bool), converted.fillna(False).astype(bool)
+
+
+def group_metrics(rows: pd.DataFrame, features: FeatureSet, options: MetricOptions, total_accounts: int) -> dict[str, Any]:
+    """All metrics of one group of accounts (rows of the feature frame plus the conversion flags)."""
+    accounts = len(rows)
+    out: dict[str, Any] = {"accounts": accounts, "share_of_accounts": ratio(accounts, total_accounts)}
+    customers = int(rows["is_customer"].sum())
+    eligible = int(rows["_eligible"].sum())
+    converted = int(rows["_converted"].sum())
+    at_start = int(rows["active_at_start"].sum())
+    churned = int(rows["churned_in_period"].sum())
+    churn_events = int(rows["churn_events"].sum())
+    customer_months = float(rows["customer_months"].sum())
+    mrr = float(rows["mrr"].sum())
+    out.update(
+        customers=customers,
+        conversion_eligible=eligible,
+        converted=converted,
+        conversion_rate=ratio(converted, eligible),
+        conversion_rate_ci=_ci(converted, eligible),
+        customers_at_start=at_start,
+        churned_customers=churned,
+        churn_rate=ratio(churned, at_start),
+        churn_rate_ci=_ci(churned, at_start),
+        churn_events=churn_events,
+        customer_months=customer_months,
+        monthly_churn_rate=ratio(churn_events, customer_months),
+        mrr=mrr,
+        arpa=ratio(mrr, customers),
+    )
+    out.update(_clv(out, options))
+    if features.has_surveys and "nps_responses" in rows:
+        responses = int(rows["nps_responses"].sum())
+        promoters = int(rows["nps_promoters"].sum())
+        detractors = int(rows["nps_detractors"].sum())
+        out["nps_responses"] = responses
+        out["nps"] = 100.0 * (promoters - detractors) / responses if responses else None
+    if accounts < options.min_segment_size:
+        for key in SUPPRESSED_KEYS:
+            if key in out:
+                out[key] = None
+        out["suppressed"] = True
+        out["suppression_reason"] = f"fewer than {options.min_segment_size} accounts (--min-segment-size)"
+    else:
+        out["suppressed"] = False
+    return out
+
+
+def _ci(successes: int, trials: int) -> list[float] | None:
+    interval = wilson_interval(successes, trials)
+    return list(interval) if interval else None
+
+
+def _clv(values: dict[str, Any], options: MetricOptions) -> dict[str, Any]:
+    out: dict[str, Any] = {"clv": None, "clv_method": options.clv_method, "clv_reason": None}
+    if not values["customers"]:
+        out["clv_reason"] = "no paying customers at as-of"
+    elif values["customers"] < options.min_segment_size:
+        out["clv_reason"] = f"fewer than {options.min_segment_size} customers"
+    elif not values["monthly_churn_rate"]:
+        out["clv_reason"] = "no churn in the period: lifetime is unbounded" if values["customer_months"] else "no customer-months in the period"
+    else:
+        out["clv"] = values["arpa"] * options.gross_margin / values["monthly_churn_rate"]
+    return out
+
+
+def compute_metrics(
+    features: FeatureSet, labels: pd.Series | None, order: list[str], options: MetricOptions
+) -> list[dict[str, Any]] | dict[str, Any]:
+    """Per-segment metrics in segment order, or the overall figures when ``labels`` is None."""
+    frame = features.frame
+    eligible, converted = conversion_flags(features, options.conversion_window_days)
+    frame = frame.assign(_eligible=eligible, _converted=converted)
+    total = len(frame)
+    if labels is None:
+        return group_metrics(frame, features, options, total)
+    rows = []
+    grouped = frame.groupby(labels.reindex(frame.index), sort=False)
+    groups = {key: part for key, part in grouped}
+    for segment in order:
+        part = groups.get(segment)
+        if part is None:
+            continue
+        metrics = group_metrics(part, features, options, total)
+        rows.append({"segment": segment, **metrics})
+    return rows

@@ -1,0 +1,24 @@
+"""Small, exact statistical helpers shared by the metrics."""
+
+from __future__ import annotations
+
+import math
+
+from scipy.stats import norm
+
+
+def wilson_interval(successes: int, trials: int, confidence: float = 0.95) -> tuple[float, float] | None:
+    """Wilson score interval for a proportion; None without trials (a rate of nothing)."""
+    if trials <= 0:
+        return None
+    z = float(norm.ppf(0.5 + confidence / 2))
+    p = successes / trials
+    denom = 1 + z * z / trials
+    centre = (p + z * z / (2 * trials)) / denom
+    half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def ratio(numerator: float, denominator: float) -> float | None:
+    """numerator / denominator, None when the denominator is zero (JSON null, not NaN)."""
+    return numerator / denominator if denominator else None

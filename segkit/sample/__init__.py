@@ -1,0 +1,1 @@
+"""Realistic, seeded sample exports with planted effects (``segkit sample``)."""

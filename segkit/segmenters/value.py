@@ -1,0 +1,61 @@
+"""Value tiers by current MRR (or ARR): fixed cut points or quantiles among paying accounts."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from segkit.segmenters.base import Param, Segmenter, band, human_number, increasing_numbers, one_of, range_labels
+
+NON_PAYING = "Non-paying"
+
+
+def _quantiles(value: object) -> bool:
+    return (
+        isinstance(value, list)
+        and bool(value)
+        and all(isinstance(q, (int, float)) and 0 < q < 1 for q in value)
+        and all(a < b for a, b in zip(value, value[1:]))
+    )
+
+
+class ValueSegmenter(Segmenter):
+    name = "value"
+    description = "Value tiers by current MRR or ARR, from cut points or quantiles."
+    required_columns = ("mrr",)
+    parameters = {
+        "basis": Param("mrr", "Segment on monthly (mrr) or annual (arr = 12 x MRR) recurring revenue.", *one_of("mrr", "arr")),
+        "method": Param("cut_points", "cut_points (fixed amounts) or quantiles (among paying accounts).", *one_of("cut_points", "quantiles")),
+        "cut_points": Param([100, 1000, 10000], "Amounts where the next tier starts (method cut_points).", *increasing_numbers()),
+        "quantiles": Param([0.5, 0.9], "Quantiles where the next tier starts (method quantiles).", _quantiles, "an increasing list of numbers between 0 and 1"),
+    }
+
+    def _amount(self, features: pd.DataFrame) -> pd.Series:
+        mrr = features["mrr"].astype("float64").fillna(0.0)
+        return mrr * 12 if self.basis == "arr" else mrr
+
+    def _labels(self) -> list[str]:
+        unit = self.basis.upper()
+        if self.method == "cut_points":
+            return [f"{unit} {label}" for label in range_labels(self.cut_points, human_number)]
+        edges = [0.0, *self.quantiles, 1.0]
+        return [f"{unit} p{round(a * 100):d}-p{round(b * 100):d}" for a, b in zip(edges, edges[1:])]
+
+    def segment_order(self) -> list[str]:
+        return [NON_PAYING, *self._labels()]
+
+    def _segment(self, features: pd.DataFrame) -> pd.Series:
+        amount = self._amount(features)
+        paying = amount > 0
+        labels = pd.Series(NON_PAYING, index=features.index, dtype="string")
+        if not paying.any():
+            return labels
+        if self.method == "cut_points":
+            labels[paying] = band(amount[paying], self.cut_points, self._labels())
+        else:
+            ranks = amount[paying].rank(method="average", pct=True)
+            edges = [-0.0, *self.quantiles, 1.0]
+            labels[paying] = pd.cut(ranks, bins=edges, labels=self._labels(), right=True, include_lowest=True).astype("string")
+        return labels
+
+    def describe(self) -> dict[str, object]:
+        return {"basis": self.basis, "method": self.method}

@@ -1,0 +1,74 @@
+"""The human-facing view of a report (terminal, Markdown, HTML): which columns, how formatted."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from segkit.report import Report
+
+
+def _pct(value: Any) -> str:
+    return "-" if value is None else f"{value * 100:.1f}%"
+
+
+def _money(value: Any) -> str:
+    return "-" if value is None else f"{value:,.0f}"
+
+
+def _count(value: Any) -> str:
+    return "-" if value is None else f"{value:,}"
+
+
+def _rate_ci(row: dict[str, Any], key: str) -> str:
+    value, ci = row.get(key), row.get(f"{key}_ci")
+    if value is None:
+        return "-"
+    return f"{value * 100:.1f}% ({ci[0] * 100:.0f}-{ci[1] * 100:.0f})" if ci else _pct(value)
+
+
+def _nps(value: Any) -> str:
+    return "-" if value is None else f"{value:+.0f}"
+
+
+COLUMNS: list[tuple[str, Callable[[dict[str, Any]], str], bool]] = [
+    ("Accounts", lambda r: _count(r.get("accounts")), True),
+    ("Customers", lambda r: _count(r.get("customers")), True),
+    ("Conversion (95% CI)", lambda r: _rate_ci(r, "conversion_rate"), True),
+    ("Churn (95% CI)", lambda r: _rate_ci(r, "churn_rate"), True),
+    ("Monthly churn", lambda r: _pct(r.get("monthly_churn_rate")), True),
+    ("MRR", lambda r: _money(r.get("mrr")), True),
+    ("ARPA", lambda r: _money(r.get("arpa")), True),
+    ("CLV", lambda r: _money(r.get("clv")), True),
+]
+NPS_COLUMN = ("NPS", lambda r: _nps(r.get("nps")), True)
+
+
+def columns_for(report: Report) -> list[tuple[str, Callable[[dict[str, Any]], str], bool]]:
+    has_nps = report.data["overall"].get("nps_responses") is not None
+    return COLUMNS + ([NPS_COLUMN] if has_nps else [])
+
+
+def display_rows(report: Report, name: str) -> list[tuple[str, list[str], bool]]:
+    """(segment, cells, suppressed) for a segmentation, then the overall row."""
+    columns = columns_for(report)
+    rows = []
+    for seg in report.segmentations[name]["segments"]:
+        if seg.get("suppressed"):
+            cells = [_count(seg["accounts"])] + ["*"] * (len(columns) - 1)
+        else:
+            cells = [fmt(seg) for _, fmt, _ in columns]
+        rows.append((seg["segment"], cells, bool(seg.get("suppressed"))))
+    overall = report.data["overall"]
+    rows.append(("All accounts", [fmt(overall) for _, fmt, _ in columns], False))
+    return rows
+
+
+def caption(report: Report) -> str:
+    data = report.data
+    params = data["parameters"]
+    return (
+        f"as of {data['as_of']}, period {data['period']['start']} to {data['period']['end']}; "
+        f"CLV {params['clv_method']} at gross margin {params['gross_margin']:g}; "
+        f"* = fewer than {params['min_segment_size']} accounts, suppressed"
+    )

@@ -1,0 +1,28 @@
+"""Markdown tables, for pasting a report into a ticket or a wiki."""
+
+from __future__ import annotations
+
+from segkit.report import Report
+from segkit.writers.base import Writer, register_writer
+from segkit.writers.display import caption, columns_for, display_rows
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+@register_writer
+class MarkdownWriter(Writer):
+    format = "markdown"
+
+    def render(self, report: Report) -> str:
+        headers = ["Segment"] + [h for h, _, _ in columns_for(report)]
+        out: list[str] = []
+        for name in report.segmentations:
+            out.append(f"### By {name}\n")
+            out.append("| " + " | ".join(headers) + " |")
+            out.append("|" + "|".join(["---"] + ["---:"] * (len(headers) - 1)) + "|")
+            for segment, cells, _ in display_rows(report, name):
+                out.append("| " + " | ".join(_cell(c) for c in [segment, *cells]) + " |")
+            out.append(f"\n_{caption(report)}_\n")
+        return "\n".join(out)

@@ -1,0 +1,42 @@
+"""The terminal table (rich), the default when stdout is a terminal."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+from rich.table import Table
+
+from segkit.report import Report
+from segkit.writers.base import Writer, register_writer
+from segkit.writers.display import caption, columns_for, display_rows
+
+
+def render_tables(report: Report, console: Console) -> None:
+    for name in report.segmentations:
+        table = Table(title=f"segkit: by {name}", caption=caption(report), title_justify="left", caption_justify="left")
+        table.add_column("Segment", no_wrap=True)
+        for header, _, numeric in columns_for(report):
+            table.add_column(header, justify="right" if numeric else "left")
+        rows = display_rows(report, name)
+        for index, (segment, cells, suppressed) in enumerate(rows):
+            last = index == len(rows) - 1
+            table.add_row(segment, *cells, style="dim" if suppressed else ("bold" if last else None), end_section=index == len(rows) - 2)
+        console.print(table)
+    for warning in report.data.get("warnings", []):
+        console.print(f"[yellow]warning[/yellow] {warning['code']}: {warning['message']}", highlight=False)
+
+
+@register_writer
+class TableWriter(Writer):
+    format = "table"
+
+    def __init__(self, width: int | None = None, color: bool = False) -> None:
+        self.width = width
+        self.color = color
+
+    def render(self, report: Report) -> str:
+        buffer = io.StringIO()
+        console = Console(file=buffer, width=self.width or 160, force_terminal=self.color, no_color=not self.color, highlight=False)
+        render_tables(report, console)
+        return buffer.getvalue()
