@@ -276,8 +276,11 @@ def main(argv: list[str] | None = None) -> int:
     show_traceback = "--traceback" in args
     args = [a for a in args if a != "--traceback"]
     try:
-        app(args=args, prog_name="segkit", standalone_mode=False)
-        return ExitStatus.SUCCESS
+        status = app(args=args, prog_name="segkit", standalone_mode=False)
+        # Outside standalone mode typer reports an exit (help, Ctrl-C) as a returned status.
+        if isinstance(status, int) and status == ExitStatus.INTERRUPTED:
+            _error("interrupted")
+        return status if isinstance(status, int) else ExitStatus.SUCCESS
     except SegkitError as exc:
         if show_traceback:
             traceback.print_exc()

@@ -31,6 +31,10 @@ MONTHS_PER_INTERVAL = {
     "annually": 12.0,
 }
 DAYS_PER_MONTH = 365.25 / 12
+NORMAL_INTERVAL = {
+    "daily": "day", "weekly": "week", "monthly": "month", "quarterly": "quarter",
+    "yearly": "year", "annual": "year", "annually": "year",
+}
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,8 @@ def paying_subscriptions(subs: pd.DataFrame, *, past_due: str = "include") -> pd
     """Rows that bring revenue, with ``pay_start``/``pay_end`` (NaT end: still paying) and ``mrr``."""
     out = pd.DataFrame({"account_id": subs["account_id"].astype("string")})
     out["mrr"] = subscription_mrr(subs).to_numpy()
+    interval = subs["interval"].astype("string").str.lower().str.strip() if "interval" in subs else pd.Series("month", index=subs.index, dtype="string")
+    out["interval"] = interval.replace(NORMAL_INTERVAL).to_numpy()
     status = subs["status"].astype("string").str.lower().str.strip() if "status" in subs else pd.Series(pd.NA, index=subs.index, dtype="string")
     excluded = set(NOT_PAYING_STATUSES) | ({"past_due"} if past_due == "exclude" else set())
     start = subs["started_at"]
@@ -116,7 +122,7 @@ def billing_facts(subs: pd.DataFrame | None, period: Period, *, past_due: str = 
     """One row per account that ever paid: the facts the metrics need, at period start and end."""
     columns = [
         "mrr", "mrr_start", "is_customer", "active_at_start", "churned_in_period",
-        "first_paid_at", "churn_events", "customer_months", "subscriptions",
+        "first_paid_at", "churn_events", "customer_months", "subscriptions", "billing_interval",
     ]
     if subs is None or subs.empty:
         return pd.DataFrame(columns=columns).rename_axis("account_id")
@@ -140,6 +146,9 @@ def billing_facts(subs: pd.DataFrame | None, period: Period, *, past_due: str = 
     overlap_end = spells["end"].fillna(period.end).clip(upper=period.end)
     days = ((overlap_end - overlap_start).dt.total_seconds() / 86400).clip(lower=0)
     facts["customer_months"] = (days / DAYS_PER_MONTH).groupby(spells["account_id"]).sum()
+    # The interval of the account's latest paying subscription: annual plans churn differently.
+    latest = paying.sort_values(["account_id", "pay_start"], kind="stable").groupby("account_id").tail(1)
+    facts["billing_interval"] = latest.set_index("account_id")["interval"]
     facts = facts.fillna({"churn_events": 0, "customer_months": 0.0})
     facts["churn_events"] = facts["churn_events"].astype("int64")
     facts.index = facts.index.astype("string")

@@ -25,6 +25,11 @@ from segkit.loading.schema import TABLES
 REJECTED_COLUMNS = ["table", "file", "line", "column", "value", "reason"]
 #: Tables with free-form columns worth keeping (custom CRM fields, needs-survey answers).
 PASSTHROUGH_TABLES = ("accounts", "surveys")
+#: Values outside these ranges are refused per cell: (low, high, reason).
+CELL_RANGES: dict[str, dict[str, tuple[float, float, str]]] = {
+    "surveys": {"score": (0, 10, "NPS score outside 0..10")},
+    "accounts": {"employees": (0, 10_000_000, "employee count outside 0..10,000,000")},
+}
 
 
 @dataclass
@@ -272,6 +277,14 @@ def _load_file(
         names = " or ".join(detection.mapping.get(a, a) for a in present)
         row_bad = row_bad.mask(missing & row_bad.isna(), f"{names}: missing required value")
     _table_rules(table, out, row_bad)
+    for canonical, (low, high, what) in CELL_RANGES.get(table, {}).items():
+        if canonical in out:
+            outside = ((out[canonical] < low) | (out[canonical] > high)).fillna(False).astype(bool)
+            if outside.any():
+                source = detection.mapping[canonical]
+                stats.cells_rejected += int(outside.sum())
+                rejections.add(table, file, lines[outside], source, raw.loc[outside, source], f"{what}; cell set to null, row kept")
+                out[canonical] = out[canonical].mask(outside)
     if table in PASSTHROUGH_TABLES:
         used = set(detection.mapping.values())
         for name in raw.columns:
@@ -312,8 +325,6 @@ def _table_rules(table: str, out: pd.DataFrame, row_bad: pd.Series) -> None:
             flag(out["amount"] < 0, "amount: negative amount")
         if "ended_at" in out and "started_at" in out:
             flag(out["ended_at"] < out["started_at"], "ended_at: ends before it starts")
-    if table == "surveys" and "score" in out:
-        flag((out["score"] < 0) | (out["score"] > 10), "score: NPS score outside 0..10")
 
 
 def _dedupe_keys(tables: dict[str, TableData], rejections: Rejections) -> None:

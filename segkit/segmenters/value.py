@@ -23,6 +23,10 @@ class ValueSegmenter(Segmenter):
     description = "Value tiers by current MRR or ARR, from cut points or quantiles."
     required_columns = ("mrr",)
     parameters = {
+        "at": Param(
+            "as_of", "Tier by MRR at as-of (current value) or at the period start (so churned accounts keep the tier they churned from).",
+            *one_of("as_of", "period_start"),
+        ),
         "basis": Param("mrr", "Segment on monthly (mrr) or annual (arr = 12 x MRR) recurring revenue.", *one_of("mrr", "arr")),
         "method": Param("cut_points", "cut_points (fixed amounts) or quantiles (among paying accounts).", *one_of("cut_points", "quantiles")),
         "cut_points": Param([100, 1000, 10000], "Amounts where the next tier starts (method cut_points).", *increasing_numbers()),
@@ -30,7 +34,8 @@ class ValueSegmenter(Segmenter):
     }
 
     def _amount(self, features: pd.DataFrame) -> pd.Series:
-        mrr = features["mrr"].astype("float64").fillna(0.0)
+        column = "mrr_start" if self.at == "period_start" else "mrr"
+        mrr = features[column].astype("float64").fillna(0.0)
         return mrr * 12 if self.basis == "arr" else mrr
 
     def _labels(self) -> list[str]:
@@ -58,4 +63,4 @@ class ValueSegmenter(Segmenter):
         return labels
 
     def describe(self) -> dict[str, object]:
-        return {"basis": self.basis, "method": self.method}
+        return {"basis": self.basis, "method": self.method, "at": self.at}
