@@ -80,9 +80,11 @@ def test_markdown_output_is_exact_for_a_small_case(run_cli, tmp_path: Path):
         "a0,2024-01-10,,100\na1,2024-01-10,2024-07-01,100\na2,2024-01-10,,100\n"
         "a6,2024-01-10,,1000\na7,2024-01-10,,1000\na8,2024-02-10,2024-09-01,1000\n"
     )
-    # Worked by hand: period 2024-07-01..2024-12-31. SMB: a0, a2 paying at start, none churned
-    # (a1 ended exactly at the start); Mid-Market: a6-a8 at start, a8 churned on 2024-09-01 after
-    # 62 days, so 1 event / (184 + 184 + 62 days = 14.127 months) = 7.08%, CLV 1000 x 0.5 / 0.0708.
+    # Worked by hand: period 2024-07-01..2024-12-31, state read at the end of the day before.
+    # SMB: a0-a2 paying at start, a1 ended on 2024-07-01 so churned in the period: 1/3, and
+    # 1 event / (184 + 184 + 0 days = 12.09 months) = 8.27%, CLV 100 x 0.5 / 0.0827 = 605.
+    # Mid-Market: a6-a8 at start, a8 churned on 2024-09-01 after 62 days: 1 event /
+    # (184 + 184 + 62 days = 14.127 months) = 7.08%, CLV 1000 x 0.5 / 0.0708 = 7,064.
     result = run_cli(
         "segment", accounts, subs, "--by", "firmographic", "--as-of", "2024-12-31", "--period", "6",
         "--format", "markdown", "--gross-margin", "0.5", "--min-segment-size", "2", "--quiet",
@@ -92,9 +94,9 @@ def test_markdown_output_is_exact_for_a_small_case(run_cli, tmp_path: Path):
         "### By firmographic\n\n"
         "| Segment | Accounts | Customers | Conversion (95% CI) | Churn (95% CI) | Monthly churn | MRR | ARPA | CLV |\n"
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n"
-        "| SMB | 6 | 2 | 50.0% (19-81) | 0.0% (0-66) | 0.0% | 200 | 100 | - |\n"
+        "| SMB | 6 | 2 | 50.0% (19-81) | 33.3% (6-79) | 8.3% | 200 | 100 | 605 |\n"
         "| Mid-Market | 6 | 2 | 50.0% (19-81) | 33.3% (6-79) | 7.1% | 2,000 | 1,000 | 7,064 |\n"
-        "| All accounts | 12 | 4 | 50.0% (25-75) | 20.0% (4-62) | 3.8% | 2,200 | 550 | 7,210 |\n\n"
+        "| All accounts | 12 | 4 | 50.0% (25-75) | 33.3% (10-70) | 7.6% | 2,200 | 550 | 3,605 |\n\n"
         "_as of 2024-12-31, period 2024-07-01 to 2024-12-31; CLV simple at gross margin 0.5; "
         "* = fewer than 2 accounts, suppressed_\n"
     )

@@ -90,3 +90,64 @@ def test_nps_30_percent_promoters_20_percent_detractors_is_plus_10(tmp_path: Pat
     reasons = set(report.rejected["reason"])
     assert "NPS score outside 0..10; cell set to null, row kept" in reasons
     assert "not a whole number; cell set to null, row kept" in reasons
+
+
+def _versions(tmp_path: Path, rows: list[str]) -> dict:
+    """Subscriptions as versions (one row per price period) for account-level movements."""
+    accounts = sorted({r.split(",")[0] for r in rows})
+    return _overall(tmp_path, [f"{a},2020-01-01" for a in accounts], rows, as_of=pd.Timestamp("2024-12-31").date())
+
+
+def test_nrr_110_and_grr_90(tmp_path: Path):
+    """Starting MRR $1,000, churn $100, expansion $200 -> NRR 110%, GRR 90%."""
+    rows = [
+        "a,2023-01-01,,500,month,1,active",  # steady
+        "b,2023-01-01,2024-04-01,100,month,1,canceled",  # churns $100
+        "c,2023-01-01,2024-06-01,400,month,1,canceled",  # expands $400 -> $600
+        "c,2024-06-01,,600,month,1,active",
+    ]
+    overall = _versions(tmp_path, rows)
+    assert overall["starting_mrr"] == pytest.approx(1000.0)
+    assert (overall["churned_mrr"], overall["expansion_mrr"]) == (pytest.approx(100.0), pytest.approx(200.0))
+    assert overall["nrr"] == pytest.approx(1.10, rel=1e-12)
+    assert overall["grr"] == pytest.approx(0.90, rel=1e-12)
+
+
+def test_gross_and_net_mrr_churn_chartmogul_standard(tmp_path: Path):
+    """Start MRR $100, churn $10, contraction $10, expansion $10 -> gross 20%, net 10%."""
+    rows = [
+        "a,2023-01-01,2024-03-01,10,month,1,canceled",  # churn 10
+        "b,2023-01-01,2024-05-01,30,month,1,canceled",  # contraction 30 -> 20
+        "b,2024-05-01,,20,month,1,active",
+        "c,2023-01-01,2024-07-01,30,month,1,canceled",  # expansion 30 -> 40
+        "c,2024-07-01,,40,month,1,active",
+        "d,2023-01-01,,30,month,1,active",
+    ]
+    overall = _versions(tmp_path, rows)
+    assert overall["starting_mrr"] == pytest.approx(100.0)
+    assert overall["gross_mrr_churn_rate"] == pytest.approx(0.20, rel=1e-12)
+    assert overall["net_mrr_churn_rate"] == pytest.approx(0.10, rel=1e-12)
+    moves = overall["starting_mrr"] + overall["new_mrr"] + overall["expansion_mrr"] + overall["reactivation_mrr"]
+    assert overall["ending_mrr"] == pytest.approx(moves - overall["contraction_mrr"] - overall["churned_mrr"])
+
+
+def test_customer_retention_rate_100_lose_5_gain_10_is_95_percent(tmp_path: Path):
+    rows = [f"s{i},2023-01-01,{'2024-05-01' if i < 5 else ''},10,month,1,active" for i in range(100)]
+    rows += [f"n{i},2024-03-01,,10,month,1,active" for i in range(10)]
+    overall = _versions(tmp_path, rows)
+    assert (overall["customers_at_start"], overall["customers"]) == (100, 105)
+    assert overall["customer_retention_rate"] == pytest.approx(0.95, rel=1e-12)
+
+
+def test_revenue_churn_of_5_customers_at_10_is_50(tmp_path: Path):
+    rows = [f"c{i},2023-06-01,{'2024-03-15' if i < 5 else ''},10,month,1,active" for i in range(100)]
+    overall = _versions(tmp_path, rows)
+    assert overall["churned_mrr"] == pytest.approx(50.0)
+    assert overall["gross_mrr_churn_rate"] == pytest.approx(0.05, rel=1e-12)
+
+
+def test_reactivation_is_not_new_business(tmp_path: Path):
+    rows = ["a,2023-01-01,2024-02-01,50,month,1,canceled", "a,2024-06-01,,70,month,1,active", "b,2024-03-01,,20,month,1,active"]
+    overall = _versions(tmp_path, rows)
+    assert (overall["churned_mrr"], overall["reactivation_mrr"], overall["new_mrr"]) == (pytest.approx(50.0), pytest.approx(70.0), pytest.approx(20.0))
+    assert overall["churned_customers"] == 0  # churned and reactivated within the period (ChartMogul standard)

@@ -94,10 +94,14 @@ def paying_subscriptions(subs: pd.DataFrame, *, past_due: str = "include") -> pd
     return out[keep].reset_index(drop=True)
 
 
-def active_at(paying: pd.DataFrame, instant: pd.Timestamp, *, at_end: bool = False) -> pd.Series:
-    """Which paying rows are active at an instant (at a period end: started before it, not ended)."""
-    started = paying["pay_start"] < instant if at_end else paying["pay_start"] <= instant
-    not_ended = paying["pay_end"].isna() | (paying["pay_end"] >= instant if at_end else paying["pay_end"] > instant)
+def active_at(paying: pd.DataFrame, instant: pd.Timestamp) -> pd.Series:
+    """Which paying rows are active just before an instant: the state at the end of the day before.
+
+    So a subscription starting on the period's first day is new business in the period, and one
+    ending on that day churned in the period (ChartMogul's reading of date-only exports).
+    """
+    started = paying["pay_start"] < instant
+    not_ended = paying["pay_end"].isna() | (paying["pay_end"] >= instant)
     return started & not_ended
 
 
@@ -130,7 +134,7 @@ def billing_facts(subs: pd.DataFrame | None, period: Period, *, past_due: str = 
     by_account = paying.groupby("account_id", sort=True)
     facts = pd.DataFrame(index=by_account.size().index)
     facts["subscriptions"] = by_account.size()
-    now = active_at(paying, period.end, at_end=True)
+    now = active_at(paying, period.end)
     start = active_at(paying, period.start)
     facts["mrr"] = paying["mrr"].where(now, 0.0).groupby(paying["account_id"]).sum()
     facts["mrr_start"] = paying["mrr"].where(start, 0.0).groupby(paying["account_id"]).sum()
@@ -140,7 +144,7 @@ def billing_facts(subs: pd.DataFrame | None, period: Period, *, past_due: str = 
     facts["first_paid_at"] = by_account["pay_start"].min()
     spells = paying_spells(paying)
     ends = spells["end"]
-    churn = ends.notna() & (ends > period.start) & (ends < period.end)
+    churn = ends.notna() & (ends >= period.start) & (ends < period.end)
     facts["churn_events"] = churn.groupby(spells["account_id"]).sum()
     overlap_start = spells["start"].clip(lower=period.start)
     overlap_end = spells["end"].fillna(period.end).clip(upper=period.end)

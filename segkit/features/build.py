@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from segkit.features.billing import Period, billing_facts
+from segkit.features.billing import Period, billing_facts, paying_subscriptions
+from segkit.features.movements import MOVEMENT_COLUMNS, movement_facts
 from segkit.features.events import EVENT_FEATURES, EventEngine
 from segkit.loading.loader import Inputs
 
@@ -101,6 +102,8 @@ def build_features(
     if engine is not None:
         event_frame = engine.features(as_of.date(), known, inputs.rejections).frame
     billing = billing_facts(subs, period, past_due=past_due)
+    if subs is not None and not subs.empty:
+        billing = billing.join(movement_facts(paying_subscriptions(subs, past_due=past_due), period), how="left")
     nps = survey_facts(surveys, period)
     if accounts is not None:
         frame = accounts.set_index("account_id")
@@ -112,6 +115,8 @@ def build_features(
     frame.index = frame.index.astype("string")
     frame.index.name = "account_id"
     frame = frame.join(billing, how="left")
+    for col in (*MOVEMENT_COLUMNS, "mrr_period_start", "mrr_period_end"):
+        frame[col] = frame[col].fillna(0.0).astype("float64") if col in frame else 0.0
     for col, default in BILLING_DEFAULTS.items():
         frame[col] = frame[col].fillna(default).astype(type(default) if not isinstance(default, bool) else "bool")
     if event_frame is not None:

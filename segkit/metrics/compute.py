@@ -18,6 +18,8 @@ SUPPRESSED_KEYS = (
     "customers", "conversion_rate", "conversion_rate_ci", "conversion_eligible", "converted",
     "customers_at_start", "churned_customers", "churn_rate", "churn_rate_ci", "churn_events",
     "customer_months", "monthly_churn_rate", "mrr", "arpa", "clv", "nps", "nps_responses",
+    "starting_mrr", "ending_mrr", "new_mrr", "expansion_mrr", "contraction_mrr", "churned_mrr",
+    "reactivation_mrr", "gross_mrr_churn_rate", "net_mrr_churn_rate", "nrr", "grr", "customer_retention_rate",
 )
 
 
@@ -71,6 +73,7 @@ def group_metrics(rows: pd.DataFrame, features: FeatureSet, options: MetricOptio
         arpa=ratio(mrr, customers),
     )
     out.update(_clv(out, options))
+    out.update(revenue_retention(rows))
     if features.has_surveys and "nps_responses" in rows:
         responses = int(rows["nps_responses"].sum())
         promoters = int(rows["nps_promoters"].sum())
@@ -86,6 +89,34 @@ def group_metrics(rows: pd.DataFrame, features: FeatureSet, options: MetricOptio
     else:
         out["suppressed"] = False
     return out
+
+
+def revenue_retention(rows: pd.DataFrame) -> dict[str, Any]:
+    """MRR movements, gross/net MRR churn, NRR, GRR and customer retention of a group."""
+    moves = {c: float(rows[c].sum()) for c in ("mrr_new", "mrr_expansion", "mrr_contraction", "mrr_churn", "mrr_reactivation")}
+    starting = float(rows["mrr_period_start"].sum())
+    base = rows[rows["mrr_period_start"] > 0]
+    base_start = float(base["mrr_period_start"].sum())
+    base_loss = float(base["mrr_contraction"].sum() + base["mrr_churn"].sum())
+    at_start = int(rows["active_at_start"].sum())
+    at_end = int(rows["is_customer"].sum())
+    new_at_end = int((rows["is_customer"] & ~rows["active_at_start"]).sum())
+    return {
+        "starting_mrr": starting,
+        "ending_mrr": float(rows["mrr_period_end"].sum()),
+        "new_mrr": moves["mrr_new"],
+        "expansion_mrr": moves["mrr_expansion"],
+        "contraction_mrr": moves["mrr_contraction"],
+        "churned_mrr": moves["mrr_churn"],
+        "reactivation_mrr": moves["mrr_reactivation"],
+        "gross_mrr_churn_rate": ratio(moves["mrr_churn"] + moves["mrr_contraction"], starting),
+        "net_mrr_churn_rate": ratio(
+            moves["mrr_churn"] + moves["mrr_contraction"] - moves["mrr_expansion"] - moves["mrr_reactivation"], starting
+        ),
+        "nrr": ratio(float(base["mrr_period_end"].sum()), base_start),
+        "grr": ratio(base_start - base_loss, base_start),
+        "customer_retention_rate": ratio(at_end - new_at_end, at_start),
+    }
 
 
 def _ci(successes: int, trials: int) -> list[float] | None:
