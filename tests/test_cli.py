@@ -85,6 +85,7 @@ def test_markdown_output_is_exact_for_a_small_case(run_cli, tmp_path: Path):
     # 1 event / (184 + 184 + 0 days = 12.09 months) = 8.27%, CLV 100 x 0.5 / 0.0827 = 605.
     # Mid-Market: a6-a8 at start, a8 churned on 2024-09-01 after 62 days: 1 event /
     # (184 + 184 + 62 days = 14.127 months) = 7.08%, CLV 1000 x 0.5 / 0.0708 = 7,064.
+    # NRR = GRR = 2/3 in both: one of three equal start accounts churned, nothing expanded.
     result = run_cli(
         "segment", accounts, subs, "--by", "firmographic", "--as-of", "2024-12-31", "--period", "6",
         "--format", "markdown", "--gross-margin", "0.5", "--min-segment-size", "2", "--quiet",
@@ -92,11 +93,11 @@ def test_markdown_output_is_exact_for_a_small_case(run_cli, tmp_path: Path):
     assert result.code == 0, result.err
     assert result.out == (
         "### By firmographic\n\n"
-        "| Segment | Accounts | Customers | Conversion (95% CI) | Churn (95% CI) | Monthly churn | MRR | ARPA | CLV |\n"
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n"
-        "| SMB | 6 | 2 | 50.0% (19-81) | 33.3% (6-79) | 8.3% | 200 | 100 | 605 |\n"
-        "| Mid-Market | 6 | 2 | 50.0% (19-81) | 33.3% (6-79) | 7.1% | 2,000 | 1,000 | 7,064 |\n"
-        "| All accounts | 12 | 4 | 50.0% (25-75) | 33.3% (10-70) | 7.6% | 2,200 | 550 | 3,605 |\n\n"
+        "| Segment | Accounts | Customers | Conversion (95% CI) | Churn (95% CI) | Monthly churn | MRR | ARPA | CLV | NRR | GRR |\n"
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+        "| SMB | 6 | 2 | 50.0% (19-81) | 33.3% (6-79) | 8.3% | 200 | 100 | 605 | 66.7% | 66.7% |\n"
+        "| Mid-Market | 6 | 2 | 50.0% (19-81) | 33.3% (6-79) | 7.1% | 2,000 | 1,000 | 7,064 | 66.7% | 66.7% |\n"
+        "| All accounts | 12 | 4 | 50.0% (25-75) | 33.3% (10-70) | 7.6% | 2,200 | 550 | 3,605 | 66.7% | 66.7% |\n\n"
         "_as of 2024-12-31, period 2024-07-01 to 2024-12-31; CLV simple at gross margin 0.5; "
         "* = fewer than 2 accounts, suppressed_\n"
     )

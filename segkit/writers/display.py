@@ -40,18 +40,21 @@ COLUMNS: list[tuple[str, Callable[[dict[str, Any]], str], bool]] = [
     ("MRR", lambda r: _money(r.get("mrr")), True),
     ("ARPA", lambda r: _money(r.get("arpa")), True),
     ("CLV", lambda r: _money(r.get("clv")), True),
+    ("NRR", lambda r: _pct(r.get("nrr")), True),
 ]
+WIDE_COLUMNS = [("GRR", lambda r: _pct(r.get("grr")), True)]
 NPS_COLUMN = ("NPS", lambda r: _nps(r.get("nps")), True)
 
 
-def columns_for(report: Report) -> list[tuple[str, Callable[[dict[str, Any]], str], bool]]:
+def columns_for(report: Report, wide: bool = False) -> list[tuple[str, Callable[[dict[str, Any]], str], bool]]:
+    """The terminal shows the compact set; Markdown and HTML also show GRR."""
     has_nps = report.data["overall"].get("nps_responses") is not None
-    return COLUMNS + ([NPS_COLUMN] if has_nps else [])
+    return COLUMNS + (WIDE_COLUMNS if wide else []) + ([NPS_COLUMN] if has_nps else [])
 
 
-def display_rows(report: Report, name: str) -> list[tuple[str, list[str], bool]]:
+def display_rows(report: Report, name: str, wide: bool = False) -> list[tuple[str, list[str], bool]]:
     """(segment, cells, suppressed) for a segmentation, then the overall row."""
-    columns = columns_for(report)
+    columns = columns_for(report, wide)
     rows = []
     for seg in report.segmentations[name]["segments"]:
         if seg.get("suppressed"):

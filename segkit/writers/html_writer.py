@@ -33,12 +33,12 @@ class HtmlWriter(Writer):
             f"<title>segkit report, as of {e(data['as_of'])}</title><style>{STYLE}</style></head><body>",
             f"<h1>Customer segments as of {e(data['as_of'])}</h1>",
         ]
-        headers = ["Segment"] + [h for h, _, _ in columns_for(report)]
+        headers = ["Segment"] + [h for h, _, _ in columns_for(report, wide=True)]
         for name in report.segmentations:
             parts.append(f"<h2>By {e(name)}</h2><table><thead><tr>")
             parts.extend(f"<th>{e(h)}</th>" for h in headers)
             parts.append("</tr></thead><tbody>")
-            rows = display_rows(report, name)
+            rows = display_rows(report, name, wide=True)
             for index, (segment, cells, suppressed) in enumerate(rows):
                 cls = "overall" if index == len(rows) - 1 else ("suppressed" if suppressed else "")
                 parts.append(f"<tr class='{cls}'>" + "".join(f"<td>{e(c)}</td>" for c in [segment, *cells]) + "</tr>")

@@ -16,13 +16,13 @@ class MarkdownWriter(Writer):
     format = "markdown"
 
     def render(self, report: Report) -> str:
-        headers = ["Segment"] + [h for h, _, _ in columns_for(report)]
+        headers = ["Segment"] + [h for h, _, _ in columns_for(report, wide=True)]
         out: list[str] = []
         for name in report.segmentations:
             out.append(f"### By {name}\n")
             out.append("| " + " | ".join(headers) + " |")
             out.append("|" + "|".join(["---"] + ["---:"] * (len(headers) - 1)) + "|")
-            for segment, cells, _ in display_rows(report, name):
+            for segment, cells, _ in display_rows(report, name, wide=True):
                 out.append("| " + " | ".join(_cell(c) for c in [segment, *cells]) + " |")
             out.append(f"\n_{caption(report)}_\n")
         return "\n".join(out)
