@@ -45,6 +45,7 @@ class SegmentOptions:
     timezone: str | None = None
     max_rejected: float | None = None
     overrides: Sequence[str] = field(default_factory=list)
+    read: dict[str, Any] = field(default_factory=dict)  # reading overrides: see READ_OPTIONS
 
 
 def _paths(values: Sequence[PathLike] | None) -> list[Path]:
@@ -55,6 +56,33 @@ def read_config(path: PathLike | None) -> Config:
     return load_config(Path(path) if path is not None else None)
 
 
+#: Reading overrides (``--encoding`` ...), each also a ``[load]`` key in segkit.toml.
+READ_OPTIONS = ("encoding", "delimiter", "decimal", "date_format", "ranges", "duplicates", "amount_unit", "group_key")
+
+
+def load_options(config: Config, *, timezone: str | None = None, max_rejected: float | None = None,
+                 as_of: dt.date | None = None, read: dict[str, Any] | None = None) -> LoadOptions:
+    """LoadOptions from the command line, then ``[load]`` in the config, then the defaults."""
+    values: dict[str, Any] = {}
+    for name in READ_OPTIONS:
+        value = (read or {}).get(name)
+        if value is None:
+            value = config.load.get(name)
+        if value is not None:
+            values[name] = value
+    raw_max = max_rejected if max_rejected is not None else config.load.get("max_rejected", 0.05)
+    try:
+        max_share = float(raw_max)
+    except (TypeError, ValueError):
+        raise UsageError(f"max_rejected takes a fraction such as 0.05; got {raw_max!r}") from None
+    return LoadOptions(
+        timezone=timezone or config.load.get("timezone", "UTC"),
+        max_rejected=max_share,
+        as_of=pd.Timestamp(as_of) if as_of is not None else None,
+        **values,
+    )
+
+
 def load(
     files: Sequence[PathLike] = (),
     *,
@@ -62,13 +90,12 @@ def load(
     config: Config | None = None,
     timezone: str | None = None,
     max_rejected: float | None = None,
+    as_of: dt.date | None = None,
+    read: dict[str, Any] | None = None,
 ) -> Inputs:
     """Stage 1 alone: read, map, parse and validate the inputs (``segkit validate``)."""
     config = config or Config()
-    options = LoadOptions(
-        timezone=timezone or config.load.get("timezone", "UTC"),
-        max_rejected=max_rejected if max_rejected is not None else float(config.load.get("max_rejected", 0.05)),
-    )
+    options = load_options(config, timezone=timezone, max_rejected=max_rejected, as_of=as_of, read=read)
     _check_timezone(options.timezone)
     explicit = {t: _paths(p) for t, p in (tables or {}).items() if p}
     return load_inputs(_paths(files), explicit, config, options)
@@ -144,7 +171,10 @@ def segment(
     t = time.perf_counter()
     say("loading inputs")
     timezone = options.timezone or config.load.get("timezone", "UTC")
-    inputs = load(files, tables=tables, config=config, timezone=timezone, max_rejected=options.max_rejected)
+    inputs = load(
+        files, tables=tables, config=config, timezone=timezone, max_rejected=options.max_rejected,
+        as_of=options.as_of, read=options.read,
+    )
     t = lap("load", t)
 
     engine = None
@@ -184,6 +214,7 @@ def segment(
         raise UsageError(f"gross margin must be in (0, 1]; got {metric_options.gross_margin:g}")
 
     warnings: list[dict[str, str]] = [{"code": "plugin", "message": w} for w in registry.warnings]
+    warnings.extend({"code": "input", "message": note} for st in inputs.stats().values() for note in st.notes)
     if metric_options.gross_margin == 1.0:
         warnings.append({"code": "gross_margin", "message": "gross margin is 1.0, so CLV is revenue CLV, not profit CLV; set metrics.gross_margin"})
     say("segmenting")

@@ -109,6 +109,22 @@ def emit(report: api.Report, fmt: str) -> None:
 
 FilesArg = Annotated[Optional[list[Path]], typer.Argument(help="Export files; each file's table is detected from its header.", show_default=False)]
 TableOpt = Annotated[Optional[list[Path]], typer.Option(show_default=False)]
+# Reading overrides (issue #3, docs/inputs.md); each is also a [load] key in segkit.toml.
+EncodingOpt = Annotated[Optional[str], typer.Option("--encoding", help="Text encoding of CSV inputs (default: sniffed).")]
+DelimiterOpt = Annotated[Optional[str], typer.Option("--delimiter", help="CSV delimiter: , ; tab | (default: sniffed from the header).")]
+DecimalOpt = Annotated[Optional[str], typer.Option("--decimal", help="Decimal separator: . or , (default: decided per column).")]
+DateFormatOpt = Annotated[Optional[str], typer.Option("--date-format", help="strptime layout of non-ISO dates, e.g. %d/%m/%Y.")]
+AmountUnitOpt = Annotated[Optional[str], typer.Option("--amount-unit", help="Billing amounts in major units or minor (cents) (default: the preset's).")]
+GroupKeyOpt = Annotated[Optional[str], typer.Option("--group-key", help="Events: the group key holding the account id (Mixpanel property, Amplitude group type).")]
+
+
+def read_overrides(encoding: str | None, delimiter: str | None, decimal: str | None, date_format: str | None,
+                   amount_unit: str | None, group_key: str | None) -> dict[str, str]:
+    values = {
+        "encoding": encoding, "delimiter": delimiter, "decimal": decimal, "date_format": date_format,
+        "amount_unit": amount_unit, "group_key": group_key,
+    }
+    return {k: v for k, v in values.items() if v is not None}
 
 
 @app.command()
@@ -133,6 +149,12 @@ def segment(
     max_rejected: Annotated[Optional[float], typer.Option(help="Largest share of rejected rows per file before exit 3 (default 0.05).")] = None,
     set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override a config value: SECTION.KEY=VALUE, e.g. segmenters.value.cut_points=[50,500].")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or warnings on stderr.")] = False,
+    encoding: EncodingOpt = None,
+    delimiter: DelimiterOpt = None,
+    decimal: DecimalOpt = None,
+    date_format: DateFormatOpt = None,
+    amount_unit: AmountUnitOpt = None,
+    group_key: GroupKeyOpt = None,
 ) -> None:
     """Segment accounts and compute per-segment conversion, churn, MRR and CLV."""
     State.quiet = quiet
@@ -151,6 +173,7 @@ def segment(
         timezone=timezone,
         max_rejected=max_rejected,
         overrides=set_ or [],
+        read=read_overrides(encoding, delimiter, decimal, date_format, amount_unit, group_key),
     )
     if min_segment_size is not None and min_segment_size < 0:
         raise UsageError("--min-segment-size must be 0 or more")
