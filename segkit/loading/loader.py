@@ -487,6 +487,19 @@ def _join_by_email_domain(tables: dict[str, TableData], rejections: Rejections, 
         need = frame["account_id"].isna()
         if not need.any():
             continue
+        subs = tables.get("subscriptions")
+        if name == "invoices" and subs is not None and "customer_id" in frame and "customer_id" in subs.frame:
+            # Exact before fuzzy: the subscriptions already tie Stripe customers to accounts.
+            pairs = subs.frame[["customer_id", "account_id"]].dropna().drop_duplicates()
+            pairs = pairs[~pairs["customer_id"].duplicated(keep=False)].set_index("customer_id")["account_id"]
+            via = frame.loc[need, "customer_id"].map(pairs)
+            hits = int(via.notna().sum())
+            if hits:
+                frame.loc[need, "account_id"] = via.astype("string")
+                data.stats.notes.append(f"invoices: {hits} rows reached an account through the subscriptions' customer id")
+            need = frame["account_id"].isna()
+            if not need.any():
+                continue
         n_need = int(need.sum())
         if accounts is None or "domain" not in accounts.frame or "customer_email" not in frame:
             what = "no accounts table with a domain column" if "customer_email" in frame else "no customer email"
