@@ -187,15 +187,22 @@ def segment(
         else:
             say("finding the latest date in the data (the default --as-of)")
             latest = latest_date(inputs, engine.max_timestamp() if engine else None)
+            if latest is None and config.metrics.get("as_of") is not None:
+                latest = _config_as_of(config.metrics["as_of"])
             if latest is None:
-                raise InputDataError("no dates in any input, so --as-of has no default; pass --as-of YYYY-MM-DD")
+                raise InputDataError(
+                    "no dates in any input, so --as-of has no default; pass --as-of YYYY-MM-DD or set metrics.as_of"
+                )
             as_of = latest.normalize()
         months = int(options.period_months or config.metrics.get("period_months", 12))
         if months < 1:
             raise UsageError(f"--period must be at least 1 month; got {months}")
         period = Period.ending(as_of, months)
         say("building features")
-        features = build_features(inputs, period, as_of, engine, past_due=str(config.metrics.get("past_due", "include")))
+        features = build_features(
+            inputs, period, as_of, engine, past_due=str(config.metrics.get("past_due", "include")),
+            flat_churn_window_months=float(config.metrics.get("flat_churn_window_months", 1.0)),
+        )
     finally:
         if engine is not None:
             engine.close()
@@ -281,6 +288,14 @@ def segment(
     }
     rejected = inputs.rejections.frame()
     return Report(data=data, assignments=assignments.sort_values("account_id", kind="stable").reset_index(drop=True), rejected=rejected, run=run)
+
+
+def _config_as_of(value: Any) -> pd.Timestamp:
+    """``metrics.as_of`` (a TOML date or a YYYY-MM-DD string) as a UTC timestamp."""
+    try:
+        return pd.Timestamp(dt.date.fromisoformat(str(value))).tz_localize("UTC")
+    except ValueError:
+        raise UsageError(f"metrics.as_of takes a date as YYYY-MM-DD; got {value!r}") from None
 
 
 def _combine(parts: list[Segmenter]) -> tuple[pd.Series, list[str]]:

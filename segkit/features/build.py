@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from segkit.features.billing import Period, billing_facts
+from segkit.features.billing import Period, billing_facts, flat_billing_facts, is_flat_table
 from segkit.features.events import EVENT_FEATURES, EventEngine
 from segkit.loading.loader import Inputs
 
@@ -91,6 +91,7 @@ def build_features(
     engine: EventEngine | None,
     *,
     past_due: str = "include",
+    flat_churn_window_months: float = 1.0,
 ) -> FeatureSet:
     """Join every input's per-account facts onto the accounts (or the ids seen anywhere)."""
     accounts = inputs.frame("accounts")
@@ -100,7 +101,11 @@ def build_features(
     event_frame = None
     if engine is not None:
         event_frame = engine.features(as_of.date(), known, inputs.rejections).frame
-    billing = billing_facts(subs, period, past_due=past_due)
+    flat = is_flat_table(accounts, subs)
+    if flat:
+        billing = flat_billing_facts(accounts, period, churn_window_months=flat_churn_window_months)
+    else:
+        billing = billing_facts(subs, period, past_due=past_due)
     nps = survey_facts(surveys, period)
     if accounts is not None:
         frame = accounts.set_index("account_id")
@@ -111,6 +116,8 @@ def build_features(
         frame = pd.DataFrame(index=pd.Index(sorted(ids), dtype="string", name="account_id"))
     frame.index = frame.index.astype("string")
     frame.index.name = "account_id"
+    if flat:  # the flat table's own mrr is now a billing fact
+        frame = frame.drop(columns=[c for c in billing.columns if c in frame])
     frame = frame.join(billing, how="left")
     for col, default in BILLING_DEFAULTS.items():
         frame[col] = frame[col].fillna(default).astype(type(default) if not isinstance(default, bool) else "bool")
@@ -129,7 +136,7 @@ def build_features(
         as_of=as_of,
         period=period,
         has_events=event_frame is not None,
-        has_billing=subs is not None,
+        has_billing=subs is not None or flat,
         has_surveys=not nps.empty,
     )
 

@@ -79,7 +79,7 @@ def _account_expr(event_file: EventFile) -> str:
     """The account column; Amplitude ``groups`` values may be lists, whose first element is used."""
     expr = _column_expr(event_file, "account_id")
     if expr != "NULL" and event_file.options.get("account_may_be_list"):
-        return f"CASE WHEN json_type(to_json({expr})) = 'ARRAY' THEN to_json({expr}) ->> 0 ELSE CAST({expr} AS VARCHAR) END"
+        return f"CASE WHEN json_type(to_json({expr})) = 'ARRAY' THEN to_json({expr}) ->> 0 ELSE to_json({expr}) ->> '$' END"
     return expr
 
 
