@@ -337,61 +337,59 @@ def _versions() -> dict[str, str]:
     }
 
 
-METRIC_NEEDS = {
-    "customers, churn_rate, monthly_churn_rate, mrr, arpa, clv": [("subscriptions", "account_id")],
-    "conversion_rate": [("accounts", "created_at"), ("subscriptions", "account_id")],
-    "nps": [("surveys", "score")],
-    "firmographic segments": [("accounts", "employees|annual_revenue|industry")],
-    "geographic segments": [("accounts", "country")],
-    "usage features": [("events", "event")],
-}
-
-
 def validate(
     files: Sequence[PathLike] = (),
     *,
     tables: dict[str, Sequence[PathLike]] | None = None,
     config: Config | PathLike | None = None,
     timezone: str | None = None,
+    max_rejected: float | None = None,
+    as_of: dt.date | None = None,
+    read: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """What would be read, used and rejected, and why; what each metric still lacks."""
+    """Per file: preset and table, rows read/used/rejected and why, dates, what metrics lack.
+
+    A file that cannot be used at all is listed with its error instead of stopping the check;
+    ``ok`` is false when any file failed or rejected more than ``max_rejected`` of its rows.
+    """
+    from segkit.loading.inspect import validate_inputs
+
     if not isinstance(config, Config):
         config = read_config(config)
-    timezone = timezone or config.load.get("timezone", "UTC")
-    inputs = load(files, tables=tables, config=config, timezone=timezone, max_rejected=1.0)
-    ranges: dict[str, list[str]] = {}
-    if inputs.events is not None:
-        engine = EventEngine(inputs.events, timezone=timezone, users=inputs.frame("users"))
-        try:
-            latest = engine.max_timestamp()
-            known = pd.Index(inputs.frame("accounts")["account_id"]) if inputs.frame("accounts") is not None else None
-            if latest is not None:
-                frame = engine.features(latest.date(), known, inputs.rejections).frame
-                if len(frame):
-                    ranges["events"] = [frame["first_seen"].min().isoformat(), frame["last_seen"].max().isoformat()]
-        finally:
-            engine.close()
-    for name, data in inputs.tables.items():
-        stamps = [data.frame[c] for c in data.frame.columns if isinstance(data.frame[c].dtype, pd.DatetimeTZDtype)]
-        values = pd.concat(stamps).dropna() if stamps else pd.Series(dtype="datetime64[us, UTC]")
-        if len(values):
-            ranges[name] = [values.min().isoformat(), values.max().isoformat()]
-    report_inputs = {}
-    for name, st in sorted(inputs.stats().items()):
-        item = st.as_report()
-        item["columns"] = dict(sorted(st.columns.items()))
-        item["date_range"] = ranges.get(name)
-        report_inputs[name] = item
-    missing: dict[str, str] = {}
-    for metric, needs in METRIC_NEEDS.items():
-        lacking = [
-            f"{table}.{column.replace('|', ' or ')}"
-            for table, column in needs
-            if table not in report_inputs or not any(c in report_inputs[table]["columns"] for c in column.split("|"))
-        ]
-        if lacking:
-            missing[metric] = ", ".join(lacking)
-    return {"inputs": report_inputs, "missing_for_metrics": missing}
+    options = load_options(config, timezone=timezone, max_rejected=max_rejected, as_of=as_of, read=read).checked()
+    _check_timezone(options.timezone)
+    explicit = {t: _paths(p) for t, p in (tables or {}).items() if p}
+    return validate_inputs(_paths(files), explicit, config, options, timezone=options.timezone)
+
+
+def init_config(
+    files: Sequence[PathLike] = (),
+    *,
+    tables: dict[str, Sequence[PathLike]] | None = None,
+    output: PathLike = "segkit.toml",
+    force: bool = False,
+    read: dict[str, Any] | None = None,
+) -> Path:
+    """Write a commented ``segkit.toml`` with the mapping detected from each file's header."""
+    from segkit.errors import OutputError
+    from segkit.loading.inspect import init_config as _init_text
+
+    target = Path(output)
+    if target.exists() and not force:
+        raise UsageError(f"{target} exists; pass --force to overwrite it, or --output another file")
+    options = load_options(Config(), read=read).checked()
+    explicit = {t: _paths(p) for t, p in (tables or {}).items() if p}
+    if not files and not explicit:
+        raise UsageError("segkit init needs the export files to look at: segkit init companies.csv subscriptions.csv ...")
+    text = _init_text(_paths(files), explicit, Config(), options, output=target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temp = target.with_name(f".{target.name}.tmp")
+        temp.write_text(text, encoding="utf-8")
+        temp.replace(target)
+    except OSError as exc:
+        raise OutputError(f"{target}: cannot write the config ({exc.strerror or exc})") from None
+    return target
 
 
 def write_outputs(report: Report, out_dir: PathLike) -> list[Path]:
@@ -440,5 +438,6 @@ __all__ = [
     "sample",
     "segment",
     "validate",
+    "init_config",
     "write_outputs",
 ]

@@ -216,8 +216,19 @@ def validate(
     config: Annotated[Optional[Path], typer.Option(help="Config file (default: ./segkit.toml if present).")] = None,
     timezone: Annotated[Optional[str], typer.Option(help="Zone of timestamps that carry none (default UTC).")] = None,
     format_: Annotated[Optional[str], typer.Option("--format", help="table or json (default: table on a terminal, json when piped).")] = None,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Reject dates after this day, as segment would.")] = None,
+    max_rejected: Annotated[Optional[float], typer.Option(help="Share of rejected rows that makes a file fail (default 0.05).")] = None,
+    encoding: EncodingOpt = None,
+    delimiter: DelimiterOpt = None,
+    decimal: DecimalOpt = None,
+    date_format: DateFormatOpt = None,
+    amount_unit: AmountUnitOpt = None,
+    group_key: GroupKeyOpt = None,
 ) -> None:
-    """Show what would be read, used and rejected, and why, without computing metrics."""
+    """Show, per file, what would be read, used and rejected, and why, without computing metrics.
+
+    Exits 3 when a file cannot be used or rejects more than --max-rejected of its rows.
+    """
     summary = api.validate(
         files or [],
         tables={
@@ -226,27 +237,87 @@ def validate(
         },
         config=config if config is not None else _default_config(),
         timezone=timezone,
+        max_rejected=max_rejected,
+        as_of=parse_date(as_of),
+        read=read_overrides(encoding, delimiter, decimal, date_format, amount_unit, group_key),
     )
     fmt = choose_format(format_)
     if fmt == "json":
         from segkit.writers.json_writer import dumps
 
         sys.stdout.write(dumps(summary))
-        return
-    if fmt != "table":
+    elif fmt == "table":
+        sys.stdout.write(render_validation(summary))
+    else:
         raise UsageError("validate prints --format table or json")
+    if not summary["ok"]:
+        from segkit.errors import InputDataError
+
+        bad = [f["file"] for f in summary["files"] if "error" in f or f.get("over_max_rejected")]
+        raise InputDataError(f"{len(bad)} file(s) cannot be used as they are: {', '.join(bad)} (details above)")
+
+
+def render_validation(summary: dict) -> str:
+    """The per-file text of ``segkit validate``."""
     lines = []
-    for table, item in summary["inputs"].items():
-        lines.append(f"{table}: {', '.join(item['files'])}")
-        lines.append(f"  preset {item['preset']}; columns: {', '.join(f'{k} <- {v}' for k, v in item.get('columns', {}).items())}")
-        lines.append(f"  rows read {item['rows_read']:,}, used {item['rows_used']:,}, rejected {item['rows_rejected']:,} (cells set to null: {item['cells_rejected']:,})")
+    for item in summary["files"]:
+        lines.append(item["file"])
+        if "error" in item:
+            lines.append(f"  ERROR: {item['error']}")
+            lines.append("")
+            continue
+        lines.append(f"  {item['table']}: {item['described_as']} (preset {item['preset']})")
+        lines.append(f"  columns: {', '.join(f'{k} <- {v}' for k, v in item['columns'].items())}")
+        flag = "  TOO MANY (more than --max-rejected)" if item["over_max_rejected"] else ""
+        lines.append(
+            f"  rows: read {item['rows_read']:,}, usable {item['rows_used']:,}, rejected {item['rows_rejected']:,}{flag}"
+            f" (cells set to null: {item['cells_rejected']:,})"
+        )
         for reason in item["top_rejection_reasons"]:
             lines.append(f"    {reason['rows']:,} x {reason['reason']}")
-        if item.get("date_range"):
-            lines.append(f"  dates {item['date_range'][0]} to {item['date_range'][1]}")
-    for metric, missing in summary["missing_for_metrics"].items():
-        lines.append(f"{metric}: needs {missing}")
-    sys.stdout.write("\n".join(lines) + "\n")
+        dates = item["date_range"]
+        lines.append(f"  dates: {dates[0]} to {dates[1]}" if dates else "  dates: none")
+        for metric, need in item["missing_for_metrics"].items():
+            lines.append(f"  missing for {metric}: {need}")
+        for note in item["notes"]:
+            lines.append(f"  note: {note}")
+        lines.append("")
+    if summary["missing_for_metrics"]:
+        lines.append("metrics that cannot be computed from these files:")
+        for metric, missing in summary["missing_for_metrics"].items():
+            lines.append(f"  {metric}: needs {missing}")
+    lines.append("ok" if summary["ok"] else "problems found: see ERROR and TOO MANY above")
+    return "\n".join(lines) + "\n"
+
+
+@app.command()
+def init(
+    files: FilesArg = None,
+    accounts: TableOpt = None,
+    subscriptions: TableOpt = None,
+    invoices: TableOpt = None,
+    deals: TableOpt = None,
+    events: TableOpt = None,
+    users: TableOpt = None,
+    surveys: TableOpt = None,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Config file to write.")] = Path("segkit.toml"),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing config file.")] = False,
+    encoding: EncodingOpt = None,
+    delimiter: DelimiterOpt = None,
+    group_key: GroupKeyOpt = None,
+) -> None:
+    """Write a segkit.toml mapping each export's columns, as detected from its header, commented."""
+    path = api.init_config(
+        files or [],
+        tables={
+            "accounts": accounts, "subscriptions": subscriptions, "invoices": invoices, "deals": deals,
+            "events": events, "users": users, "surveys": surveys,
+        },
+        output=output,
+        force=force,
+        read=read_overrides(encoding, delimiter, None, None, None, group_key),
+    )
+    info(f"wrote {path}; review it, then run: segkit segment" + ("" if path.name == "segkit.toml" and path.parent.resolve() == Path.cwd().resolve() else f" --config {path}"))
 
 
 @app.command()

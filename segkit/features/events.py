@@ -201,6 +201,21 @@ class EventEngine:
             files = ", ".join(label(f.path) for f in self.events.files)
             raise InputDataError(f"{files}: cannot read the events ({_first_line(exc)})") from None
 
+    def file_summary(self) -> dict[str, dict]:
+        """Per event file: records read and the date range of valid timestamps (``segkit validate``)."""
+        rows = self._sql(
+            """SELECT _file, count(*), min(ts) FILTER (WHERE ts >= TIMESTAMP '1970-01-01'), max(ts)
+            FROM src GROUP BY _file"""
+        ).fetchall()
+        out = {}
+        for index, count, first, last in rows:
+            out[label(self.events.files[int(index)].path)] = {
+                "rows_read": int(count),
+                "date_range": [pd.Timestamp(first, tz="UTC").isoformat(), pd.Timestamp(last, tz="UTC").isoformat()]
+                if first is not None and last is not None else None,
+            }
+        return out
+
     def max_timestamp(self) -> pd.Timestamp | None:
         """Latest valid event time: the default as-of comes from the data, never the clock."""
         (value,) = self._sql(
@@ -294,6 +309,7 @@ class EventEngine:
         stats.rows_used = int(total)
         for reason, count in sorted(counts.items()):
             stats.reject_rows(int(count), reason)
+        self._check_rejected_share(counts, int(total))
         if counts:
             self._list_rejected(end, unknown, rejections)
         for col in ("first_seen", "last_seen"):
@@ -303,6 +319,20 @@ class EventEngine:
         for col in ("event_count", "distinct_users", "distinct_events", "active_days_30", "active_days_90", "events_30", "events_prior_60"):
             frame[col] = frame[col].astype("int64")
         return EventFeatures(frame=frame, max_timestamp=None)
+
+    def _check_rejected_share(self, counts: dict[str, int], total: int) -> None:
+        """``--max-rejected`` for the event files together (Segment non-track calls do not count)."""
+        limit = self.events.max_rejected
+        bad = {r: n for r, n in counts.items() if r != REASON_NOT_TRACK}
+        if limit is None or not total or sum(bad.values()) / total <= limit:
+            return
+        top = max(bad.items(), key=lambda kv: kv[1])[0]
+        share = sum(bad.values()) / total
+        raise InputDataError(
+            f"{sum(bad.values())} of {total} event rows rejected ({share:.1%}, more than --max-rejected {limit:g}); "
+            f"most common: {top}",
+            file=", ".join(label(f.path) for f in self.events.files),
+        )
 
     def _list_rejected(self, end: dt.datetime, unknown: list[str], rejections: Rejections) -> None:
         """Second pass, only when something was rejected: the rows with their line numbers."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -62,6 +63,7 @@ class InputStats:
     notes: list[str] = field(default_factory=list)  # things done to the data the user should know
     file_rows: dict[str, int] = field(default_factory=dict)  # rows read per file
     file_presets: dict[str, str] = field(default_factory=dict)  # preset per file
+    file_dates: dict[str, tuple[pd.Timestamp, pd.Timestamp]] = field(default_factory=dict)  # used rows' date range
 
     def reject_rows(self, count: int, reason: str) -> None:
         if count:
@@ -151,6 +153,7 @@ class EventInput:
 
     files: list[EventFile]
     stats: InputStats
+    max_rejected: float | None = None  # the engine fails the run above this share (--max-rejected)
 
 
 @dataclass
@@ -239,8 +242,13 @@ def load_inputs(
     explicit: dict[str, list[Path]] | None = None,
     config: Config | None = None,
     options: LoadOptions | None = None,
+    on_error: Callable[[str, InputDataError], None] | None = None,
 ) -> Inputs:
-    """Read, map, parse and validate every input; events are only mapped (see module doc)."""
+    """Read, map, parse and validate every input; events are only mapped (see module doc).
+
+    ``on_error`` (``segkit validate``) receives each file that cannot be used at all, which is then
+    left out, instead of the first such error ending the load.
+    """
     config = config or Config()
     options = (options or LoadOptions()).checked()
     presets: list[Preset] = config_presets(config) + builtin_presets()
@@ -256,33 +264,18 @@ def load_inputs(
     stats: dict[str, InputStats] = {}
     event_files: list[EventFile] = []
     for path, table in pairs:
-        path = stdin_to_file() if str(path) == STDIN else Path(os.path.normpath(path))
-        fmt = detect_format(path)
-        header = read_header(path, fmt, encoding=options.encoding, delimiter=options.delimiter)
-        candidates = presets
-        spec = config.inputs.get(table) if table else None
-        if spec is not None and spec.preset and not spec.columns:
-            candidates = [p for p in presets if p.name == spec.preset]
-            if not candidates:
-                from segkit.errors import ConfigError
-
-                names = ", ".join(sorted({p.name for p in presets if p.table == table}))
-                raise ConfigError(f"[inputs.{table}] preset {spec.preset!r} is unknown; {table} presets: {names}")
-        detection = detect(header, candidates, file=label(path), table=table)
-        table = detection.preset.table
-        st = stats.setdefault(table, InputStats(table=table, preset=detection.preset.name))
-        if detection.preset.name not in st.preset.split(","):
-            st.preset += f",{detection.preset.name}"
-        st.files.append(label(path))
-        st.file_presets[label(path)] = detection.preset.name
-        for canonical, source in detection.mapping.items():
-            st.columns.setdefault(canonical, source)
-        st.sha256.append(sha256_of(path))
-        if table == "events":
-            event_files.append(EventFile(path, fmt, detection.mapping, dict(detection.preset.options)))
-            continue
-        frame = _load_file(path, fmt, detection, header, options, st, rejections)
-        per_table.setdefault(table, []).append(frame)
+        try:
+            _load_one(path, table, config, options, presets, stats, rejections, per_table, event_files)
+        except InputDataError as exc:
+            if on_error is None:
+                raise
+            name = label(path) if str(path) != STDIN else "<stdin>"
+            for st in list(stats.values()):
+                if name in st.files:
+                    st.files.remove(name)
+                if not st.files:
+                    del stats[st.table]
+            on_error(name, exc)
     tables: dict[str, TableData] = {}
     for table, frames in per_table.items():
         frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
@@ -292,8 +285,49 @@ def load_inputs(
     _link_to_accounts(tables, rejections)
     for data in tables.values():
         data.frame = data.frame.drop(columns=["_file", "_line"]).reset_index(drop=True)
-    events = EventInput(event_files, stats["events"]) if event_files else None
+    events = EventInput(event_files, stats["events"], options.max_rejected) if event_files else None
     return Inputs(tables=tables, events=events, rejections=rejections)
+
+
+def _load_one(
+    path: Path,
+    table: str | None,
+    config: Config,
+    options: LoadOptions,
+    presets: list[Preset],
+    stats: dict[str, InputStats],
+    rejections: Rejections,
+    per_table: dict[str, list[pd.DataFrame]],
+    event_files: list[EventFile],
+) -> None:
+    """Detect, read and parse one file into ``per_table`` (events: only mapped)."""
+    path = stdin_to_file() if str(path) == STDIN else Path(os.path.normpath(path))
+    fmt = detect_format(path)
+    header = read_header(path, fmt, encoding=options.encoding, delimiter=options.delimiter)
+    candidates = presets
+    spec = config.inputs.get(table) if table else None
+    if spec is not None and spec.preset and not spec.columns:
+        candidates = [p for p in presets if p.name == spec.preset]
+        if not candidates:
+            from segkit.errors import ConfigError
+
+            names = ", ".join(sorted({p.name for p in presets if p.table == table}))
+            raise ConfigError(f"[inputs.{table}] preset {spec.preset!r} is unknown; {table} presets: {names}")
+    detection = detect(header, candidates, file=label(path), table=table)
+    table = detection.preset.table
+    st = stats.setdefault(table, InputStats(table=table, preset=detection.preset.name))
+    if detection.preset.name not in st.preset.split(","):
+        st.preset += f",{detection.preset.name}"
+    st.files.append(label(path))
+    st.file_presets[label(path)] = detection.preset.name
+    for canonical, source in detection.mapping.items():
+        st.columns.setdefault(canonical, source)
+    st.sha256.append(sha256_of(path))
+    if table == "events":
+        event_files.append(EventFile(path, fmt, detection.mapping, dict(detection.preset.options)))
+        return
+    frame = _load_file(path, fmt, detection, header, options, st, rejections)
+    per_table.setdefault(table, []).append(frame)
 
 
 def _line_numbers(fmt: FileFormat, n: int) -> pd.Series:
@@ -402,7 +436,12 @@ def _load_file(
         )
     out["_file"] = file
     out["_line"] = lines.to_numpy()
-    return out[~bad_rows].reset_index(drop=True)
+    used = out[~bad_rows].reset_index(drop=True)
+    stamps = [used[c] for c in used.columns if isinstance(used[c].dtype, pd.DatetimeTZDtype)]
+    values = pd.concat(stamps).dropna() if stamps else pd.Series(dtype="datetime64[us, UTC]")
+    if len(values):
+        stats.file_dates[file] = (values.min(), values.max())
+    return used
 
 
 def _apply_preset_options(

@@ -119,7 +119,12 @@ def config_presets(config: Config) -> list[Preset]:
                     f"its columns are: {', '.join(TABLES[table].names)}"
                 )
             columns[canonical] = (source,)
-        presets.append(Preset(name=f"config-{table}", table=table, columns=columns, options=dict(spec.options), priority=10))
+        # A named preset (``preset = "stripe-subscriptions-api"``) lends its options (units...).
+        base = _REGISTRY.get(spec.preset or "")
+        options = {**(base.options if base else {}), **dict(spec.options)}
+        if "mrr_unit" in options:
+            options.setdefault("amount_unit", options["mrr_unit"])
+        presets.append(Preset(name=f"config-{table}", table=table, columns=columns, options=options, priority=10))
     return presets
 
 
