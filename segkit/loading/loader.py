@@ -422,10 +422,12 @@ def _load_file(
         rejections.add(table, file, lines[bad_rows.to_numpy()], first_col, pd.Series(values), reasons)
         for reason, count in reasons.value_counts().items():
             stats.reject_rows(int(count), str(reason))
-    rejected = int(bad_rows.sum()) + len(ragged)
+    # Rows dated after --as-of are not errors (they did not exist yet): they do not count here.
+    future = int(row_bad[bad_rows].str.contains("date after as-of", regex=False).sum())
+    rejected = int(bad_rows.sum()) + len(ragged) - future
     share = rejected / n
     if share > options.max_rejected:
-        most = Counter(row_bad[bad_rows].tolist()) + Counter(
+        most = Counter(r for r in row_bad[bad_rows].tolist() if "date after as-of" not in r) + Counter(
             f"(row): has {got} fields, the header has {want}" for _, got, want, _ in ragged
         )
         top = most.most_common(1)[0][0]
