@@ -45,6 +45,7 @@ class SegmentOptions:
     timezone: str | None = None
     max_rejected: float | None = None
     overrides: Sequence[str] = field(default_factory=list)
+    read: dict[str, Any] = field(default_factory=dict)  # reading overrides: see READ_OPTIONS
 
 
 def _paths(values: Sequence[PathLike] | None) -> list[Path]:
@@ -55,6 +56,33 @@ def read_config(path: PathLike | None) -> Config:
     return load_config(Path(path) if path is not None else None)
 
 
+#: Reading overrides (``--encoding`` ...), each also a ``[load]`` key in segkit.toml.
+READ_OPTIONS = ("encoding", "delimiter", "decimal", "date_format", "ranges", "duplicates", "amount_unit", "group_key")
+
+
+def load_options(config: Config, *, timezone: str | None = None, max_rejected: float | None = None,
+                 as_of: dt.date | None = None, read: dict[str, Any] | None = None) -> LoadOptions:
+    """LoadOptions from the command line, then ``[load]`` in the config, then the defaults."""
+    values: dict[str, Any] = {}
+    for name in READ_OPTIONS:
+        value = (read or {}).get(name)
+        if value is None:
+            value = config.load.get(name)
+        if value is not None:
+            values[name] = value
+    raw_max = max_rejected if max_rejected is not None else config.load.get("max_rejected", 0.05)
+    try:
+        max_share = float(raw_max)
+    except (TypeError, ValueError):
+        raise UsageError(f"max_rejected takes a fraction such as 0.05; got {raw_max!r}") from None
+    return LoadOptions(
+        timezone=timezone or config.load.get("timezone", "UTC"),
+        max_rejected=max_share,
+        as_of=pd.Timestamp(as_of) if as_of is not None else None,
+        **values,
+    )
+
+
 def load(
     files: Sequence[PathLike] = (),
     *,
@@ -62,13 +90,12 @@ def load(
     config: Config | None = None,
     timezone: str | None = None,
     max_rejected: float | None = None,
+    as_of: dt.date | None = None,
+    read: dict[str, Any] | None = None,
 ) -> Inputs:
     """Stage 1 alone: read, map, parse and validate the inputs (``segkit validate``)."""
     config = config or Config()
-    options = LoadOptions(
-        timezone=timezone or config.load.get("timezone", "UTC"),
-        max_rejected=max_rejected if max_rejected is not None else float(config.load.get("max_rejected", 0.05)),
-    )
+    options = load_options(config, timezone=timezone, max_rejected=max_rejected, as_of=as_of, read=read)
     _check_timezone(options.timezone)
     explicit = {t: _paths(p) for t, p in (tables or {}).items() if p}
     return load_inputs(_paths(files), explicit, config, options)
@@ -144,7 +171,10 @@ def segment(
     t = time.perf_counter()
     say("loading inputs")
     timezone = options.timezone or config.load.get("timezone", "UTC")
-    inputs = load(files, tables=tables, config=config, timezone=timezone, max_rejected=options.max_rejected)
+    inputs = load(
+        files, tables=tables, config=config, timezone=timezone, max_rejected=options.max_rejected,
+        as_of=options.as_of, read=options.read,
+    )
     t = lap("load", t)
 
     engine = None
@@ -157,15 +187,22 @@ def segment(
         else:
             say("finding the latest date in the data (the default --as-of)")
             latest = latest_date(inputs, engine.max_timestamp() if engine else None)
+            if latest is None and config.metrics.get("as_of") is not None:
+                latest = _config_as_of(config.metrics["as_of"])
             if latest is None:
-                raise InputDataError("no dates in any input, so --as-of has no default; pass --as-of YYYY-MM-DD")
+                raise InputDataError(
+                    "no dates in any input, so --as-of has no default; pass --as-of YYYY-MM-DD or set metrics.as_of"
+                )
             as_of = latest.normalize()
         months = int(options.period_months or config.metrics.get("period_months", 12))
         if months < 1:
             raise UsageError(f"--period must be at least 1 month; got {months}")
         period = Period.ending(as_of, months)
         say("building features")
-        features = build_features(inputs, period, as_of, engine, past_due=str(config.metrics.get("past_due", "include")))
+        features = build_features(
+            inputs, period, as_of, engine, past_due=str(config.metrics.get("past_due", "include")),
+            flat_churn_window_months=float(config.metrics.get("flat_churn_window_months", 1.0)),
+        )
     finally:
         if engine is not None:
             engine.close()
@@ -184,6 +221,7 @@ def segment(
         raise UsageError(f"gross margin must be in (0, 1]; got {metric_options.gross_margin:g}")
 
     warnings: list[dict[str, str]] = [{"code": "plugin", "message": w} for w in registry.warnings]
+    warnings.extend({"code": "input", "message": note} for st in inputs.stats().values() for note in st.notes)
     if metric_options.gross_margin == 1.0:
         warnings.append({"code": "gross_margin", "message": "gross margin is 1.0, so CLV is revenue CLV, not profit CLV; set metrics.gross_margin"})
     say("segmenting")
@@ -252,6 +290,14 @@ def segment(
     return Report(data=data, assignments=assignments.sort_values("account_id", kind="stable").reset_index(drop=True), rejected=rejected, run=run)
 
 
+def _config_as_of(value: Any) -> pd.Timestamp:
+    """``metrics.as_of`` (a TOML date or a YYYY-MM-DD string) as a UTC timestamp."""
+    try:
+        return pd.Timestamp(dt.date.fromisoformat(str(value))).tz_localize("UTC")
+    except ValueError:
+        raise UsageError(f"metrics.as_of takes a date as YYYY-MM-DD; got {value!r}") from None
+
+
 def _combine(parts: list[Segmenter]) -> tuple[pd.Series, list[str]]:
     if len(parts) == 1:
         return parts[0].labels_, list(parts[0].segments_)
@@ -291,61 +337,59 @@ def _versions() -> dict[str, str]:
     }
 
 
-METRIC_NEEDS = {
-    "customers, churn_rate, monthly_churn_rate, mrr, arpa, clv": [("subscriptions", "account_id")],
-    "conversion_rate": [("accounts", "created_at"), ("subscriptions", "account_id")],
-    "nps": [("surveys", "score")],
-    "firmographic segments": [("accounts", "employees|annual_revenue|industry")],
-    "geographic segments": [("accounts", "country")],
-    "usage features": [("events", "event")],
-}
-
-
 def validate(
     files: Sequence[PathLike] = (),
     *,
     tables: dict[str, Sequence[PathLike]] | None = None,
     config: Config | PathLike | None = None,
     timezone: str | None = None,
+    max_rejected: float | None = None,
+    as_of: dt.date | None = None,
+    read: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """What would be read, used and rejected, and why; what each metric still lacks."""
+    """Per file: preset and table, rows read/used/rejected and why, dates, what metrics lack.
+
+    A file that cannot be used at all is listed with its error instead of stopping the check;
+    ``ok`` is false when any file failed or rejected more than ``max_rejected`` of its rows.
+    """
+    from segkit.loading.inspect import validate_inputs
+
     if not isinstance(config, Config):
         config = read_config(config)
-    timezone = timezone or config.load.get("timezone", "UTC")
-    inputs = load(files, tables=tables, config=config, timezone=timezone, max_rejected=1.0)
-    ranges: dict[str, list[str]] = {}
-    if inputs.events is not None:
-        engine = EventEngine(inputs.events, timezone=timezone, users=inputs.frame("users"))
-        try:
-            latest = engine.max_timestamp()
-            known = pd.Index(inputs.frame("accounts")["account_id"]) if inputs.frame("accounts") is not None else None
-            if latest is not None:
-                frame = engine.features(latest.date(), known, inputs.rejections).frame
-                if len(frame):
-                    ranges["events"] = [frame["first_seen"].min().isoformat(), frame["last_seen"].max().isoformat()]
-        finally:
-            engine.close()
-    for name, data in inputs.tables.items():
-        stamps = [data.frame[c] for c in data.frame.columns if isinstance(data.frame[c].dtype, pd.DatetimeTZDtype)]
-        values = pd.concat(stamps).dropna() if stamps else pd.Series(dtype="datetime64[us, UTC]")
-        if len(values):
-            ranges[name] = [values.min().isoformat(), values.max().isoformat()]
-    report_inputs = {}
-    for name, st in sorted(inputs.stats().items()):
-        item = st.as_report()
-        item["columns"] = dict(sorted(st.columns.items()))
-        item["date_range"] = ranges.get(name)
-        report_inputs[name] = item
-    missing: dict[str, str] = {}
-    for metric, needs in METRIC_NEEDS.items():
-        lacking = [
-            f"{table}.{column.replace('|', ' or ')}"
-            for table, column in needs
-            if table not in report_inputs or not any(c in report_inputs[table]["columns"] for c in column.split("|"))
-        ]
-        if lacking:
-            missing[metric] = ", ".join(lacking)
-    return {"inputs": report_inputs, "missing_for_metrics": missing}
+    options = load_options(config, timezone=timezone, max_rejected=max_rejected, as_of=as_of, read=read).checked()
+    _check_timezone(options.timezone)
+    explicit = {t: _paths(p) for t, p in (tables or {}).items() if p}
+    return validate_inputs(_paths(files), explicit, config, options, timezone=options.timezone)
+
+
+def init_config(
+    files: Sequence[PathLike] = (),
+    *,
+    tables: dict[str, Sequence[PathLike]] | None = None,
+    output: PathLike = "segkit.toml",
+    force: bool = False,
+    read: dict[str, Any] | None = None,
+) -> Path:
+    """Write a commented ``segkit.toml`` with the mapping detected from each file's header."""
+    from segkit.errors import OutputError
+    from segkit.loading.inspect import init_config as _init_text
+
+    target = Path(output)
+    if target.exists() and not force:
+        raise UsageError(f"{target} exists; pass --force to overwrite it, or --output another file")
+    options = load_options(Config(), read=read).checked()
+    explicit = {t: _paths(p) for t, p in (tables or {}).items() if p}
+    if not files and not explicit:
+        raise UsageError("segkit init needs the export files to look at: segkit init companies.csv subscriptions.csv ...")
+    text = _init_text(_paths(files), explicit, Config(), options, output=target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temp = target.with_name(f".{target.name}.tmp")
+        temp.write_text(text, encoding="utf-8")
+        temp.replace(target)
+    except OSError as exc:
+        raise OutputError(f"{target}: cannot write the config ({exc.strerror or exc})") from None
+    return target
 
 
 def write_outputs(report: Report, out_dir: PathLike) -> list[Path]:
@@ -394,5 +438,6 @@ __all__ = [
     "sample",
     "segment",
     "validate",
+    "init_config",
     "write_outputs",
 ]

@@ -109,6 +109,22 @@ def emit(report: api.Report, fmt: str) -> None:
 
 FilesArg = Annotated[Optional[list[Path]], typer.Argument(help="Export files; each file's table is detected from its header.", show_default=False)]
 TableOpt = Annotated[Optional[list[Path]], typer.Option(show_default=False)]
+# Reading overrides (issue #3, docs/inputs.md); each is also a [load] key in segkit.toml.
+EncodingOpt = Annotated[Optional[str], typer.Option("--encoding", help="Text encoding of CSV inputs (default: sniffed).")]
+DelimiterOpt = Annotated[Optional[str], typer.Option("--delimiter", help="CSV delimiter: , ; tab | (default: sniffed from the header).")]
+DecimalOpt = Annotated[Optional[str], typer.Option("--decimal", help="Decimal separator: . or , (default: decided per column).")]
+DateFormatOpt = Annotated[Optional[str], typer.Option("--date-format", help="strptime layout of non-ISO dates, e.g. %d/%m/%Y.")]
+AmountUnitOpt = Annotated[Optional[str], typer.Option("--amount-unit", help="Billing amounts in major units or minor (cents) (default: the preset's).")]
+GroupKeyOpt = Annotated[Optional[str], typer.Option("--group-key", help="Events: the group key holding the account id (Mixpanel property, Amplitude group type).")]
+
+
+def read_overrides(encoding: str | None, delimiter: str | None, decimal: str | None, date_format: str | None,
+                   amount_unit: str | None, group_key: str | None) -> dict[str, str]:
+    values = {
+        "encoding": encoding, "delimiter": delimiter, "decimal": decimal, "date_format": date_format,
+        "amount_unit": amount_unit, "group_key": group_key,
+    }
+    return {k: v for k, v in values.items() if v is not None}
 
 
 @app.command()
@@ -133,6 +149,12 @@ def segment(
     max_rejected: Annotated[Optional[float], typer.Option(help="Largest share of rejected rows per file before exit 3 (default 0.05).")] = None,
     set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override a config value: SECTION.KEY=VALUE, e.g. segmenters.value.cut_points=[50,500].")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or warnings on stderr.")] = False,
+    encoding: EncodingOpt = None,
+    delimiter: DelimiterOpt = None,
+    decimal: DecimalOpt = None,
+    date_format: DateFormatOpt = None,
+    amount_unit: AmountUnitOpt = None,
+    group_key: GroupKeyOpt = None,
 ) -> None:
     """Segment accounts and compute per-segment conversion, churn, MRR and CLV."""
     State.quiet = quiet
@@ -151,6 +173,7 @@ def segment(
         timezone=timezone,
         max_rejected=max_rejected,
         overrides=set_ or [],
+        read=read_overrides(encoding, delimiter, decimal, date_format, amount_unit, group_key),
     )
     if min_segment_size is not None and min_segment_size < 0:
         raise UsageError("--min-segment-size must be 0 or more")
@@ -193,8 +216,19 @@ def validate(
     config: Annotated[Optional[Path], typer.Option(help="Config file (default: ./segkit.toml if present).")] = None,
     timezone: Annotated[Optional[str], typer.Option(help="Zone of timestamps that carry none (default UTC).")] = None,
     format_: Annotated[Optional[str], typer.Option("--format", help="table or json (default: table on a terminal, json when piped).")] = None,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Reject dates after this day, as segment would.")] = None,
+    max_rejected: Annotated[Optional[float], typer.Option(help="Share of rejected rows that makes a file fail (default 0.05).")] = None,
+    encoding: EncodingOpt = None,
+    delimiter: DelimiterOpt = None,
+    decimal: DecimalOpt = None,
+    date_format: DateFormatOpt = None,
+    amount_unit: AmountUnitOpt = None,
+    group_key: GroupKeyOpt = None,
 ) -> None:
-    """Show what would be read, used and rejected, and why, without computing metrics."""
+    """Show, per file, what would be read, used and rejected, and why, without computing metrics.
+
+    Exits 3 when a file cannot be used or rejects more than --max-rejected of its rows.
+    """
     summary = api.validate(
         files or [],
         tables={
@@ -203,27 +237,87 @@ def validate(
         },
         config=config if config is not None else _default_config(),
         timezone=timezone,
+        max_rejected=max_rejected,
+        as_of=parse_date(as_of),
+        read=read_overrides(encoding, delimiter, decimal, date_format, amount_unit, group_key),
     )
     fmt = choose_format(format_)
     if fmt == "json":
         from segkit.writers.json_writer import dumps
 
         sys.stdout.write(dumps(summary))
-        return
-    if fmt != "table":
+    elif fmt == "table":
+        sys.stdout.write(render_validation(summary))
+    else:
         raise UsageError("validate prints --format table or json")
+    if not summary["ok"]:
+        from segkit.errors import InputDataError
+
+        bad = [f["file"] for f in summary["files"] if "error" in f or f.get("over_max_rejected")]
+        raise InputDataError(f"{len(bad)} file(s) cannot be used as they are: {', '.join(bad)} (details above)")
+
+
+def render_validation(summary: dict) -> str:
+    """The per-file text of ``segkit validate``."""
     lines = []
-    for table, item in summary["inputs"].items():
-        lines.append(f"{table}: {', '.join(item['files'])}")
-        lines.append(f"  preset {item['preset']}; columns: {', '.join(f'{k} <- {v}' for k, v in item.get('columns', {}).items())}")
-        lines.append(f"  rows read {item['rows_read']:,}, used {item['rows_used']:,}, rejected {item['rows_rejected']:,} (cells set to null: {item['cells_rejected']:,})")
+    for item in summary["files"]:
+        lines.append(item["file"])
+        if "error" in item:
+            lines.append(f"  ERROR: {item['error']}")
+            lines.append("")
+            continue
+        lines.append(f"  {item['table']}: {item['described_as']} (preset {item['preset']})")
+        lines.append(f"  columns: {', '.join(f'{k} <- {v}' for k, v in item['columns'].items())}")
+        flag = "  TOO MANY (more than --max-rejected)" if item["over_max_rejected"] else ""
+        lines.append(
+            f"  rows: read {item['rows_read']:,}, usable {item['rows_used']:,}, rejected {item['rows_rejected']:,}{flag}"
+            f" (cells set to null: {item['cells_rejected']:,})"
+        )
         for reason in item["top_rejection_reasons"]:
             lines.append(f"    {reason['rows']:,} x {reason['reason']}")
-        if item.get("date_range"):
-            lines.append(f"  dates {item['date_range'][0]} to {item['date_range'][1]}")
-    for metric, missing in summary["missing_for_metrics"].items():
-        lines.append(f"{metric}: needs {missing}")
-    sys.stdout.write("\n".join(lines) + "\n")
+        dates = item["date_range"]
+        lines.append(f"  dates: {dates[0]} to {dates[1]}" if dates else "  dates: none")
+        for metric, need in item["missing_for_metrics"].items():
+            lines.append(f"  missing for {metric}: {need}")
+        for note in item["notes"]:
+            lines.append(f"  note: {note}")
+        lines.append("")
+    if summary["missing_for_metrics"]:
+        lines.append("metrics that cannot be computed from these files:")
+        for metric, missing in summary["missing_for_metrics"].items():
+            lines.append(f"  {metric}: needs {missing}")
+    lines.append("ok" if summary["ok"] else "problems found: see ERROR and TOO MANY above")
+    return "\n".join(lines) + "\n"
+
+
+@app.command()
+def init(
+    files: FilesArg = None,
+    accounts: TableOpt = None,
+    subscriptions: TableOpt = None,
+    invoices: TableOpt = None,
+    deals: TableOpt = None,
+    events: TableOpt = None,
+    users: TableOpt = None,
+    surveys: TableOpt = None,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Config file to write.")] = Path("segkit.toml"),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing config file.")] = False,
+    encoding: EncodingOpt = None,
+    delimiter: DelimiterOpt = None,
+    group_key: GroupKeyOpt = None,
+) -> None:
+    """Write a segkit.toml mapping each export's columns, as detected from its header, commented."""
+    path = api.init_config(
+        files or [],
+        tables={
+            "accounts": accounts, "subscriptions": subscriptions, "invoices": invoices, "deals": deals,
+            "events": events, "users": users, "surveys": surveys,
+        },
+        output=output,
+        force=force,
+        read=read_overrides(encoding, delimiter, None, None, None, group_key),
+    )
+    info(f"wrote {path}; review it, then run: segkit segment" + ("" if path.name == "segkit.toml" and path.parent.resolve() == Path.cwd().resolve() else f" --config {path}"))
 
 
 @app.command()

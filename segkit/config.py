@@ -26,6 +26,14 @@ CONFIG_KEYS: dict[str, dict[str, str] | None] = {
     "load": {
         "timezone": "IANA zone for timestamps without one (default UTC).",
         "max_rejected": "Largest share of rejected rows a file may have before exit 3 (default 0.05).",
+        "encoding": "Text encoding of CSV files (default: sniffed; UTF-8, UTF-16 with BOM, else Windows-1252, reported).",
+        "delimiter": "CSV delimiter: a character or comma/semicolon/tab/pipe (default: sniffed from the header).",
+        "decimal": "Decimal separator of numbers: '.', ',' or 'auto' (default auto, decided per column).",
+        "date_format": "strptime layout of dates that are not ISO 8601 or epoch, e.g. '%d/%m/%Y' (default none).",
+        "ranges": "Number cells holding a range (50-100, 1,000+): reject (default), midpoint, low or high.",
+        "duplicates": "Duplicate account/user ids: last (default, the others are reported), first, or error.",
+        "amount_unit": "Billing amounts: major (currency units) or minor (cents); default: the preset's (Stripe API: minor).",
+        "group_key": "Events: the group key / property holding the account id (Mixpanel properties.KEY, Amplitude groups.KEY).",
     },
     "inputs": None,
     "metrics": {
@@ -35,6 +43,8 @@ CONFIG_KEYS: dict[str, dict[str, str] | None] = {
         "period_months": "Length of the metric period ending at as-of, in months (default 12).",
         "clv_method": "CLV method (default simple).",
         "past_due": "'include' (default) counts past_due subscriptions as paying; 'exclude' does not.",
+        "as_of": "Date the figures are computed at when --as-of is not given and the data holds no dates (flat tables).",
+        "flat_churn_window_months": "Flat tables: months the churned flag covers (default 1), for monthly churn and CLV.",
     },
     "segmenters": None,
     "output": {

@@ -158,3 +158,52 @@ def billing_facts(subs: pd.DataFrame | None, period: Period, *, past_due: str = 
     facts.index = facts.index.astype("string")
     facts.index.name = "account_id"
     return facts[columns]
+
+
+#: Account columns of a flat customer table (one row per customer, no billing history).
+FLAT_COLUMNS = ("churned", "tenure_months", "mrr")
+
+
+def is_flat_table(accounts: pd.DataFrame | None, subs: pd.DataFrame | None) -> bool:
+    """A customer table with a churned flag and no subscriptions: billing facts come from it."""
+    return (subs is None or subs.empty) and accounts is not None and "churned" in accounts and accounts["churned"].notna().any()
+
+
+def flat_billing_facts(accounts: pd.DataFrame, period: Period, *, churn_window_months: float = 1.0) -> pd.DataFrame:
+    """Billing facts of a flat customer table (docs/inputs.md, "Flat customer tables").
+
+    Every row with a churned flag was a customer at the start of the window the flag covers
+    (``churn_window_months``, default 1: the Telco file flags customers who left in the last
+    month), so churn_rate is the share flagged churned. MRR is the monthly charge of those not
+    churned; mrr_start includes the churned. Each customer contributes the window's months at risk,
+    so monthly_churn_rate = churned / (customers x window). first_paid_at is as-of minus tenure.
+    """
+    frame = accounts.set_index("account_id")
+    flag = frame["churned"].astype("boolean")
+    known = flag.notna()
+    churned = flag.fillna(False).astype(bool)
+    charge = frame["mrr"].astype("float64").fillna(0.0) if "mrr" in frame else pd.Series(0.0, index=frame.index)
+    facts = pd.DataFrame(index=frame.index[known.to_numpy()])
+    churned = churned[known]
+    charge = charge[known]
+    facts["mrr"] = charge.where(~churned, 0.0)
+    facts["mrr_start"] = charge
+    facts["is_customer"] = ~churned
+    facts["active_at_start"] = True
+    facts["churned_in_period"] = churned
+    as_of_day = period.end - pd.Timedelta(days=1)
+    if "tenure_months" in frame:
+        tenure = frame.loc[known, "tenure_months"].astype("float64")
+        days = (tenure * DAYS_PER_MONTH).round()
+        facts["first_paid_at"] = (as_of_day - pd.to_timedelta(days, unit="D")).astype("datetime64[us, UTC]")
+    else:
+        facts["first_paid_at"] = pd.Series(pd.NaT, index=facts.index, dtype="datetime64[us, UTC]")
+    facts["churn_events"] = churned.astype("int64")
+    facts["customer_months"] = float(churn_window_months)
+    facts["subscriptions"] = 1
+    facts.index = facts.index.astype("string")
+    facts.index.name = "account_id"
+    return facts[[
+        "mrr", "mrr_start", "is_customer", "active_at_start", "churned_in_period",
+        "first_paid_at", "churn_events", "customer_months", "subscriptions",
+    ]]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from segkit.features.billing import Period, billing_facts, paying_subscriptions
+from segkit.features.billing import Period, billing_facts, flat_billing_facts, is_flat_table, paying_subscriptions
 from segkit.features.movements import MOVEMENT_COLUMNS, movement_facts
 from segkit.features.events import EVENT_FEATURES, EventEngine
 from segkit.loading.loader import Inputs
@@ -92,6 +92,7 @@ def build_features(
     engine: EventEngine | None,
     *,
     past_due: str = "include",
+    flat_churn_window_months: float = 1.0,
 ) -> FeatureSet:
     """Join every input's per-account facts onto the accounts (or the ids seen anywhere)."""
     accounts = inputs.frame("accounts")
@@ -101,9 +102,13 @@ def build_features(
     event_frame = None
     if engine is not None:
         event_frame = engine.features(as_of.date(), known, inputs.rejections).frame
-    billing = billing_facts(subs, period, past_due=past_due)
-    if subs is not None and not subs.empty:
-        billing = billing.join(movement_facts(paying_subscriptions(subs, past_due=past_due), period), how="left")
+    flat = is_flat_table(accounts, subs)
+    if flat:
+        billing = flat_billing_facts(accounts, period, churn_window_months=flat_churn_window_months)
+    else:
+        billing = billing_facts(subs, period, past_due=past_due)
+        if subs is not None and not subs.empty:
+            billing = billing.join(movement_facts(paying_subscriptions(subs, past_due=past_due), period), how="left")
     nps = survey_facts(surveys, period)
     if accounts is not None:
         frame = accounts.set_index("account_id")
@@ -114,6 +119,8 @@ def build_features(
         frame = pd.DataFrame(index=pd.Index(sorted(ids), dtype="string", name="account_id"))
     frame.index = frame.index.astype("string")
     frame.index.name = "account_id"
+    if flat:  # the flat table's own mrr is now a billing fact
+        frame = frame.drop(columns=[c for c in billing.columns if c in frame])
     frame = frame.join(billing, how="left")
     for col in (*MOVEMENT_COLUMNS, "mrr_period_start", "mrr_period_end"):
         frame[col] = frame[col].fillna(0.0).astype("float64") if col in frame else 0.0
@@ -134,7 +141,7 @@ def build_features(
         as_of=as_of,
         period=period,
         has_events=event_frame is not None,
-        has_billing=subs is not None,
+        has_billing=subs is not None or flat,
         has_surveys=not nps.empty,
     )
 

@@ -17,8 +17,12 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
+import tempfile
+from pathlib import Path
+
 from segkit.errors import InputDataError
 from segkit.loading.loader import EventFile, EventInput, Rejections
+from segkit.loading.readers import FileFormat, extract_zip_members, label
 
 #: Feature name -> what it means; the report's definitions and docs/features.md use this.
 EVENT_FEATURES: dict[str, str] = {
@@ -40,6 +44,15 @@ REASON_BAD_TS = "timestamp missing or not a date/time"
 REASON_AFTER = "timestamp after as-of"
 REASON_DUPLICATE = "duplicate event id"
 REASON_UNKNOWN = "account_id not found in the accounts table"
+REASON_BEFORE_1970 = "timestamp before 1970"
+REASON_NOT_TRACK = "not a track call (Segment group calls feed the user -> account map)"
+#: Epoch numbers: seconds, or milliseconds above 1e11 (Mixpanel ``time`` in either unit).
+TS_MACRO = """CREATE OR REPLACE TEMP MACRO segkit_ts(raw) AS COALESCE(
+    TRY_CAST(raw AS TIMESTAMPTZ),
+    CASE WHEN abs(TRY_CAST(raw AS DOUBLE)) BETWEEN 1e8 AND 1e14 THEN
+        to_timestamp(CASE WHEN abs(TRY_CAST(raw AS DOUBLE)) > 1e11 THEN TRY_CAST(raw AS DOUBLE) / 1000
+                          ELSE TRY_CAST(raw AS DOUBLE) END)
+    END)"""
 
 
 @dataclass
@@ -62,6 +75,14 @@ def _column_expr(event_file: EventFile, canonical: str) -> str:
     return _quote(source)
 
 
+def _account_expr(event_file: EventFile) -> str:
+    """The account column; Amplitude ``groups`` values may be lists, whose first element is used."""
+    expr = _column_expr(event_file, "account_id")
+    if expr != "NULL" and event_file.options.get("account_may_be_list"):
+        return f"CASE WHEN json_type(to_json({expr})) = 'ARRAY' THEN to_json({expr}) ->> 0 ELSE to_json({expr}) ->> '$' END"
+    return expr
+
+
 def _scan(event_file: EventFile) -> str:
     path = str(event_file.path).replace("'", "''")
     kind = event_file.format.kind
@@ -81,16 +102,31 @@ def _source_sql(files: list[EventFile], with_row_number: bool = False, first_ind
     parts = []
     for index, ef in enumerate(files, start=first_index):
         row = ", row_number() OVER () AS _line" if with_row_number else ""
-        ts = _column_expr(ef, "timestamp")
+        ts = f"CAST({_column_expr(ef, 'timestamp')} AS VARCHAR)"
         parts.append(
-            f"SELECT {_text(_column_expr(ef, 'account_id'))} AS account_id, "
+            f"SELECT {_text(_account_expr(ef))} AS account_id, "
             f"{_text(_column_expr(ef, 'user_id'))} AS user_id, "
             f"{_text(_column_expr(ef, 'event'))} AS event, "
             f"{_text(_column_expr(ef, 'event_id'))} AS event_id, "
-            f"timezone('UTC', TRY_CAST({ts} AS TIMESTAMPTZ)) AS ts, "
-            f"CAST({ts} AS VARCHAR) AS ts_raw, {index} AS _file{row} FROM {_scan(ef)}"
+            f"lower({_text(_column_expr(ef, 'call_type'))}) AS call_type, "
+            f"{_text(_column_expr(ef, 'group_id'))} AS group_id, "
+            f"timezone('UTC', segkit_ts({ts})) AS ts, "
+            f"{ts} AS ts_raw, {index} AS _file{row} FROM {_scan(ef)}"
         )
     return " UNION ALL ".join(parts)
+
+
+def prepare_files(files: list[EventFile], workdir: str) -> list[EventFile]:
+    """Event files as DuckDB can scan them: a zip (Amplitude's export) is unpacked to ``workdir``."""
+    out = []
+    for index, ef in enumerate(files):
+        if ef.format.compression == "zip":
+            target = Path(workdir) / f"zip{index}"
+            target.mkdir(parents=True, exist_ok=True)
+            extract_zip_members(ef.path, target)
+            ef = EventFile(target / "*", FileFormat("jsonl"), ef.mapping, ef.options)
+        out.append(ef)
+    return out
 
 
 class EventEngine:
@@ -105,23 +141,54 @@ class EventEngine:
         threads: int | None = None,
     ) -> None:
         self.events = events
+        self._workdir = tempfile.TemporaryDirectory(prefix="segkit-events-")
+        self.files = prepare_files(events.files, self._workdir.name)
         self.con = duckdb.connect(config={"threads": threads or os.cpu_count() or 1})
         self.con.execute(f"SET TimeZone='{timezone}'")
         self.con.execute("SET preserve_insertion_order=false")
-        self.has_users = users is not None and len(users) > 0
-        if self.has_users:
-            self.con.register("users_map", users[["user_id", "account_id"]].astype("string"))
-        self.has_event_id = any("event_id" in f.mapping for f in events.files)
+        self.con.execute(TS_MACRO)
+        self.given_users = users is not None and len(users) > 0
+        if self.given_users:
+            self.con.register("users_given", users[["user_id", "account_id"]].astype("string"))
+        self.has_calls = any("call_type" in f.mapping for f in self.files)
+        self.files = [self._with_group_calls(f) for f in self.files]
+        self.has_group_calls = any("call_type" in f.mapping and "group_id" in f.mapping for f in self.files)
+        self.has_users = self.given_users or self.has_group_calls
+        self.has_event_id = any("event_id" in f.mapping for f in self.files)
         self._define_views()
+
+    def _with_group_calls(self, ef: EventFile) -> EventFile:
+        """A Segment file's ``groupId`` may appear only after the sampled header: ask DuckDB."""
+        if "call_type" not in ef.mapping or "group_id" in ef.mapping:
+            return ef
+        try:
+            names = [row[0] for row in self.con.execute(f"DESCRIBE SELECT * FROM {_scan(ef)}").fetchall()]
+        except duckdb.Error:
+            return ef
+        hit = next((n for n in names if n.lower() == "groupid"), None)
+        return EventFile(ef.path, ef.format, {**ef.mapping, "group_id": hit}, ef.options) if hit else ef
 
     def _define_views(self) -> None:
         try:
-            self.con.execute(f"CREATE TEMP VIEW src AS {_source_sql(self.events.files)}")
+            self.con.execute(f"CREATE TEMP VIEW src AS {_source_sql(self.files)}")
+            if self.has_users:
+                parts = []
+                if self.given_users:
+                    parts.append("SELECT user_id, account_id FROM users_given")
+                if self.has_group_calls:
+                    # The latest group call per user wins; an explicit users table wins over both.
+                    exclude = "AND user_id NOT IN (SELECT user_id FROM users_given)" if self.given_users else ""
+                    parts.append(
+                        f"""SELECT user_id, group_id AS account_id FROM src
+                        WHERE call_type = 'group' AND user_id IS NOT NULL AND group_id IS NOT NULL {exclude}
+                        QUALIFY row_number() OVER (PARTITION BY user_id ORDER BY ts DESC NULLS LAST, group_id) = 1"""
+                    )
+                self.con.execute(f"CREATE TEMP TABLE users_map AS {' UNION ALL '.join(parts)}")
             account = "COALESCE(s.account_id, u.account_id)" if self.has_users else "s.account_id"
             join = "LEFT JOIN users_map u ON s.account_id IS NULL AND s.user_id = u.user_id" if self.has_users else ""
             self.con.execute(
                 f"""CREATE TEMP VIEW resolved AS
-                SELECT {account} AS account_id, s.user_id, s.event, s.event_id, s.ts, s._file
+                SELECT {account} AS account_id, s.user_id, s.event, s.event_id, s.ts, s.call_type, s._file
                 FROM src s {join}"""
             )
         except duckdb.Error as exc:
@@ -131,8 +198,23 @@ class EventEngine:
         try:
             return self.con.execute(sql, params or [])
         except duckdb.Error as exc:
-            files = ", ".join(str(f.path) for f in self.events.files)
+            files = ", ".join(label(f.path) for f in self.events.files)
             raise InputDataError(f"{files}: cannot read the events ({_first_line(exc)})") from None
+
+    def file_summary(self) -> dict[str, dict]:
+        """Per event file: records read and the date range of valid timestamps (``segkit validate``)."""
+        rows = self._sql(
+            """SELECT _file, count(*), min(ts) FILTER (WHERE ts >= TIMESTAMP '1970-01-01'), max(ts)
+            FROM src GROUP BY _file"""
+        ).fetchall()
+        out = {}
+        for index, count, first, last in rows:
+            out[label(self.events.files[int(index)].path)] = {
+                "rows_read": int(count),
+                "date_range": [pd.Timestamp(first, tz="UTC").isoformat(), pd.Timestamp(last, tz="UTC").isoformat()]
+                if first is not None and last is not None else None,
+            }
+        return out
 
     def max_timestamp(self) -> pd.Timestamp | None:
         """Latest valid event time: the default as-of comes from the data, never the clock."""
@@ -151,9 +233,11 @@ class EventEngine:
         }
         self.con.execute(
             f"""CREATE OR REPLACE TEMP VIEW classified AS SELECT *, CASE
+                WHEN call_type IS NOT NULL AND call_type <> 'track' THEN '{REASON_NOT_TRACK}'
                 WHEN account_id IS NULL THEN '{REASON_NO_ACCOUNT}'
                 WHEN event IS NULL THEN '{REASON_NO_EVENT}'
                 WHEN ts IS NULL THEN '{REASON_BAD_TS}'
+                WHEN ts < TIMESTAMP '1970-01-01' THEN '{REASON_BEFORE_1970}'
                 WHEN ts >= {p['end']} THEN '{REASON_AFTER}'
             END AS reason FROM resolved"""
         )
@@ -225,6 +309,7 @@ class EventEngine:
         stats.rows_used = int(total)
         for reason, count in sorted(counts.items()):
             stats.reject_rows(int(count), reason)
+        self._check_rejected_share(counts, int(total))
         if counts:
             self._list_rejected(end, unknown, rejections)
         for col in ("first_seen", "last_seen"):
@@ -235,38 +320,62 @@ class EventEngine:
             frame[col] = frame[col].astype("int64")
         return EventFeatures(frame=frame, max_timestamp=None)
 
+    def _check_rejected_share(self, counts: dict[str, int], total: int) -> None:
+        """``--max-rejected`` for the event files together (Segment non-track calls do not count)."""
+        limit = self.events.max_rejected
+        bad = {r: n for r, n in counts.items() if r != REASON_NOT_TRACK}
+        if limit is None or not total or sum(bad.values()) / total <= limit:
+            return
+        top = max(bad.items(), key=lambda kv: kv[1])[0]
+        share = sum(bad.values()) / total
+        raise InputDataError(
+            f"{sum(bad.values())} of {total} event rows rejected ({share:.1%}, more than --max-rejected {limit:g}); "
+            f"most common: {top}",
+            file=", ".join(label(f.path) for f in self.events.files),
+        )
+
     def _list_rejected(self, end: dt.datetime, unknown: list[str], rejections: Rejections) -> None:
         """Second pass, only when something was rejected: the rows with their line numbers."""
         self.con.execute("SET preserve_insertion_order=true")
         per_file = []
-        for index, ef in enumerate(self.events.files):
+        for index, ef in enumerate(self.files):
             per_file.append(_source_sql([ef], with_row_number=True, first_index=index))
         self.con.execute(f"CREATE OR REPLACE TEMP VIEW numbered AS {' UNION ALL '.join(per_file)}")
         self.con.register("unknown_accounts", pd.DataFrame({"account_id": pd.Series(unknown, dtype="string")}))
         account = "COALESCE(s.account_id, u.account_id)" if self.has_users else "s.account_id"
         join = "LEFT JOIN users_map u ON s.account_id IS NULL AND s.user_id = u.user_id" if self.has_users else ""
-        offset = {i: (2 if ef.format.kind == "csv" else 1) for i, ef in enumerate(self.events.files)}
+        offset = {i: (2 if ef.format.kind == "csv" else 1) for i, ef in enumerate(self.files)}
+        not_track = "s.call_type IS NOT NULL AND s.call_type <> 'track'"
         end_sql = f"TIMESTAMP '{end}'"
         dup = ""
         if self.has_event_id:
-            dup = f"""WHEN s.event_id IS NOT NULL AND row_number() OVER (PARTITION BY s.event_id ORDER BY s.ts, s._file, {account}, s.event) > 1
-                      AND {account} IS NOT NULL AND s.event IS NOT NULL AND s.ts IS NOT NULL AND s.ts < {end_sql}
+            usable = (
+                f"(NOT ({not_track}) AND {account} IS NOT NULL AND s.event IS NOT NULL AND s.ts IS NOT NULL "
+                f"AND s.ts >= TIMESTAMP '1970-01-01' AND s.ts < {end_sql})"
+            )
+            # Number duplicates among usable rows only, exactly as the feature query does.
+            dup = f"""WHEN s.event_id IS NOT NULL AND {usable}
+                      AND row_number() OVER (PARTITION BY s.event_id, {usable} ORDER BY s.ts, s._file, {account}, s.event) > 1
                       THEN '{REASON_DUPLICATE}'"""
         rows = self._sql(
             f"""SELECT * FROM (
                 SELECT s._file, s._line,
-                    CASE WHEN {account} IS NULL THEN 'account_id'
+                    CASE WHEN {not_track} THEN 'type'
+                         WHEN {account} IS NULL THEN 'account_id'
                          WHEN s.event IS NULL THEN 'event'
-                         WHEN s.ts IS NULL OR s.ts >= {end_sql} THEN 'timestamp'
+                         WHEN s.ts IS NULL OR s.ts >= {end_sql} OR s.ts < TIMESTAMP '1970-01-01' THEN 'timestamp'
                          ELSE CASE WHEN {account} IN (SELECT account_id FROM unknown_accounts) THEN 'account_id' ELSE 'event_id' END END AS column_name,
-                    CASE WHEN {account} IS NULL THEN NULL
+                    CASE WHEN {not_track} THEN s.call_type
+                         WHEN {account} IS NULL THEN NULL
                          WHEN s.event IS NULL THEN NULL
-                         WHEN s.ts IS NULL OR s.ts >= {end_sql} THEN s.ts_raw
+                         WHEN s.ts IS NULL OR s.ts >= {end_sql} OR s.ts < TIMESTAMP '1970-01-01' THEN s.ts_raw
                          WHEN {account} IN (SELECT account_id FROM unknown_accounts) THEN {account}
                          ELSE s.event_id END AS value,
-                    CASE WHEN {account} IS NULL THEN '{REASON_NO_ACCOUNT}'
+                    CASE WHEN {not_track} THEN '{REASON_NOT_TRACK}'
+                         WHEN {account} IS NULL THEN '{REASON_NO_ACCOUNT}'
                          WHEN s.event IS NULL THEN '{REASON_NO_EVENT}'
                          WHEN s.ts IS NULL THEN '{REASON_BAD_TS}'
+                         WHEN s.ts < TIMESTAMP '1970-01-01' THEN '{REASON_BEFORE_1970}'
                          WHEN s.ts >= {end_sql} THEN '{REASON_AFTER}'
                          WHEN {account} IN (SELECT account_id FROM unknown_accounts) THEN '{REASON_UNKNOWN}'
                          {dup}
@@ -276,7 +385,7 @@ class EventEngine:
         ).df()
         self.con.execute("SET preserve_insertion_order=false")
         if len(rows):
-            files = [str(ef.path) for ef in self.events.files]
+            files = [label(ef.path) for ef in self.events.files]
             rejections.add(
                 "events",
                 rows["_file"].map(lambda i: files[int(i)]),
@@ -288,6 +397,7 @@ class EventEngine:
 
     def close(self) -> None:
         self.con.close()
+        self._workdir.cleanup()
 
 
 def _first_line(exc: BaseException) -> str:

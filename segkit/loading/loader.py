@@ -10,19 +10,38 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
 
 from segkit.config import Config
 from segkit.errors import InputDataError, UsageError
-from segkit.loading.parse import parse_column
+from segkit.loading.join import match_email_domains, normalise_domain
+from segkit.loading.parse import RANGE_POLICIES, parse_column
 from segkit.loading.presets import Detection, Preset, builtin_presets, config_presets, detect
-from segkit.loading.readers import FileFormat, detect_format, read_header, read_table, sha256_of
+from segkit.loading.readers import (
+    STDIN,
+    FileFormat,
+    check_encoding,
+    detect_format,
+    label,
+    parse_delimiter,
+    read_csv_table,
+    read_header,
+    read_table,
+    sha256_of,
+    stdin_to_file,
+)
 from segkit.loading.schema import TABLES
 
 REJECTED_COLUMNS = ["table", "file", "line", "column", "value", "reason"]
+CELL_REASON_SUFFIX = "; cell set to null, row kept"
+#: Dates that may lie after as-of without being wrong (a trial or a deal still ahead).
+FUTURE_DATES_ALLOWED = frozenset({"trial_end", "period_end", "closed_at"})
+DUPLICATE_POLICIES = ("last", "first", "error")
+AMOUNT_COLUMNS = {"subscriptions": ("amount", "mrr"), "invoices": ("amount_paid",)}
 #: Tables with free-form columns worth keeping (custom CRM fields, needs-survey answers).
 PASSTHROUGH_TABLES = ("accounts", "surveys")
 #: Values outside these ranges are refused per cell: (low, high, reason).
@@ -46,6 +65,10 @@ class InputStats:
     cells_rejected: int = 0
     reasons: Counter = field(default_factory=Counter)
     columns: dict[str, str] = field(default_factory=dict)  # canonical -> export's column
+    notes: list[str] = field(default_factory=list)  # things done to the data the user should know
+    file_rows: dict[str, int] = field(default_factory=dict)  # rows read per file
+    file_presets: dict[str, str] = field(default_factory=dict)  # preset per file
+    file_dates: dict[str, tuple[pd.Timestamp, pd.Timestamp]] = field(default_factory=dict)  # used rows' date range
 
     def reject_rows(self, count: int, reason: str) -> None:
         if count:
@@ -126,6 +149,7 @@ class EventFile:
     path: Path
     format: FileFormat
     mapping: dict[str, str]
+    options: dict = field(default_factory=dict, hash=False, compare=False)  # the preset's options
 
 
 @dataclass
@@ -134,6 +158,7 @@ class EventInput:
 
     files: list[EventFile]
     stats: InputStats
+    max_rejected: float | None = None  # the engine fails the run above this share (--max-rejected)
 
 
 @dataclass
@@ -155,9 +180,44 @@ class Inputs:
 
 @dataclass(frozen=True)
 class LoadOptions:
+    """How files are read; every field has a CLI flag or a ``[load]`` key (docs/inputs.md)."""
+
     timezone: str = "UTC"
     max_rejected: float = 0.05
-    decimal: str = "."
+    decimal: str = "auto"  # ".", "," or "auto" (per column, see parse.guess_decimal)
+    encoding: str | None = None  # None: sniffed
+    delimiter: str | None = None  # None: sniffed from the header
+    date_format: str | None = None  # strptime layout tried before ISO 8601
+    as_of: pd.Timestamp | None = None  # dates after this day are rejected per cell
+    ranges: str = "reject"  # number ranges: reject, midpoint, low, high
+    duplicates: str = "last"  # duplicate account/user ids: last, first, error
+    amount_unit: str | None = None  # major or minor; None: the preset's (Stripe API: minor)
+    group_key: str | None = None  # events: the group/property key holding the account id
+
+    def checked(self) -> LoadOptions:
+        """The options with every value validated (a bad one is a usage error, exit 2)."""
+        if self.decimal not in (".", ",", "auto"):
+            raise UsageError(f"--decimal takes . or , (or auto); got {self.decimal!r}")
+        if self.ranges not in RANGE_POLICIES:
+            raise UsageError(f"load.ranges takes one of {', '.join(RANGE_POLICIES)}; got {self.ranges!r}")
+        if self.duplicates not in DUPLICATE_POLICIES:
+            raise UsageError(f"load.duplicates takes one of {', '.join(DUPLICATE_POLICIES)}; got {self.duplicates!r}")
+        if self.amount_unit not in (None, "major", "minor"):
+            raise UsageError(f"--amount-unit takes major or minor; got {self.amount_unit!r}")
+        if not 0 <= self.max_rejected <= 1:
+            raise UsageError(f"--max-rejected takes a fraction between 0 and 1; got {self.max_rejected:g}")
+        if self.date_format is not None and "%" not in self.date_format:
+            raise UsageError(f"--date-format takes strptime codes such as %d/%m/%Y; got {self.date_format!r}")
+        return replace(self, encoding=check_encoding(self.encoding), delimiter=parse_delimiter(self.delimiter))
+
+    @property
+    def latest(self) -> pd.Timestamp | None:
+        """The first instant after the as-of day: dates from here on are in the future."""
+        if self.as_of is None:
+            return None
+        day = pd.Timestamp(self.as_of)
+        day = day.tz_localize("UTC") if day.tzinfo is None else day.tz_convert("UTC")
+        return day.normalize() + pd.Timedelta(days=1)
 
 
 def assign_files(
@@ -187,52 +247,111 @@ def load_inputs(
     explicit: dict[str, list[Path]] | None = None,
     config: Config | None = None,
     options: LoadOptions | None = None,
+    on_error: Callable[[str, InputDataError], None] | None = None,
 ) -> Inputs:
-    """Read, map, parse and validate every input; events are only mapped (see module doc)."""
+    """Read, map, parse and validate every input; events are only mapped (see module doc).
+
+    ``on_error`` (``segkit validate``) receives each file that cannot be used at all, which is then
+    left out, instead of the first such error ending the load.
+    """
     config = config or Config()
-    options = options or LoadOptions()
+    options = (options or LoadOptions()).checked()
     presets: list[Preset] = config_presets(config) + builtin_presets()
+    if options.group_key:
+        presets = [p.with_group_key(options.group_key) for p in presets]
     pairs = assign_files(files, explicit or {}, config)
     if not pairs:
         raise UsageError("no input files: name exports as arguments, with --accounts/--subscriptions/..., or in segkit.toml [inputs]")
+    if sum(1 for path, _ in pairs if str(path) == STDIN) > 1:
+        raise UsageError("standard input ('-') can be named once only")
     rejections = Rejections()
     per_table: dict[str, list[pd.DataFrame]] = {}
     stats: dict[str, InputStats] = {}
     event_files: list[EventFile] = []
     for path, table in pairs:
-        path = Path(os.path.normpath(path))
-        fmt = detect_format(path)
-        header = read_header(path, fmt)
-        detection = detect(header, presets, file=str(path), table=table)
-        table = detection.preset.table
-        st = stats.setdefault(table, InputStats(table=table, preset=detection.preset.name))
-        if detection.preset.name not in st.preset.split(","):
-            st.preset += f",{detection.preset.name}"
-        st.files.append(str(path))
-        for canonical, source in detection.mapping.items():
-            st.columns.setdefault(canonical, source)
-        st.sha256.append(sha256_of(path))
-        if table == "events":
-            event_files.append(EventFile(path, fmt, detection.mapping))
-            continue
-        frame = _load_file(path, fmt, detection, header, options, st, rejections)
-        per_table.setdefault(table, []).append(frame)
+        try:
+            _load_one(path, table, config, options, presets, stats, rejections, per_table, event_files)
+        except InputDataError as exc:
+            if on_error is None:
+                raise
+            name = label(path) if str(path) != STDIN else "<stdin>"
+            for st in list(stats.values()):
+                if name in st.files:
+                    st.files.remove(name)
+                if not st.files:
+                    del stats[st.table]
+            on_error(name, exc)
     tables: dict[str, TableData] = {}
     for table, frames in per_table.items():
         frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
         tables[table] = TableData(table, frame, stats[table])
-    _dedupe_keys(tables, rejections)
+    _join_by_email_domain(tables, rejections, options)
+    _dedupe_keys(tables, rejections, options.duplicates)
     _link_to_accounts(tables, rejections)
     for data in tables.values():
         data.frame = data.frame.drop(columns=["_file", "_line"]).reset_index(drop=True)
-    events = EventInput(event_files, stats["events"]) if event_files else None
+    events = EventInput(event_files, stats["events"], options.max_rejected) if event_files else None
     return Inputs(tables=tables, events=events, rejections=rejections)
+
+
+def _load_one(
+    path: Path,
+    table: str | None,
+    config: Config,
+    options: LoadOptions,
+    presets: list[Preset],
+    stats: dict[str, InputStats],
+    rejections: Rejections,
+    per_table: dict[str, list[pd.DataFrame]],
+    event_files: list[EventFile],
+) -> None:
+    """Detect, read and parse one file into ``per_table`` (events: only mapped)."""
+    path = stdin_to_file() if str(path) == STDIN else Path(os.path.normpath(path))
+    fmt = detect_format(path)
+    header = read_header(path, fmt, encoding=options.encoding, delimiter=options.delimiter)
+    candidates = presets
+    spec = config.inputs.get(table) if table else None
+    if spec is not None and spec.preset and not spec.columns:
+        candidates = [p for p in presets if p.name == spec.preset]
+        if not candidates:
+            from segkit.errors import ConfigError
+
+            names = ", ".join(sorted({p.name for p in presets if p.table == table}))
+            raise ConfigError(f"[inputs.{table}] preset {spec.preset!r} is unknown; {table} presets: {names}")
+    detection = detect(header, candidates, file=label(path), table=table)
+    table = detection.preset.table
+    st = stats.setdefault(table, InputStats(table=table, preset=detection.preset.name))
+    if detection.preset.name not in st.preset.split(","):
+        st.preset += f",{detection.preset.name}"
+    st.files.append(label(path))
+    st.file_presets[label(path)] = detection.preset.name
+    for canonical, source in detection.mapping.items():
+        st.columns.setdefault(canonical, source)
+    st.sha256.append(sha256_of(path))
+    if table == "events":
+        event_files.append(EventFile(path, fmt, detection.mapping, dict(detection.preset.options)))
+        return
+    frame = _load_file(path, fmt, detection, header, options, st, rejections)
+    per_table.setdefault(table, []).append(frame)
 
 
 def _line_numbers(fmt: FileFormat, n: int) -> pd.Series:
     """Line of each record: CSV counts the header as line 1; JSON Lines and Parquet start at 1."""
     offset = 2 if fmt.kind == "csv" else 1
     return pd.Series(range(offset, n + offset), dtype="Int64")
+
+
+def _read_raw(path: Path, fmt: FileFormat, options: LoadOptions, stats: InputStats) -> tuple[pd.DataFrame, pd.Series, list]:
+    """The file as text cells, each record's line, and the ragged CSV rows set aside."""
+    if fmt.kind != "csv":
+        raw = read_table(path, fmt).to_pandas()
+        return raw, _line_numbers(fmt, len(raw)), []
+    read = read_csv_table(path, fmt, encoding=options.encoding, delimiter=options.delimiter)
+    if read.dialect.note:
+        stats.notes.append(f"{label(path)}: {read.dialect.note}")
+    raw = read.table.to_pandas()
+    lines = pd.Series(read.lines, dtype="Int64") if read.lines is not None else _line_numbers(fmt, len(raw))
+    return raw, lines, read.bad_rows
 
 
 def _load_file(
@@ -246,19 +365,36 @@ def _load_file(
 ) -> pd.DataFrame:
     table = detection.preset.table
     schema = TABLES[table]
-    raw = read_table(path, fmt).to_pandas(types_mapper=None)
-    n = len(raw)
-    file = str(path)
+    raw, lines, ragged = _read_raw(path, fmt, options, stats)
+    file = label(path)
+    n = len(raw) + len(ragged)
     stats.rows_read += n
     stats.rows_used += n
-    lines = _line_numbers(fmt, n)
+    stats.file_rows[file] = stats.file_rows.get(file, 0) + n
+    if n == 0:
+        raise InputDataError("header only, no data rows", file=file)
+    if ragged:
+        reasons = [f"row has {got} fields, the header has {want}" for _, got, want, _ in ragged]
+        rejections.add(
+            table, file, pd.Series([r[0] for r in ragged], dtype="Int64"), "(row)",
+            pd.Series([r[3] for r in ragged]), pd.Series(reasons),
+        )
+        for reason, count in Counter(reasons).items():
+            stats.reject_rows(count, reason)
     out = pd.DataFrame(index=raw.index)
     row_bad = pd.Series(pd.NA, index=raw.index, dtype="string")
     required_names = {name for alts in schema.required for name in alts}
+    latest = options.latest
     for canonical, source in detection.mapping.items():
         column = schema.column(canonical)
-        parsed = parse_column(raw[source], column.kind, timezone=options.timezone, decimal=options.decimal)
+        parsed = parse_column(
+            raw[source], column.kind, timezone=options.timezone, decimal=options.decimal,
+            date_format=options.date_format, ranges=options.ranges,
+            latest=None if canonical in FUTURE_DATES_ALLOWED else latest,
+        )
         out[canonical] = parsed.values
+        if parsed.note:
+            stats.notes.append(f"{file}: {source}: {parsed.note}")
         bad = parsed.bad
         if bad.any():
             if canonical in required_names:
@@ -266,9 +402,10 @@ def _load_file(
             else:
                 stats.cells_rejected += int(bad.sum())
                 rejections.add(
-                    table, file, lines[bad], source, raw.loc[bad, source],
-                    parsed.reasons[bad] + "; cell set to null, row kept",
+                    table, file, lines[bad.to_numpy()], source, raw.loc[bad, source],
+                    parsed.reasons[bad] + CELL_REASON_SUFFIX,
                 )
+    _apply_preset_options(table, detection.preset, out, options, stats, file)
     for alternatives in schema.required:
         present = [a for a in alternatives if a in out.columns]
         if not present:
@@ -295,22 +432,50 @@ def _load_file(
         first_col = row_bad[bad_rows].str.split(":", n=1).str[0]
         values = [raw.at[i, c] if c in raw.columns else pd.NA for i, c in zip(row_bad[bad_rows].index, first_col)]
         reasons = row_bad[bad_rows].str.split(":", n=1).str[1].str.strip()
-        rejections.add(table, file, lines[bad_rows], first_col, pd.Series(values), reasons)
+        rejections.add(table, file, lines[bad_rows.to_numpy()], first_col, pd.Series(values), reasons)
         for reason, count in reasons.value_counts().items():
             stats.reject_rows(int(count), str(reason))
-    share = bad_rows.sum() / n if n else 0.0
-    if n == 0:
-        raise InputDataError("header only, no data rows", file=file)
+    # Rows dated after --as-of are not errors (they did not exist yet): they do not count here.
+    future = int(row_bad[bad_rows].str.contains("date after as-of", regex=False).sum())
+    rejected = int(bad_rows.sum()) + len(ragged) - future
+    share = rejected / n
     if share > options.max_rejected:
-        top = row_bad[bad_rows].value_counts().index[0]
+        most = Counter(r for r in row_bad[bad_rows].tolist() if "date after as-of" not in r) + Counter(
+            f"(row): has {got} fields, the header has {want}" for _, got, want, _ in ragged
+        )
+        top = most.most_common(1)[0][0]
         raise InputDataError(
-            f"{bad_rows.sum()} of {n} rows rejected ({share:.1%}, more than --max-rejected {options.max_rejected:g}); "
+            f"{rejected} of {n} rows rejected ({share:.1%}, more than --max-rejected {options.max_rejected:g}); "
             f"most common: {top}",
             file=file,
         )
     out["_file"] = file
-    out["_line"] = lines
-    return out[~bad_rows].reset_index(drop=True)
+    out["_line"] = lines.to_numpy()
+    used = out[~bad_rows].reset_index(drop=True)
+    stamps = [used[c] for c in used.columns if isinstance(used[c].dtype, pd.DatetimeTZDtype)]
+    values = pd.concat(stamps).dropna() if stamps else pd.Series(dtype="datetime64[us, UTC]")
+    if len(values):
+        stats.file_dates[file] = (values.min(), values.max())
+    return used
+
+
+def _apply_preset_options(
+    table: str, preset: Preset, out: pd.DataFrame, options: LoadOptions, stats: InputStats, file: str
+) -> None:
+    """Units and multi-valued cells, per the preset's options (overridden by the command line)."""
+    unit = options.amount_unit or preset.options.get("amount_unit", "major")
+    if unit == "minor":
+        for column in AMOUNT_COLUMNS.get(table, ()):
+            if column in out:
+                out[column] = out[column] / 100.0
+        if any(c in out for c in AMOUNT_COLUMNS.get(table, ())):
+            stats.notes.append(f"{file}: amounts read in minor units (cents) and divided by 100")
+    separator = preset.options.get("multi_account_separator")
+    if separator and "account_id" in out:
+        several = out["account_id"].str.contains(separator, regex=False).fillna(False)
+        if several.any():
+            out["account_id"] = out["account_id"].str.split(separator).str[0].str.strip().astype("string")
+            stats.notes.append(f"{file}: {int(several.sum())} rows list several accounts; the first one is used")
 
 
 def _table_rules(table: str, out: pd.DataFrame, row_bad: pd.Series) -> None:
@@ -325,23 +490,102 @@ def _table_rules(table: str, out: pd.DataFrame, row_bad: pd.Series) -> None:
             flag(out["amount"] < 0, "amount: negative amount")
         if "ended_at" in out and "started_at" in out:
             flag(out["ended_at"] < out["started_at"], "ended_at: ends before it starts")
+    if table == "accounts" and "domain" in out:
+        out["domain"] = normalise_domain(out["domain"])
 
 
-def _dedupe_keys(tables: dict[str, TableData], rejections: Rejections) -> None:
-    """Duplicate keys (account_id, user_id): the last row wins; the others are reported."""
+def _dedupe_keys(tables: dict[str, TableData], rejections: Rejections, policy: str = "last") -> None:
+    """Duplicate keys (account_id, user_id): by default the last row wins; the others are reported.
+
+    ``policy`` (``load.duplicates``): ``last``, ``first`` or ``error`` (exit 3). A users table with
+    ``updated_at`` (Segment group calls) keeps the latest mapping whatever the file order.
+    """
     for name, data in tables.items():
         key = TABLES[name].key
         if key is None or key not in data.frame:
             continue
         frame = data.frame
-        dup = frame.duplicated(subset=[key], keep="last")
-        if dup.any():
-            rejections.add(
-                name, frame.loc[dup, "_file"], frame.loc[dup, "_line"], key, frame.loc[dup, key],
-                f"duplicate {key} (the last row is kept)",
+        if "updated_at" in frame and frame["updated_at"].notna().any():
+            frame = frame.sort_values("updated_at", kind="stable", na_position="first").reset_index(drop=True)
+            kept = "the latest row is kept"
+        else:
+            kept = f"the {'first' if policy == 'first' else 'last'} row is kept"
+        dup = frame.duplicated(subset=[key], keep="first" if policy == "first" and "latest" not in kept else "last")
+        if dup.any() and policy == "error":
+            first = frame.loc[dup].iloc[0]
+            raise InputDataError(
+                f"{int(dup.sum())} duplicate {key} values (first: {first[key]!r} on line {first['_line']}); "
+                "remove them, or set load.duplicates = 'last' or 'first'",
+                file=str(first["_file"]),
             )
-            data.stats.reject_rows(int(dup.sum()), f"duplicate {key} (the last row is kept)")
-            data.frame = frame[~dup].reset_index(drop=True)
+        if dup.any():
+            reason = f"duplicate {key} ({kept})"
+            rejections.add(name, frame.loc[dup, "_file"], frame.loc[dup, "_line"], key, frame.loc[dup, key], reason)
+            data.stats.reject_rows(int(dup.sum()), reason)
+            data.stats.notes.append(f"{name}: {int(dup.sum())} rows with a duplicate {key}; {kept}")
+        data.frame = frame[~dup].reset_index(drop=True)
+
+
+def _join_by_email_domain(tables: dict[str, TableData], rejections: Rejections, options: LoadOptions) -> None:
+    """Billing rows without an account id reach one through the customer email's domain (fuzzy)."""
+    accounts = tables.get("accounts")
+    for name in ("subscriptions", "invoices"):
+        data = tables.get(name)
+        if data is None:
+            continue
+        frame = data.frame
+        if "account_id" not in frame:
+            frame["account_id"] = pd.Series(pd.NA, index=frame.index, dtype="string")
+        need = frame["account_id"].isna()
+        if not need.any():
+            continue
+        subs = tables.get("subscriptions")
+        if name == "invoices" and subs is not None and "customer_id" in frame and "customer_id" in subs.frame:
+            # Exact before fuzzy: the subscriptions already tie Stripe customers to accounts.
+            pairs = subs.frame[["customer_id", "account_id"]].dropna().drop_duplicates()
+            pairs = pairs[~pairs["customer_id"].duplicated(keep=False)].set_index("customer_id")["account_id"]
+            via = frame.loc[need, "customer_id"].map(pairs)
+            hits = int(via.notna().sum())
+            if hits:
+                frame.loc[need, "account_id"] = via.astype("string")
+                data.stats.notes.append(f"invoices: {hits} rows reached an account through the subscriptions' customer id")
+            need = frame["account_id"].isna()
+            if not need.any():
+                continue
+        n_need = int(need.sum())
+        if accounts is None or "domain" not in accounts.frame or "customer_email" not in frame:
+            what = "no accounts table with a domain column" if "customer_email" in frame else "no customer email"
+            ids = pd.Series(pd.NA, index=frame.index[need], dtype="string")
+            reasons = pd.Series(f"no account id, and {what} to match on", index=frame.index[need], dtype="string")
+        else:
+            ids, reasons = match_email_domains(frame.loc[need, "customer_email"], accounts.frame)
+            hits = int(ids.notna().sum())
+            data.stats.notes.append(
+                f"{name}: {hits} of {n_need} rows without an account id reached an account by customer email domain "
+                f"(fuzzy match, hit rate {hits / n_need:.0%})"
+            )
+        frame.loc[need, "account_id"] = ids
+        lost = need & frame["account_id"].isna()
+        if lost.any():
+            lost_reasons = reasons[lost[need].to_numpy()]
+            rejections.add(
+                name, frame.loc[lost, "_file"], frame.loc[lost, "_line"], "account_id",
+                frame.loc[lost, "customer_email"] if "customer_email" in frame else pd.Series(pd.NA, index=frame.index[lost]),
+                lost_reasons,
+            )
+            counts = Counter(r.split(" (")[0] for r in lost_reasons.tolist())
+            for reason, count in counts.items():
+                data.stats.reject_rows(count, reason)
+            share = int(lost.sum()) / max(data.stats.rows_read, 1)
+            if share > options.max_rejected:
+                raise InputDataError(
+                    f"{int(lost.sum())} of {data.stats.rows_read} {name} rows reach no account "
+                    f"({share:.1%}, more than --max-rejected {options.max_rejected:g}); most common: {counts.most_common(1)[0][0]}. "
+                    f"Map the CRM id (for example account_id = \"crm_id (metadata)\" under [inputs.{name}.columns]) "
+                    "or give the accounts a domain column",
+                    file=", ".join(data.stats.files),
+                )
+        data.frame = frame[~lost].reset_index(drop=True)
 
 
 def _link_to_accounts(tables: dict[str, TableData], rejections: Rejections) -> None:

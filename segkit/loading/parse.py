@@ -16,8 +16,14 @@ import pandas as pd
 _CURRENCY = re.compile(r"[$€£¥₹]|\b(?:USD|EUR|GBP|JPY|CAD|AUD|CHF|INR)\b", re.IGNORECASE)
 _RANGE = re.compile(r"^\s*[\d.,]+\s*(?:-|–|to)\s*[\d.,]+\s*$|^\s*[\d.,]+\s*\+\s*$")
 _OFFSET = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
-_TRUE = {"true", "t", "yes", "y", "1", "won", "closed won"}
-_FALSE = {"false", "f", "no", "n", "0", "lost"}
+_TRUE = {"true", "t", "yes", "y", "1", "won", "closed won", "churned"}
+_FALSE = {"false", "f", "no", "n", "0", "lost", "active", "retained"}
+_EPOCH = re.compile(r"^-?\d{9,13}(?:\.\d+)?$")
+_SPREADSHEET_FLOAT_ID = re.compile(r"^\d+\.0+$")
+_SCIENTIFIC_ID = re.compile(r"^\d(?:\.\d+)?[eE][+]?\d+$")
+#: Ranges in number cells (``50-100``, ``1,000+``, ``10 to 20``): what ``load.ranges`` may do.
+RANGE_POLICIES = ("reject", "midpoint", "low", "high")
+MIN_DATE = pd.Timestamp("1970-01-01", tz="UTC")
 
 
 @dataclass
@@ -26,6 +32,7 @@ class Parsed:
 
     values: pd.Series
     reasons: pd.Series
+    note: str | None = None  # something done to the whole column that the user should know
 
     @property
     def bad(self) -> pd.Series:
@@ -46,37 +53,100 @@ def _no_reasons(index: pd.Index) -> pd.Series:
 
 
 def parse_id(raw: pd.Series) -> Parsed:
-    """Ids stay text: ``00123`` stays ``00123``; a float column of ids loses only ``.0``."""
+    """Ids stay text: ``00123`` stays ``00123``.
+
+    A column whose numeric ids all end in ``.0`` (a spreadsheet saved them as floats) loses the
+    ``.0``, and this is reported; ids in scientific notation (``1.2E+11``: digits already lost)
+    are bad cells.
+    """
     if pd.api.types.is_float_dtype(raw):
         whole = raw.dropna()
         if (whole == np.floor(whole)).all():
             raw = raw.astype("Int64")
-    return Parsed(_text(raw), _no_reasons(raw.index))
+    text = _text(raw)
+    reasons = _no_reasons(raw.index)
+    note = None
+    present = text.dropna()
+    if len(present):
+        floaty = present.str.match(_SPREADSHEET_FLOAT_ID)
+        dotted = present.str.match(r"^\d+\.\d+$")
+        if floaty.any() and floaty[dotted].all():
+            text = text.str.replace(r"\.0+$", "", regex=True)
+            note = f"{int(floaty.sum())} ids looked like spreadsheet numbers (e.g. {present[floaty].iloc[0]}); the trailing .0 was removed"
+        scientific = text.str.match(_SCIENTIFIC_ID).fillna(False)
+        if scientific.any():
+            reasons[scientific] = "id in scientific notation (a spreadsheet rounded it); re-export the column as text"
+            text = text.mask(scientific)
+    return Parsed(text, reasons, note)
 
 
 def parse_text(raw: pd.Series) -> Parsed:
     return Parsed(_text(raw), _no_reasons(raw.index))
 
 
-def parse_number(raw: pd.Series, *, integer: bool = False, decimal: str = ".") -> Parsed:
-    """Numbers, also with currency symbols and thousands separators; ranges are refused."""
+def _to_number(text: pd.Series, decimal: str) -> pd.Series:
+    cleaned = text.str.replace(_CURRENCY, "", regex=True).str.replace(r"[\s\u00a0\u202f']+", "", regex=True)
+    if decimal == ",":
+        cleaned = cleaned.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    else:
+        cleaned = cleaned.str.replace(r",(?=\d{3}(?:\D|$))", "", regex=True)
+    # Accounting negatives: (1,200.00)
+    cleaned = cleaned.str.replace(r"^\((.*)\)$", r"-\1", regex=True)
+    return pd.to_numeric(cleaned, errors="coerce").astype("Float64")
+
+
+_COMMA_DECIMAL = re.compile(r"^[^.,]*\d,\d{1,2}$|^[^.,]*\d,\d{4,}$|\.\d{3},\d+$")
+_DOT_DECIMAL = re.compile(r"^[^.,]*\d\.\d{1,2}$|^[^.,]*\d\.\d{4,}$|,\d{3}\.\d+$")
+
+
+def guess_decimal(text: pd.Series) -> str:
+    """``,`` when more cells are unambiguously decimal-comma (``29,85``, ``1.234,5``) than
+    unambiguously decimal-point (``29.85``, ``1,234.5``); otherwise ``.``. Ambiguous cells
+    (``1,000``, ``1.234``) follow the column's choice."""
+    cells = text.dropna().str.replace(_CURRENCY, "", regex=True).str.strip()
+    comma = int(cells.str.contains(_COMMA_DECIMAL).sum())
+    dot = int(cells.str.contains(_DOT_DECIMAL).sum())
+    return "," if comma > dot else "."
+
+
+def _range_bounds(text: pd.Series, decimal: str) -> tuple[pd.Series, pd.Series]:
+    parts = text.str.extract(r"^\s*([^\s+–-]+?)\s*(?:-|–|to)\s*(\S+?)\s*$")
+    low = _to_number(parts[0].astype("string"), decimal)
+    high = _to_number(parts[1].astype("string"), decimal)
+    plus = text.str.extract(r"^\s*(\S+?)\s*\+\s*$")[0].astype("string")
+    plus_low = _to_number(plus, decimal)
+    return low.fillna(plus_low), high
+
+
+def parse_number(raw: pd.Series, *, integer: bool = False, decimal: str = ".", ranges: str = "reject") -> Parsed:
+    """Numbers, also with currency symbols and thousands separators; ranges follow ``ranges``.
+
+    ``decimal`` is ``.``, ``,`` or ``auto`` (per column: ``,`` only when it reads more cells than
+    ``.``, so ``1,000`` stays a thousand). Ranges (``50-100``, ``1,000+``) are bad cells unless
+    ``ranges`` is midpoint, low or high (``1,000+`` has no high: it takes its low bound).
+    """
     if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
         values = raw.astype("Float64")
         reasons = _no_reasons(raw.index)
     else:
         text = _text(raw)
         present = text.notna()
-        cleaned = text.str.replace(_CURRENCY, "", regex=True).str.replace(r"\s+", "", regex=True)
-        if decimal == ",":
-            cleaned = cleaned.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
-        else:
-            cleaned = cleaned.str.replace(r",(?=\d{3}(?:\D|$))", "", regex=True)
-        values = pd.to_numeric(cleaned, errors="coerce").astype("Float64")
+        if decimal == "auto":
+            decimal = guess_decimal(text)
+        values = _to_number(text, decimal)
         reasons = _no_reasons(raw.index)
         failed = present & values.isna()
         is_range = failed & text.str.match(_RANGE).fillna(False)
         reasons[failed] = "not a number"
-        reasons[is_range] = "a range, not a number"
+        if is_range.any():
+            if ranges == "reject":
+                reasons[is_range] = "a range, not a number (set load.ranges = 'midpoint' to map ranges)"
+            else:
+                low, high = _range_bounds(text[is_range], decimal)
+                high = high.fillna(low)
+                picked = {"low": low, "high": high, "midpoint": (low + high) / 2}[ranges]
+                values[is_range] = picked
+                reasons[is_range & values.notna()] = pd.NA
     if integer:
         fractional = values.notna() & (values != values.round())
         reasons[fractional.fillna(False)] = "not a whole number"
@@ -84,17 +154,51 @@ def parse_number(raw: pd.Series, *, integer: bool = False, decimal: str = ".") -
     return Parsed(values, reasons)
 
 
-def parse_datetime(raw: pd.Series, *, timezone: str = "UTC") -> Parsed:
-    """Timestamps as UTC; naive ones are read in ``timezone`` (exports often are local time)."""
+def _epoch(text: pd.Series) -> pd.Series:
+    """Unix epoch seconds, or milliseconds when the magnitude says so (> 1e11: after 1973 in ms)."""
+    number = pd.to_numeric(text, errors="coerce").astype("float64")
+    ms = number.abs() > 1e11
+    seconds = number.where(~ms, number / 1000.0)
+    out = pd.to_datetime(seconds, unit="s", errors="coerce", utc=True)
+    return out.astype("datetime64[us, UTC]")
+
+
+def parse_datetime(
+    raw: pd.Series,
+    *,
+    timezone: str = "UTC",
+    date_format: str | None = None,
+    latest: pd.Timestamp | None = None,
+) -> Parsed:
+    """Timestamps as UTC; naive ones are read in ``timezone`` (exports often are local time).
+
+    Accepted: ISO 8601 (``2024-03-01``, ``2024-03-01 12:00``, with or without an offset), Unix
+    epoch seconds or milliseconds, and ``date_format`` (strptime codes) when given. Dates before
+    1970 or after ``latest`` (the end of the as-of day) are bad cells.
+    """
     if pd.api.types.is_datetime64_any_dtype(raw):
         values = raw if getattr(raw.dt, "tz", None) else raw.dt.tz_localize(timezone)
-        return Parsed(values.dt.tz_convert("UTC").astype("datetime64[us, UTC]"), _no_reasons(raw.index))
-    text = _text(raw)
+        values = values.dt.tz_convert("UTC").astype("datetime64[us, UTC]")
+        return _date_bounds(Parsed(values, _no_reasons(raw.index)), latest)
+    if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
+        text = raw.astype("Float64").astype("string")
+    else:
+        text = _text(raw)
     present = text.notna()
     values = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[us, UTC]")
     if present.any():
-        has_offset = present & text.str.contains(_OFFSET, regex=True).fillna(False)
-        naive = present & ~has_offset
+        epoch = present & text.str.match(_EPOCH).fillna(False)
+        if epoch.any():
+            values[epoch] = _epoch(text[epoch])
+        rest = present & ~epoch
+        if date_format:
+            parsed = pd.to_datetime(text[rest], errors="coerce", format=date_format)
+            if getattr(parsed.dt, "tz", None) is None:
+                parsed = parsed.dt.tz_localize(timezone, ambiguous="NaT", nonexistent="NaT")
+            values[rest] = parsed.dt.tz_convert("UTC").astype("datetime64[us, UTC]")
+            rest = rest & values.isna()
+        has_offset = rest & text.str.contains(_OFFSET, regex=True).fillna(False)
+        naive = rest & ~has_offset
         if has_offset.any():
             values[has_offset] = pd.to_datetime(
                 text[has_offset], errors="coerce", utc=True, format="ISO8601"
@@ -104,8 +208,25 @@ def parse_datetime(raw: pd.Series, *, timezone: str = "UTC") -> Parsed:
             parsed = parsed.dt.tz_localize(timezone, ambiguous="NaT", nonexistent="NaT").dt.tz_convert("UTC")
             values[naive] = parsed.astype("datetime64[us, UTC]")
     reasons = _no_reasons(raw.index)
-    reasons[present & values.isna()] = "not a date/time (expected ISO 8601, e.g. 2024-03-01 or 2024-03-01T12:00:00Z)"
-    return Parsed(values, reasons)
+    expected = f"expected {date_format}, ISO 8601 or epoch seconds" if date_format else (
+        "expected ISO 8601 such as 2024-03-01 or 2024-03-01T12:00:00Z, or epoch seconds; "
+        "for other layouts pass --date-format, e.g. %d/%m/%Y"
+    )
+    reasons[present & values.isna()] = f"not a date/time ({expected})"
+    return _date_bounds(Parsed(values, reasons), latest)
+
+
+def _date_bounds(parsed: Parsed, latest: pd.Timestamp | None) -> Parsed:
+    values, reasons = parsed.values, parsed.reasons
+    early = values.notna() & (values < MIN_DATE)
+    if early.any():
+        reasons[early.fillna(False)] = "date before 1970"
+    if latest is not None:
+        late = values.notna() & (values >= latest)
+        if late.any():
+            reasons[late.fillna(False)] = f"date after as-of ({(latest - pd.Timedelta(days=1)).date()})"
+    bad = reasons.notna()
+    return Parsed(values.mask(bad), reasons, parsed.note)
 
 
 def parse_bool(raw: pd.Series) -> Parsed:
@@ -130,15 +251,25 @@ def parse_list(raw: pd.Series) -> Parsed:
     return Parsed(values.mask(values == ""), _no_reasons(raw.index))
 
 
-def parse_column(raw: pd.Series, kind: str, *, timezone: str = "UTC", decimal: str = ".") -> Parsed:
+def parse_column(
+    raw: pd.Series,
+    kind: str,
+    *,
+    timezone: str = "UTC",
+    decimal: str = ".",
+    date_format: str | None = None,
+    latest: pd.Timestamp | None = None,
+    ranges: str = "reject",
+) -> Parsed:
+    """Parse one column of ``kind`` (see ``segkit.loading.schema``); never raises on bad cells."""
     if kind == "id":
         return parse_id(raw)
     if kind == "int":
-        return parse_number(raw, integer=True, decimal=decimal)
+        return parse_number(raw, integer=True, decimal=decimal, ranges=ranges)
     if kind == "float":
-        return parse_number(raw, decimal=decimal)
+        return parse_number(raw, decimal=decimal, ranges=ranges)
     if kind == "datetime":
-        return parse_datetime(raw, timezone=timezone)
+        return parse_datetime(raw, timezone=timezone, date_format=date_format, latest=latest)
     if kind == "bool":
         return parse_bool(raw)
     if kind == "list":

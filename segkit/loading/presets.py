@@ -8,7 +8,7 @@ config's ``[inputs.TABLE.columns]`` becomes a preset of its own, preferred over 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from segkit.config import Config
@@ -30,6 +30,12 @@ class Preset:
     columns: dict[str, tuple[str, ...]]
     options: dict[str, Any] = field(default_factory=dict)
     priority: int = 0
+    #: Canonical columns of which at least one must be found: what tells this export apart from
+    #: another with the same id column (HubSpot companies and deals both have ``Record ID``).
+    signature: tuple[str, ...] = ()
+    #: Header patterns (regular expressions, matched on the normalised name) tried after the
+    #: aliases, e.g. Stripe's ``<key> (metadata)`` columns that hold the CRM id.
+    patterns: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def resolve(self, header: list[str]) -> dict[str, str]:
         """Canonical column -> the header's own spelling, for every column this preset finds."""
@@ -43,10 +49,35 @@ class Preset:
                 if hit is not None:
                     mapping[canonical] = hit
                     break
+        for canonical, patterns in self.patterns.items():
+            if canonical in mapping:
+                continue
+            for pattern in patterns:
+                hits = [orig for norm, orig in by_norm.items() if re.fullmatch(pattern, norm)]
+                if hits:
+                    mapping[canonical] = hits[0]
+                    break
         return mapping
 
     def missing(self, mapping: dict[str, str]) -> list[str]:
-        return TABLES[self.table].missing_required(set(mapping))
+        out = TABLES[self.table].missing_required(set(mapping))
+        if self.signature and not any(c in mapping for c in self.signature):
+            out.append(" or ".join(self.signature))
+        return out
+
+    def expected(self, canonical: str) -> str:
+        """How the export names a canonical column, for messages: ``account_id ('Record ID')``."""
+        names = [n for part in canonical.split(" or ") for n in self.columns.get(part, ())[:1]]
+        shown = " or ".join(repr(n) for n in names)
+        return f"{canonical} ({shown})" if names and shown != repr(canonical) else canonical
+
+    def with_group_key(self, key: str) -> Preset:
+        """The preset with ``key`` (``--group-key``) tried first for account_id, per its templates."""
+        templates = self.options.get("group_key_paths")
+        if not templates or not key:
+            return self
+        aliases = tuple(t.format(key) for t in templates) + tuple(self.columns.get("account_id", ()))
+        return replace(self, columns={**self.columns, "account_id": aliases})
 
 
 _REGISTRY: dict[str, Preset] = {}
@@ -88,7 +119,12 @@ def config_presets(config: Config) -> list[Preset]:
                     f"its columns are: {', '.join(TABLES[table].names)}"
                 )
             columns[canonical] = (source,)
-        presets.append(Preset(name=f"config-{table}", table=table, columns=columns, options=dict(spec.options), priority=10))
+        # A named preset (``preset = "stripe-subscriptions-api"``) lends its options (units...).
+        base = _REGISTRY.get(spec.preset or "")
+        options = {**(base.options if base else {}), **dict(spec.options)}
+        if "mrr_unit" in options:
+            options.setdefault("amount_unit", options["mrr_unit"])
+        presets.append(Preset(name=f"config-{table}", table=table, columns=columns, options=options, priority=10))
     return presets
 
 
@@ -105,6 +141,8 @@ def detect(header: list[str], presets: list[Preset], *, file: str, table: str | 
     that matches none fails with the closest preset and the columns it lacked.
     """
     candidates = [p for p in presets if table is None or p.table == table]
+    if not header or not any(h.strip() for h in header):
+        raise InputDataError("no column names in the header", file=file)
     best: Detection | None = None
     best_key: tuple[int, int] | None = None
     closest: tuple[int, Preset, list[str]] | None = None
@@ -127,7 +165,7 @@ def detect(header: list[str], presets: list[Preset], *, file: str, table: str | 
     _, preset, missing = closest
     what = f"as {table}" if table else "as any known export"
     raise InputDataError(
-        f"cannot read {what}: closest preset is {preset.name}, which lacks {', '.join(missing)} "
+        f"cannot read {what}: closest preset is {preset.name}, which lacks {', '.join(preset.expected(m) for m in missing)} "
         f"(header: {shown}); map the columns in segkit.toml [inputs.{preset.table}.columns]",
         file=file,
     )

@@ -3,16 +3,27 @@
 CSV and JSON Lines go through pyarrow's native readers (never a Python loop per row); every CSV
 cell is read as text so ids keep their leading zeros and parsing happens in one place
 (``segkit.loading.parse``), where a bad cell can be reported with its row and column.
+
+Messy files are the norm (docs/inputs.md): the encoding is sniffed (UTF-8 with or without BOM,
+UTF-16 with BOM, else a reported Windows-1252 fallback), the delimiter is sniffed from the header
+(``, ; tab |``), gzip and zip are opened transparently, ``-`` is standard input, and a file that
+is empty, binary, an Excel workbook or cut short fails with one line saying what to do.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import hashlib
 import io
 import json
-from dataclasses import dataclass
+import shutil
+import sys
+import tempfile
+import zipfile
+import zlib
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
@@ -20,45 +31,163 @@ import pyarrow.csv as pacsv
 import pyarrow.json as pajson
 import pyarrow.parquet as pq
 
-from segkit.errors import InputDataError
+from segkit.errors import InputDataError, UsageError
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
 PARQUET_SUFFIXES = (".parquet", ".pq")
+EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".numbers")
 DELIMITERS = (",", ";", "\t", "|")
+DELIMITER_NAMES = {"comma": ",", "semicolon": ";", "tab": "\t", "\\t": "\t", "pipe": "|"}
+FALLBACK_ENCODING = "cp1252"
+SAMPLE_BYTES = 1 << 16
+STDIN = "-"
+
+_LABELS: dict[str, str] = {}
+
+
+def label(path: Path | str) -> str:
+    """How a file is named in messages (standard input is ``<stdin>``, not its temp copy)."""
+    return _LABELS.get(str(path), str(path))
+
+
+def stdin_to_file(stream: io.BufferedIOBase | None = None) -> Path:
+    """Copy standard input to a temporary file once, so it can be sniffed and read like any file."""
+    for temp, name in _LABELS.items():
+        if name == "<stdin>":
+            return Path(temp)
+    directory = Path(tempfile.mkdtemp(prefix="segkit-stdin-"))
+    import atexit
+
+    atexit.register(shutil.rmtree, directory, True)
+    target = directory / "stdin"
+    source = stream if stream is not None else sys.stdin.buffer
+    with open(target, "wb") as out:
+        shutil.copyfileobj(source, out)
+    _LABELS[str(target)] = "<stdin>"
+    return target
 
 
 @dataclass(frozen=True)
 class FileFormat:
-    """What a file is: ``kind`` is csv, jsonl or parquet; ``compression`` is gzip or None."""
+    """What a file is: ``kind`` is csv, jsonl or parquet; ``compression`` is gzip, zip or None.
+
+    ``member`` is the CSV inside a zip; a zip of JSON Lines (Amplitude's export: a zip of gzipped
+    JSON files) has no member: every file in it is read.
+    """
 
     kind: str
     compression: str | None = None
+    member: str | None = None
+
+
+def _excel_error(path: Path) -> InputDataError:
+    return InputDataError(
+        "is an Excel/spreadsheet workbook, not CSV; save or export the sheet as 'CSV UTF-8' and pass that file",
+        file=label(path),
+    )
+
+
+def _magic(path: Path) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(8)
+    except FileNotFoundError:
+        raise InputDataError("file not found", file=label(path)) from None
+    except IsADirectoryError:
+        raise InputDataError("is a directory, not a file", file=label(path)) from None
+    except PermissionError:
+        raise InputDataError("permission denied", file=label(path)) from None
+    except OSError as exc:
+        raise InputDataError(f"cannot open ({_short(exc)})", file=label(path)) from None
+
+
+def _zip_format(path: Path) -> FileFormat:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = [i.filename for i in archive.infolist() if not i.is_dir() and not i.filename.startswith("__MACOSX/")]
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise InputDataError(f"not a readable zip archive ({_short(exc)}); was the download cut short?", file=label(path)) from None
+    if any(n.startswith("xl/") or n == "[Content_Types].xml" for n in names):
+        raise _excel_error(path)
+    if not names:
+        raise InputDataError("empty zip archive (no files in it)", file=label(path))
+    lower = [n.lower() for n in names]
+    json_like = [n for n in lower if n.endswith((".gz", ".json", ".jsonl", ".ndjson"))]
+    if json_like and len(json_like) == len(lower):
+        return FileFormat("jsonl", "zip")
+    csvs = [n for n, low in zip(names, lower) if low.endswith(CSV_SUFFIXES)]
+    if len(csvs) == 1:
+        return FileFormat("csv", "zip", csvs[0])
+    if len(csvs) > 1:
+        raise InputDataError(
+            f"zip archive holds {len(csvs)} CSV files ({', '.join(csvs[:3])}...); unzip it and pass the files one by one",
+            file=label(path),
+        )
+    raise InputDataError(
+        f"zip archive holds no CSV or JSON files ({', '.join(names[:3])}); unzip it and pass the export itself",
+        file=label(path),
+    )
 
 
 def detect_format(path: Path) -> FileFormat:
-    """Decide the format from the name (``.csv.gz`` and friends), the way users name exports."""
+    """Decide the format from the name (``.csv.gz`` and friends) and, failing that, the content."""
     name = path.name.lower()
+    if name.endswith(EXCEL_SUFFIXES):
+        if path.exists():
+            raise _excel_error(path)
+    magic = _magic(path)
+    if magic.startswith(b"PK\x03\x04") or name.endswith(".zip"):
+        return _zip_format(path)
+    if magic.startswith(b"\xd0\xcf\x11\xe0"):  # OLE2: legacy .xls
+        raise _excel_error(path)
     compression = None
     if name.endswith(".gz"):
-        compression = "gzip"
         name = name[: -len(".gz")]
+        compression = "gzip"
+    elif magic.startswith(b"\x1f\x8b"):
+        compression = "gzip"
     suffix = Path(name).suffix
     if suffix in CSV_SUFFIXES:
         return FileFormat("csv", compression)
     if suffix in JSONL_SUFFIXES:
         return FileFormat("jsonl", compression)
-    if suffix in PARQUET_SUFFIXES:
+    if suffix in PARQUET_SUFFIXES or magic.startswith(b"PAR1"):
         return FileFormat("parquet", compression)
+    if suffix in ("", ".dat", ".export", ".out") or label(path) == "<stdin>":
+        # No telling name: look at the content. JSON Lines start with '{'; anything else is CSV.
+        head = _read_sample(path, FileFormat("csv", compression), 4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+        return FileFormat("jsonl" if head.startswith(b"{") else "csv", compression)
     raise InputDataError(
-        "unknown file type; segkit reads .csv/.tsv/.txt, .jsonl/.ndjson/.json (each optionally .gz) and .parquet",
-        file=str(path),
+        f"unknown file type {suffix!r}; segkit reads .csv/.tsv/.txt, .jsonl/.ndjson/.json, .parquet "
+        "(each optionally .gz) and .zip",
+        file=label(path),
     )
 
 
+def open_binary(path: Path, fmt: FileFormat) -> io.BufferedIOBase:
+    """The file's bytes, decompressed (gzip, or the CSV member of a zip)."""
+    if fmt.compression == "gzip":
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    if fmt.compression == "zip":
+        archive = zipfile.ZipFile(path)
+        member = fmt.member or next(
+            i.filename for i in archive.infolist() if not i.is_dir() and not i.filename.startswith("__MACOSX/")
+        )
+        raw = archive.open(member)
+        if member.lower().endswith(".gz"):
+            return gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]
+        return raw  # type: ignore[return-value]
+    return open(path, "rb")  # noqa: SIM115
+
+
+def _read_sample(path: Path, fmt: FileFormat, size: int = SAMPLE_BYTES) -> bytes:
+    with open_binary(path, fmt) as handle:
+        return handle.read(size)
+
+
 def _open_text(path: Path, fmt: FileFormat, encoding: str = "utf-8-sig") -> io.TextIOBase:
-    raw = gzip.open(path, "rb") if fmt.compression == "gzip" else open(path, "rb")  # noqa: SIM115
-    return io.TextIOWrapper(raw, encoding=encoding, newline="")
+    return io.TextIOWrapper(open_binary(path, fmt), encoding=encoding, newline="")
 
 
 def sniff_delimiter(first_line: str) -> str:
@@ -74,6 +203,128 @@ def sniff_delimiter(first_line: str) -> str:
     return best if counts[best] > 0 else ","
 
 
+def parse_delimiter(value: str | None) -> str | None:
+    """``--delimiter`` accepts the character or a name: comma, semicolon, tab, pipe."""
+    if value is None or value == "":
+        return None
+    value = DELIMITER_NAMES.get(value.lower(), value)
+    if len(value) != 1 or value in ('"', "\n", "\r"):
+        raise UsageError(f"--delimiter takes one character or comma/semicolon/tab/pipe; got {value!r}")
+    return value
+
+
+def check_encoding(value: str | None) -> str | None:
+    if not value:
+        return None
+    try:
+        return codecs.lookup(value).name
+    except LookupError:
+        raise UsageError(f"unknown --encoding {value!r}; use a name such as utf-8, utf-16, cp1252 or latin-1") from None
+
+
+@dataclass(frozen=True)
+class CsvDialect:
+    """How a CSV file is written: its encoding (a Python codec), delimiter, and what to report."""
+
+    encoding: str
+    delimiter: str
+    note: str | None = None  # e.g. the legacy-encoding fallback, shown as a warning
+
+
+def _looks_binary(text: str) -> bool:
+    if not text:
+        return False
+    controls = sum(1 for ch in text if (ord(ch) < 32 and ch not in "\t\r\n\f") or ord(ch) == 0x7F)
+    return "\x00" in text or controls / len(text) > 0.02
+
+
+def _utf8_error_offset(path: Path, fmt: FileFormat) -> int | None:
+    """Offset of the first byte that is not UTF-8, reading the whole file in blocks; None if valid."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = 0
+    with open_binary(path, fmt) as handle:
+        while True:
+            block = handle.read(1 << 20)
+            try:
+                decoder.decode(block, final=not block)
+            except UnicodeDecodeError as exc:
+                return offset + max(exc.start, 0)
+            if not block:
+                return None
+            offset += len(block)
+
+
+def sniff_csv(path: Path, fmt: FileFormat, *, encoding: str | None = None, delimiter: str | None = None) -> CsvDialect:
+    """Encoding and delimiter of a CSV file; overrides (``--encoding``/``--delimiter``) win."""
+    try:
+        sample = _read_sample(path, fmt)
+    except (OSError, EOFError, zlib.error, zipfile.BadZipFile) as exc:
+        raise InputDataError(_io_message(exc, fmt), file=label(path)) from None
+    if not sample.strip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n"):
+        raise InputDataError("empty file (no header line, no data)", file=label(path))
+    note = None
+    if encoding is None:
+        if sample.startswith(codecs.BOM_UTF8):
+            encoding = "utf-8-sig"
+        elif sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            encoding = "utf-16"
+        elif b"\x00" in sample:
+            even, odd = sample[0::2], sample[1::2]
+            if odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.05 * len(even):
+                encoding = "utf-16-le"
+            elif even.count(0) > 0.4 * len(even) and odd.count(0) < 0.05 * len(odd):
+                encoding = "utf-16-be"
+            else:
+                raise InputDataError("is a binary file, not CSV text (is it the right file?)", file=label(path))
+        else:
+            bad = _utf8_error_offset(path, fmt)
+            if bad is None:
+                encoding = "utf-8"
+            else:
+                encoding = FALLBACK_ENCODING
+                note = (
+                    f"not valid UTF-8 (first bad byte at offset {bad}); read as Windows-1252. "
+                    "If names look wrong, pass --encoding (for example latin-1 or cp1250)"
+                )
+    text = sample.decode(encoding, errors="replace")
+    if _looks_binary(text[:4096]):
+        raise InputDataError("is a binary file, not CSV text (is it the right file?)", file=label(path))
+    text = text.lstrip("\ufeff")
+    first_line = text.split("\n", 1)[0]
+    if delimiter is None:
+        delimiter = sniff_delimiter(first_line)
+    return CsvDialect(encoding=encoding, delimiter=delimiter, note=note)
+
+
+def _csv_header(path: Path, fmt: FileFormat, dialect: CsvDialect) -> list[str]:
+    sample = _read_sample(path, fmt)
+    text = sample.decode(dialect.encoding, errors="replace").lstrip("\ufeff")
+    try:
+        row = next(csv.reader(io.StringIO(text, newline=""), delimiter=dialect.delimiter), [])
+    except csv.Error as exc:
+        raise InputDataError(f"cannot read the CSV header ({_short(exc)})", file=label(path)) from None
+    names = [h.strip().lstrip("\ufeff") for h in row]
+    if not any(names):
+        raise InputDataError("the first line is empty: the header row is missing", file=label(path))
+    return unique_names(names)
+
+
+def unique_names(names: list[str]) -> list[str]:
+    """Blank header cells become ``column_N``; a repeated name gets `` (2)``, `` (3)``..."""
+    seen: dict[str, int] = {}
+    out = []
+    for index, name in enumerate(names, start=1):
+        name = name or f"column_{index}"
+        key = name.lower()
+        if key in seen:
+            seen[key] += 1
+            name = f"{name} ({seen[key]})"
+        else:
+            seen[key] = 1
+        out.append(name)
+    return out
+
+
 def _flatten_keys(obj: dict, prefix: str = "") -> list[str]:
     keys: list[str] = []
     for key, value in obj.items():
@@ -85,44 +336,82 @@ def _flatten_keys(obj: dict, prefix: str = "") -> list[str]:
     return keys
 
 
-def read_header(path: Path, fmt: FileFormat | None = None, sample_lines: int = 200) -> list[str]:
+def _io_message(exc: BaseException, fmt: FileFormat) -> str:
+    if isinstance(exc, EOFError) or "end-of-stream" in str(exc):
+        return "truncated compressed file (the gzip stream ends early); download or export it again"
+    if isinstance(exc, (zlib.error, gzip.BadGzipFile)) or "gzip" in str(exc).lower():
+        return f"not a valid gzip file ({_short(exc)})"
+    if isinstance(exc, zipfile.BadZipFile):
+        return f"not a readable zip archive ({_short(exc)})"
+    return f"cannot read the {fmt.kind} file ({_short(exc)})"
+
+
+def read_header(
+    path: Path,
+    fmt: FileFormat | None = None,
+    sample_lines: int = 200,
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+) -> list[str]:
     """Column names of a file without reading it whole (nested JSON keys flattened with dots)."""
     fmt = fmt or detect_format(path)
     try:
         if fmt.kind == "parquet":
             schema = pq.read_schema(path)
             return _flatten_schema(schema)
-        with _open_text(path, fmt) as handle:
-            if fmt.kind == "csv":
-                first = handle.readline()
-                if not first.strip():
-                    raise InputDataError("empty file (no header line)", file=str(path))
-                delimiter = sniff_delimiter(first)
-                return [h.strip() for h in next(csv.reader([first], delimiter=delimiter))]
-            seen: dict[str, None] = {}
-            for index, line in enumerate(handle):
-                if index >= sample_lines:
-                    break
-                if not line.strip():
-                    continue
-                record = json.loads(line)
-                if not isinstance(record, dict):
-                    raise InputDataError(f"line {index + 1}: a JSON Lines record must be an object", file=str(path))
-                for key in _flatten_keys(record):
-                    seen.setdefault(key, None)
-            if not seen:
-                raise InputDataError("empty file (no records)", file=str(path))
-            return list(seen)
+        if fmt.kind == "csv":
+            return _csv_header(path, fmt, sniff_csv(path, fmt, encoding=encoding, delimiter=delimiter))
+        return _jsonl_header(path, fmt, sample_lines, encoding or "utf-8-sig")
     except InputDataError:
         raise
     except FileNotFoundError:
-        raise InputDataError("file not found", file=str(path)) from None
+        raise InputDataError("file not found", file=label(path)) from None
     except IsADirectoryError:
-        raise InputDataError("is a directory, not a file", file=str(path)) from None
+        raise InputDataError("is a directory, not a file", file=label(path)) from None
     except PermissionError:
-        raise InputDataError("permission denied", file=str(path)) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, pa.ArrowException, EOFError) as exc:
-        raise InputDataError(f"cannot read the {fmt.kind} header ({_short(exc)})", file=str(path)) from None
+        raise InputDataError("permission denied", file=label(path)) from None
+    except UnicodeDecodeError:
+        raise InputDataError(
+            f"{fmt.kind} is not valid UTF-8 text (binary file? pass --encoding if it is text)", file=label(path)
+        ) from None
+    except (OSError, json.JSONDecodeError, pa.ArrowException, EOFError, zlib.error, zipfile.BadZipFile, ValueError) as exc:
+        if isinstance(exc, (EOFError, zlib.error, zipfile.BadZipFile, gzip.BadGzipFile)):
+            raise InputDataError(_io_message(exc, fmt), file=label(path)) from None
+        raise InputDataError(f"cannot read the {fmt.kind} header ({_short(exc)})", file=label(path)) from None
+
+
+def _jsonl_header(path: Path, fmt: FileFormat, sample_lines: int, encoding: str) -> list[str]:
+    seen: dict[str, None] = {}
+    with _open_text(path, fmt, encoding) as handle:
+        for index, line in enumerate(handle):
+            if index >= sample_lines:
+                break
+            stripped = line.strip()
+            if not stripped:
+                continue
+            if index == 0 and stripped.startswith("["):
+                raise InputDataError(
+                    "is a JSON array, not JSON Lines (one object per line); convert it with: jq -c '.[]' FILE > FILE.jsonl",
+                    file=label(path),
+                )
+            try:
+                record = json.loads(stripped)
+            except json.JSONDecodeError as exc:
+                hint = " (pretty-printed JSON? convert it with: jq -c . FILE > FILE.jsonl)" if index == 0 else ""
+                raise InputDataError(f"line {index + 1} is not valid JSON ({exc.msg}){hint}", file=label(path)) from None
+            if not isinstance(record, dict):
+                raise InputDataError(f"line {index + 1}: a JSON Lines record must be an object", file=label(path))
+            if index == 0 and set(record) == {"object", "data", "has_more", "url"}:
+                raise InputDataError(
+                    "is a Stripe API list response; write one object per line with: jq -c '.data[]' FILE > FILE.jsonl",
+                    file=label(path),
+                )
+            for key in _flatten_keys(record):
+                seen.setdefault(key, None)
+    if not seen:
+        raise InputDataError("empty file (no records)", file=label(path))
+    return list(seen)
 
 
 def _flatten_schema(schema: pa.Schema, prefix: str = "") -> list[str]:
@@ -140,35 +429,139 @@ def _short(exc: BaseException) -> str:
     return text[:200]
 
 
-def read_table(path: Path, fmt: FileFormat | None = None) -> pa.Table:
-    """The whole file as an Arrow table; CSV cells as text, JSON structs flattened to dotted names."""
-    fmt = fmt or detect_format(path)
+@dataclass
+class CsvRead:
+    """A CSV file read as text cells, with the rows that had the wrong number of fields."""
+
+    table: pa.Table
+    dialect: CsvDialect
+    lines: list[int] | None = None  # line of each kept record, when it is not simply 2, 3, ...
+    bad_rows: list[tuple[int | None, int, int, str]] = field(default_factory=list)  # line, fields, expected, text
+
+
+def _arrow_encoding(encoding: str) -> str:
+    return "utf8" if codecs.lookup(encoding).name in ("utf-8", "utf-8-sig") else encoding
+
+
+def read_csv_table(path: Path, fmt: FileFormat, *, encoding: str | None = None, delimiter: str | None = None) -> CsvRead:
+    """Every cell as text; ragged rows are set aside (with their line) instead of failing the file."""
+    dialect = sniff_csv(path, fmt, encoding=encoding, delimiter=delimiter)
+    header = _csv_header(path, fmt, dialect)
+    bad: list[tuple[int | None, int, int, str]] = []
+
+    def on_invalid(row: pacsv.InvalidRow) -> str:
+        bad.append((row.number, row.actual_columns, row.expected_columns, (row.text or "")[:200]))
+        return "skip"
+
     try:
-        if fmt.kind == "csv":
-            header = read_header(path, fmt)
-            with _open_text(path, fmt) as handle:
-                delimiter = sniff_delimiter(handle.readline())
+        with open_binary(path, fmt) as handle:
             table = pacsv.read_csv(
-                path,
-                read_options=pacsv.ReadOptions(encoding="utf8", block_size=1 << 22),
-                parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+                handle,
+                read_options=pacsv.ReadOptions(
+                    encoding=_arrow_encoding(dialect.encoding), block_size=1 << 22, column_names=header, skip_rows=1
+                ),
+                parse_options=pacsv.ParseOptions(
+                    delimiter=dialect.delimiter, newlines_in_values=True, invalid_row_handler=on_invalid
+                ),
                 convert_options=pacsv.ConvertOptions(
                     column_types={name: pa.string() for name in header},
                     strings_can_be_null=False,
                     quoted_strings_can_be_null=False,
                 ),
             )
-            return table.rename_columns([c.strip() for c in table.column_names])
+    except (OSError, EOFError, zlib.error, zipfile.BadZipFile) as exc:
+        raise InputDataError(_io_message(exc, fmt), file=label(path)) from None
+    except (pa.ArrowException, UnicodeError, ValueError) as exc:
+        raise InputDataError(f"cannot read as CSV ({_short(exc)})", file=label(path)) from None
+    result = CsvRead(table=table, dialect=dialect)
+    _check_truncated(path, fmt, dialect, result, bad)
+    if bad:
+        result.lines, result.bad_rows = _locate_records(path, fmt, dialect, len(header), table.num_rows, bad)
+    return result
+
+
+def _tail(path: Path, fmt: FileFormat, dialect: CsvDialect) -> tuple[bool, int, str]:
+    """(ends with a line end, number of quote characters, last line), streaming the decoded file."""
+    quotes = 0
+    tail = ""
+    with open_binary(path, fmt) as raw, io.TextIOWrapper(raw, encoding=dialect.encoding, errors="replace", newline="") as text:
+        while True:
+            block = text.read(1 << 20)
+            if not block:
+                break
+            quotes += block.count('"')
+            tail = (tail + block)[-4096:]
+    return tail.endswith(("\n", "\r")), quotes, tail.rsplit("\n", 1)[-1]
+
+
+def _check_truncated(path: Path, fmt: FileFormat, dialect: CsvDialect, result: CsvRead, bad: list) -> None:
+    """A file cut short mid-record fails as a whole: its last rows cannot be trusted."""
+    try:
+        ends_with_newline, quotes, last_line = _tail(path, fmt, dialect)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InputDataError(_io_message(exc, fmt), file=label(path)) from None
+    if ends_with_newline:
+        return
+    if quotes % 2:
+        raise InputDataError(
+            "truncated: the file ends inside a quoted field with no closing quote; export it again "
+            "(or close the quote if it was edited by hand)",
+            file=label(path),
+        )
+    if bad and bad[-1][3] and last_line.startswith(bad[-1][3]) and bad[-1][1] < bad[-1][2]:
+        raise InputDataError(
+            f"truncated: the last row has {bad[-1][1]} of {bad[-1][2]} fields and no line end; export it again",
+            file=label(path),
+        )
+
+
+def _locate_records(
+    path: Path, fmt: FileFormat, dialect: CsvDialect, expected: int, kept: int, bad: list
+) -> tuple[list[int] | None, list[tuple[int | None, int, int, str]]]:
+    """Line numbers of kept and ragged records (only when a file has ragged rows: a slow path)."""
+    good_lines: list[int] = []
+    bad_lines: list[int] = []
+    with open_binary(path, fmt) as raw, io.TextIOWrapper(raw, encoding=dialect.encoding, errors="replace", newline="") as text:
+        reader = csv.reader(text, delimiter=dialect.delimiter)
+        start = 1
+        try:
+            for index, record in enumerate(reader):
+                if index > 0 and record and record != [""]:
+                    (good_lines if len(record) == expected else bad_lines).append(start)
+                start = reader.line_num + 1
+        except csv.Error:
+            return None, bad
+    if len(good_lines) != kept or len(bad_lines) != len(bad):
+        return None, bad
+    return good_lines, [(line, *rest) for line, (_, *rest) in zip(bad_lines, bad)]
+
+
+def read_table(
+    path: Path, fmt: FileFormat | None = None, *, encoding: str | None = None, delimiter: str | None = None
+) -> pa.Table:
+    """The whole file as an Arrow table; CSV cells as text, JSON structs flattened to dotted names."""
+    fmt = fmt or detect_format(path)
+    if fmt.kind == "csv":
+        return read_csv_table(path, fmt, encoding=encoding, delimiter=delimiter).table
+    try:
         if fmt.kind == "jsonl":
-            table = pajson.read_json(path)
+            if fmt.compression is None:
+                table = pajson.read_json(path)
+            else:
+                with open_binary(path, fmt) as handle:
+                    table = pajson.read_json(handle)
             return _flatten_table(table)
         return _flatten_table(pq.read_table(path))
     except InputDataError:
         raise
     except FileNotFoundError:
-        raise InputDataError("file not found", file=str(path)) from None
-    except (OSError, pa.ArrowException, UnicodeDecodeError, EOFError) as exc:
-        raise InputDataError(f"cannot read as {fmt.kind} ({_short(exc)})", file=str(path)) from None
+        raise InputDataError("file not found", file=label(path)) from None
+    except (OSError, EOFError, zlib.error, zipfile.BadZipFile) as exc:
+        if isinstance(exc, (EOFError, zlib.error, zipfile.BadZipFile, gzip.BadGzipFile)):
+            raise InputDataError(_io_message(exc, fmt), file=label(path)) from None
+        raise InputDataError(f"cannot read as {fmt.kind} ({_short(exc)})", file=label(path)) from None
+    except (pa.ArrowException, UnicodeError, ValueError) as exc:
+        raise InputDataError(f"cannot read as {fmt.kind} ({_short(exc)})", file=label(path)) from None
 
 
 def _flatten_table(table: pa.Table) -> pa.Table:
@@ -184,3 +577,31 @@ def sha256_of(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def extract_zip_members(path: Path, directory: Path) -> list[Path]:
+    """Amplitude's export (a zip of gzipped JSON files) as plain files DuckDB can scan."""
+    out = []
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for index, info in enumerate(archive.infolist()):
+                if info.is_dir() or info.filename.startswith("__MACOSX/"):
+                    continue
+                name = Path(info.filename).name
+                suffix = ".json.gz" if name.lower().endswith(".gz") else ".json"
+                target = directory / f"{index:06d}{suffix}"
+                with archive.open(info) as src, open(target, "wb") as dst:
+                    shutil.copyfileobj(src, dst)
+                out.append(target)
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise InputDataError(f"cannot unpack the zip archive ({_short(exc)})", file=label(path)) from None
+    if not out:
+        raise InputDataError("empty zip archive (no files in it)", file=label(path))
+    return out
+
+
+__all__ = [
+    "CsvDialect", "CsvRead", "FileFormat", "STDIN", "check_encoding", "detect_format", "extract_zip_members",
+    "label", "open_binary", "parse_delimiter", "read_csv_table", "read_header", "read_table", "sha256_of",
+    "sniff_csv", "sniff_delimiter", "stdin_to_file", "unique_names",
+]

@@ -1,0 +1,246 @@
+"""``segkit validate`` and ``segkit init``: what each file is, what would be used, and a config.
+
+``validate_inputs`` loads everything the way ``segkit segment`` would, but a file that cannot be
+used at all is reported and left out instead of ending the run, and per file it states the preset
+and table, rows read / used / rejected with the top reasons, the date range, and which metrics
+lack a column. ``init_config`` writes the detected mapping as a commented ``segkit.toml``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from segkit.config import Config
+from segkit.errors import InputDataError
+from segkit.loading.loader import CELL_REASON_SUFFIX, LoadOptions, assign_files, load_inputs
+from segkit.loading.presets import builtin_presets, config_presets, detect
+from segkit.loading.readers import STDIN, detect_format, label, read_header, stdin_to_file
+from segkit.loading.schema import TABLES
+
+#: Metric -> the (table, column alternatives) it needs; shown per file and overall.
+METRIC_NEEDS: dict[str, list[tuple[str, tuple[str, ...]]]] = {
+    "customers, churn_rate, mrr, arpa, clv": [("subscriptions", ("account_id", "customer_email"))],
+    "conversion_rate": [("accounts", ("created_at",)), ("subscriptions", ("started_at",))],
+    "nps": [("surveys", ("score",))],
+    "firmographic segments": [("accounts", ("employees", "annual_revenue", "industry"))],
+    "geographic segments": [("accounts", ("country",))],
+    "usage features": [("events", ("event",))],
+    "win_rate": [("deals", ("is_won", "stage"))],
+}
+#: A flat customer table stands in for subscriptions.
+FLAT_NEEDS = ("churned",)
+
+PRESET_TITLES = {
+    "hubspot-companies": "a HubSpot companies export",
+    "hubspot-deals": "a HubSpot deals export",
+    "salesforce-accounts": "a Salesforce accounts export",
+    "salesforce-opportunities": "a Salesforce opportunities export",
+    "stripe-subscriptions": "a Stripe dashboard subscriptions export (amounts in major units)",
+    "stripe-subscriptions-api": "Stripe API subscription objects (amounts in cents)",
+    "stripe-invoices": "a Stripe dashboard invoices export",
+    "segment-track": "Segment track (and group) calls",
+    "segment-group": "Segment group calls (user -> account)",
+    "mixpanel": "a Mixpanel raw event export",
+    "amplitude": "an Amplitude export",
+    "nps-survey": "an NPS survey export",
+}
+
+
+def _missing_for_file(table: str, columns: set[str]) -> dict[str, str]:
+    out = {}
+    for metric, needs in METRIC_NEEDS.items():
+        for need_table, alternatives in needs:
+            if need_table == table and not any(a in columns for a in alternatives):
+                out[metric] = " or ".join(alternatives)
+    return out
+
+
+def validate_inputs(
+    files: list[Path],
+    explicit: dict[str, list[Path]],
+    config: Config,
+    options: LoadOptions,
+    *,
+    timezone: str = "UTC",
+) -> dict[str, Any]:
+    """Per-file and per-table accounting, without computing any metric (see module doc)."""
+    from segkit.features.events import REASON_NOT_TRACK, EventEngine
+
+    errors: dict[str, str] = {}
+
+    def on_error(name: str, exc: InputDataError) -> None:
+        errors[name] = str(exc)
+
+    inputs = load_inputs(files, explicit, config, LoadOptions(**{**options.__dict__, "max_rejected": 1.0}), on_error=on_error)
+    stats = inputs.stats()
+    rejected = inputs.rejections.frame()
+    row_level = rejected[~rejected["reason"].str.endswith(CELL_REASON_SUFFIX).fillna(False)]
+    cell_level = rejected[rejected["reason"].str.endswith(CELL_REASON_SUFFIX).fillna(False)]
+    event_summary: dict[str, dict] = {}
+    if inputs.events is not None:
+        engine = EventEngine(inputs.events, timezone=timezone, users=inputs.frame("users"))
+        try:
+            event_summary = engine.file_summary()
+            latest = engine.max_timestamp()
+            known = pd.Index(inputs.frame("accounts")["account_id"]) if inputs.frame("accounts") is not None else None
+            if latest is not None:
+                as_of = options.latest - pd.Timedelta(days=1) if options.latest is not None else latest
+                engine.features(as_of.date(), known, inputs.rejections)
+                rejected = inputs.rejections.frame()
+                row_level = rejected[~rejected["reason"].str.endswith(CELL_REASON_SUFFIX).fillna(False)]
+            else:
+                st = inputs.events.stats
+                st.rows_read = st.rows_used = sum(v["rows_read"] for v in event_summary.values())
+                st.reject_rows(st.rows_read, "no valid timestamp in any event")
+        finally:
+            engine.close()
+    per_file: list[dict[str, Any]] = []
+    for table, st in sorted(stats.items()):
+        for file in st.files:
+            mine = row_level[row_level["file"] == file]
+            if table == "events":
+                read = event_summary.get(file, {}).get("rows_read", 0)
+                dates = event_summary.get(file, {}).get("date_range")
+            else:
+                read = st.file_rows.get(file, 0)
+                span = st.file_dates.get(file)
+                dates = [span[0].isoformat(), span[1].isoformat()] if span else None
+            reasons = Counter(mine["reason"].tolist())
+            columns = {k: v for k, v in st.columns.items()}
+            preset = st.file_presets.get(file, st.preset)
+            # Segment calls other than track are skipped by design, not a sign of a bad file.
+            by_design = int((mine["reason"] == REASON_NOT_TRACK).sum())
+            share = (len(mine) - by_design) / read if read else 0.0
+            per_file.append(
+                {
+                    "file": file,
+                    "table": table,
+                    "preset": preset,
+                    "described_as": PRESET_TITLES.get(preset, f"preset {preset}"),
+                    "rows_read": read,
+                    "rows_used": read - len(mine),
+                    "rows_rejected": len(mine),
+                    "cells_rejected": int((cell_level["file"] == file).sum()),
+                    "top_rejection_reasons": [{"reason": r, "rows": n} for r, n in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))[:5]],
+                    "over_max_rejected": share > options.max_rejected,
+                    "date_range": dates,
+                    "columns": dict(sorted(columns.items())),
+                    "missing_for_metrics": _missing_for_file(table, set(columns)),
+                    "notes": [n for n in st.notes if n.startswith(f"{file}:") or n.startswith(f"{table}:")],
+                }
+            )
+    for file, message in errors.items():
+        per_file.append({"file": file, "error": message})
+    report_inputs = {}
+    for name, st in sorted(stats.items()):
+        item = st.as_report()
+        item["columns"] = dict(sorted(st.columns.items()))
+        report_inputs[name] = item
+    present = {name: set(st.columns) for name, st in stats.items()}
+    flat = "churned" in present.get("accounts", set())
+    missing: dict[str, str] = {}
+    for metric, needs in METRIC_NEEDS.items():
+        if flat and metric.startswith("customers"):
+            continue
+        lacking = [
+            f"{table}.{' or '.join(alternatives)}"
+            for table, alternatives in needs
+            if not any(a in present.get(table, set()) for a in alternatives)
+        ]
+        if lacking:
+            missing[metric] = ", ".join(lacking)
+    ok = not errors and not any(f.get("over_max_rejected") for f in per_file)
+    return {"ok": ok, "files": per_file, "inputs": report_inputs, "missing_for_metrics": missing}
+
+
+def _toml_string(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def init_config(
+    files: list[Path],
+    explicit: dict[str, list[Path]],
+    config: Config,
+    options: LoadOptions,
+    *,
+    output: Path,
+) -> str:
+    """The text of a ``segkit.toml`` mapping every file's detected preset, with comments."""
+    presets = config_presets(config) + builtin_presets()
+    if options.group_key:
+        presets = [p.with_group_key(options.group_key) for p in presets]
+    base = output.resolve().parent
+    by_table: dict[str, list[tuple[Path, Any, list[str]]]] = {}
+    for path, table in assign_files(files, explicit, config):
+        real = stdin_to_file() if str(path) == STDIN else path
+        if str(path) == STDIN:
+            raise InputDataError("segkit init needs files it can name in the config, not standard input", file="<stdin>")
+        fmt = detect_format(real)
+        header = read_header(real, fmt, encoding=options.encoding, delimiter=options.delimiter)
+        detection = detect(header, presets, file=label(real), table=table)
+        by_table.setdefault(detection.preset.table, []).append((real, detection, header))
+    lines = [
+        "# segkit.toml written by `segkit init` from the exports named below. Review it, then run:",
+        "#   segkit segment          (reads ./segkit.toml when present; or pass --config FILE)",
+        "# Each [inputs.TABLE.columns] maps segkit's column (left) to the export's column (right).",
+        "# Commented-out columns are ones segkit knows but did not find: fill them in to use them.",
+        "# Reference: docs/inputs.md (presets, messy files, policies) and docs/configuration.md.",
+        "",
+    ]
+    for table in TABLES:
+        entries = by_table.get(table)
+        if not entries:
+            continue
+        _, first, _ = entries[0]
+        rel = [os.path.relpath(p.resolve(), base) for p, _, _ in entries]
+        lines.append(f"[inputs.{table}]")
+        for path, detection, _ in entries:
+            title = PRESET_TITLES.get(detection.preset.name, f"preset {detection.preset.name}")
+            lines.append(f"# {path.name}: detected as {title}")
+        lines.append(f"files = [{', '.join(_toml_string(r) for r in rel)}]")
+        if not first.preset.name.startswith(("generic-", "config-")):
+            lines.append(f"preset = {_toml_string(first.preset.name)}   # lends its options (units, group keys)")
+        if len({d.preset.name for _, d, _ in entries}) > 1:
+            lines.append("# NOTE: these files match different presets; the mapping below is the first file's.")
+        lines.append("")
+        lines.append(f"[inputs.{table}.columns]")
+        schema = TABLES[table]
+        required = {name for alts in schema.required for name in alts}
+        width = max(len(c.name) for c in schema.columns)
+        for column in schema.columns:
+            source = first.mapping.get(column.name)
+            note = "required" if column.name in required and len(next(a for a in schema.required if column.name in a)) == 1 else (
+                "required (or an alternative)" if column.name in required else ""
+            )
+            doc = f"   # {note}" if note else ""
+            if source is not None:
+                lines.append(f"{column.name.ljust(width)} = {_toml_string(source)}{doc}")
+            else:
+                lines.append(f"# {column.name.ljust(width)} = \"\"   # not found{'; ' + note if note else ''}")
+        _, _, header = entries[0]
+        unmapped = [h for h in header if h not in set(first.mapping.values())]
+        if unmapped:
+            keep = "kept under their own names (usable with --by attribute)" if table in ("accounts", "surveys") else "not used"
+            shown = ", ".join(unmapped[:12]) + (", ..." if len(unmapped) > 12 else "")
+            lines.append(f"# Other columns, {keep}: {shown}")
+        lines.append("")
+    lines += [
+        "[load]",
+        "# timezone = \"UTC\"        # zone of timestamps without one (HubSpot UI exports are local time)",
+        "# max_rejected = 0.05     # share of rejected rows a file may have before exit 3",
+        "# decimal = \"auto\"        # '.', ',' or auto",
+        "# ranges = \"reject\"       # number ranges such as 50-100: reject, midpoint, low, high",
+        "# duplicates = \"last\"     # duplicate account ids: last, first, error",
+        "",
+        "[metrics]",
+        "# gross_margin = 0.8      # CLV is revenue CLV until this is set",
+        "# past_due = \"include\"    # count past_due subscriptions as paying (or exclude)",
+        "",
+    ]
+    return "\n".join(lines)
