@@ -165,7 +165,10 @@ def segment(
             raise UsageError(f"--period must be at least 1 month; got {months}")
         period = Period.ending(as_of, months)
         say("building features")
-        features = build_features(inputs, period, as_of, engine, past_due=str(config.metrics.get("past_due", "include")))
+        extras = sorted({x for names in plan for name in names for x in getattr(registry.get(name), "extra_features", ())})
+        features = build_features(
+            inputs, period, as_of, engine, past_due=str(config.metrics.get("past_due", "include")), extras=extras
+        )
     finally:
         if engine is not None:
             engine.close()

@@ -6,12 +6,14 @@ nothing else downstream.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import pandas as pd
 
 from segkit.features.billing import Period, billing_facts
 from segkit.features.events import EVENT_FEATURES, EventEngine
+from segkit.features.extra import add_extras
 from segkit.loading.loader import Inputs
 
 BILLING_DEFAULTS = {
@@ -91,8 +93,12 @@ def build_features(
     engine: EventEngine | None,
     *,
     past_due: str = "include",
+    extras: Collection[str] = (),
 ) -> FeatureSet:
-    """Join every input's per-account facts onto the accounts (or the ids seen anywhere)."""
+    """Join every input's per-account facts onto the accounts (or the ids seen anywhere).
+
+    ``extras`` names optional feature groups some segmenters declare (``segkit.features.extra``).
+    """
     accounts = inputs.frame("accounts")
     subs = inputs.frame("subscriptions")
     surveys = inputs.frame("surveys")
@@ -123,7 +129,10 @@ def build_features(
         frame = frame.join(nps, how="left")
         for col in ("nps_responses", "nps_promoters", "nps_detractors"):
             frame[col] = frame[col].fillna(0).astype("int64")
+    if extras:
+        frame = add_extras(frame, inputs, period, as_of, engine, extras)
     frame = frame.sort_index(kind="stable")
+    frame.attrs["period_start"] = period.start
     return FeatureSet(
         frame=frame,
         as_of=as_of,
