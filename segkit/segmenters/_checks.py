@@ -94,6 +94,13 @@ def as_of(features: pd.DataFrame) -> pd.Timestamp:
     return max(latest)
 
 
+def end_of_as_of(features: pd.DataFrame) -> pd.Timestamp:
+    """The instant the data ends: midnight after the as-of date (the period end), in UTC."""
+    if features.attrs.get("as_of") is not None:
+        return as_of(features).normalize() + pd.Timedelta(days=1)
+    return as_of(features)
+
+
 def period_start(features: pd.DataFrame) -> pd.Timestamp:
     value = features.attrs.get("period_start")
     if value is not None:

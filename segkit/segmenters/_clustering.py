@@ -79,7 +79,7 @@ def choose_k(matrix: np.ndarray, k_min: int, k_max: int, seed: int) -> tuple[int
     """The k with the highest silhouette (ties: the smaller k); every k's score for the report."""
     distinct = len(np.unique(matrix, axis=0))
     scores: dict[int, float] = {}
-    for k in range(k_min, min(k_max, distinct - 1, len(matrix) - 1) + 1):
+    for k in range(k_min, min(k_max, distinct, len(matrix) - 1) + 1):
         value = silhouette(matrix, kmeans(matrix, k, seed), seed)
         if value is not None:
             scores[k] = value

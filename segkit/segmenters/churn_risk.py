@@ -201,6 +201,16 @@ class ChurnRiskSegmenter(Segmenter):
         labels = np.select([probability.isna(), probability >= high, probability >= low], [NOT_SCORED, HIGH, MEDIUM], LOW)
         return pd.Series(labels, index=features.index, dtype="string")
 
+    def _verdict(self) -> str:
+        if self.cv_brier_ >= self.cv_brier_baseline_ or self.cv_auc_ < 0.6:
+            return (
+                "not useful: the cross-validated model does no better than the base rate "
+                f"(AUC {self.cv_auc_:.2f}, Brier {self.cv_brier_:.3f} vs {self.cv_brier_baseline_:.3f} for the base rate); "
+                "more history or other features are needed"
+            )
+        strength = "good" if self.cv_auc_ >= 0.8 else ("fair" if self.cv_auc_ >= 0.7 else "weak")
+        return f"{strength} discrimination (cross-validated AUC {self.cv_auc_:.2f}); Brier {self.cv_brier_:.3f} vs {self.cv_brier_baseline_:.3f} for the base rate"
+
     def describe(self) -> dict[str, Any]:
         bands = {}
         for seg in self.segments_:
@@ -218,5 +228,6 @@ class ChurnRiskSegmenter(Segmenter):
             "cv_brier_score_baseline": self.cv_brier_baseline_,
             "band_cut_points": list(self.band_cut_points),
             "bands": bands,
+            "verdict": self._verdict(),
             "scoring": "out-of-fold probability for training accounts" + ("; final model for the others" if self.score_all else "; others not scored"),
         }

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from segkit.features.extra import first_used_column
-from segkit.segmenters._checks import as_of, integer, mapping, number, text
+from segkit.segmenters._checks import end_of_as_of, integer, mapping, number, text
 from segkit.segmenters.base import Param, Segmenter
 
 STAGES = ["Awareness", "Consideration", "Decision", "Onboarding", "Adoption", "Retention", "Expansion", "Advocacy"]
@@ -93,7 +93,7 @@ class LifecycleSegmenter(Segmenter):
             first_value = self._column(features, "first_seen", pd.NaT)
             self.first_value_source_ = "first_seen" if "first_seen" in features else None
         reached_value = pd.Series(pd.notna(first_value), index=index)
-        now = as_of(features)
+        now = end_of_as_of(features)
         tenure_months = ((now - pd.to_datetime(first_paid, utc=True)).dt.total_seconds() / 86400 / DAYS_PER_MONTH) if paid_before.any() else pd.Series(0.0, index=index)
         tenure_months = tenure_months.fillna(0.0)
         open_deals = self._column(features, "deals_open", 0).fillna(0).astype("float64")

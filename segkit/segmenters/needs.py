@@ -128,13 +128,47 @@ class NeedsSegmenter(Segmenter):
                 k, scores = cl.choose_k(encoded.matrix, 2, self.k_max, self.seed)
             k = max(1, min(k, len(rows)))
             clusters = cl.kmeans(encoded.matrix, k, self.seed) if k > 1 else np.zeros(len(rows), dtype=int)
-            named = cl.name_clusters(encoded, clusters, top=1)
+            named = self._name_clusters(rows, clusters, columns)
             labels[answered.to_numpy()] = [named[c] for c in clusters]
             self.k_ = k
             self.k_selection_ = {"method": "given" if self.k else f"highest mean silhouette for k in 2..{self.k_max}", "silhouette_by_k": {str(a): b for a, b in scores.items()}}
             self.silhouette_ = cl.silhouette(encoded.matrix, clusters, self.seed)
         self.answers_ = answers
         return labels
+
+    @staticmethod
+    def _name_clusters(rows: pd.DataFrame, clusters: np.ndarray, columns: list[str]) -> dict[int, str]:
+        """Name a cluster by its most distinctive question and the answers that make up most of it.
+
+        The question is the one whose answers in the cluster differ most from all respondents
+        (total variation distance); the name lists that question's answers covering at least 80%
+        of the cluster, most common first: "Main need: Collaboration / Automation".
+        """
+        names: dict[int, str] = {}
+        used: set[str] = set()
+        for cluster in sorted(set(clusters.tolist())):
+            inside = rows[clusters == cluster]
+            best: tuple[float, str] | None = None
+            for col in columns:
+                here = inside[col].value_counts(normalize=True)
+                overall = rows[col].value_counts(normalize=True)
+                distance = 0.5 * float(here.reindex(overall.index, fill_value=0.0).sub(overall).abs().sum())
+                if best is None or distance > best[0] + 1e-12:
+                    best = (distance, col)
+            col = best[1] if best else columns[0]
+            shares = inside[col].value_counts(normalize=True).sort_index(kind="stable").sort_values(ascending=False, kind="stable")
+            picked, covered = [], 0.0
+            for answer, share in shares.items():
+                picked.append(str(answer))
+                covered += float(share)
+                if covered >= 0.8 - 1e-9:
+                    break
+            name = f"{col}: {' / '.join(picked)}"
+            if name in used:
+                name = f"{name} (#{cluster + 1})"
+            used.add(name)
+            names[cluster] = name
+        return names
 
     def describe(self) -> dict[str, Any]:
         answers = self.answers_

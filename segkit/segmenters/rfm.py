@@ -1,6 +1,6 @@
 """RFM: recency, frequency and monetary scores (1-5 by default) and named segments.
 
-Transactions are paid invoices when an invoices table is loaded (``source = "auto"`` or
+Recency is measured from the end of the as-of date. Transactions are paid invoices when an invoices table is loaded (``source = "auto"`` or
 ``"invoices"``): recency = days from the last payment to as-of, frequency = payments, monetary =
 amount paid. With event data (``source = "events"``, or auto without invoices): recency = days
 since the last event, frequency = events, monetary = current MRR.
@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from segkit.segmenters._checks import as_of, integer
+from segkit.segmenters._checks import end_of_as_of, integer
 from segkit.segmenters.base import Param, Segmenter, one_of
 
 NO_TRANSACTIONS = "No transactions"
@@ -102,7 +102,7 @@ class RfmSegmenter(Segmenter):
             last = features["last_seen"]
             frequency = features["event_count"] if "event_count" in features else last.notna().astype("int64")
             monetary = features["mrr"] if "mrr" in features else pd.Series(np.nan, index=features.index)
-        recency = (as_of(features) - pd.to_datetime(last, utc=True)).dt.total_seconds() / 86400
+        recency = (end_of_as_of(features) - pd.to_datetime(last, utc=True)).dt.total_seconds() / 86400
         return recency.astype("float64"), frequency.astype("float64"), monetary.astype("float64").fillna(0.0)
 
     def _score(self, values: pd.Series, cuts: list[float], higher_is_better: bool) -> pd.Series:
