@@ -24,8 +24,9 @@ from segkit.features import EventEngine, FeatureSet, Period, build_features, lat
 from segkit.loading import Inputs, LoadOptions, load_inputs
 from segkit.metrics import DEFINITIONS, MetricOptions, compute_metrics
 from segkit.metrics.definitions import PERIOD_NOTE
+from segkit.metrics.quality import QUALITY_DEFINITIONS, segment_quality
 from segkit.report import DEFAULT_FLOAT_PRECISION, SCHEMA_VERSION, Report
-from segkit.segmenters import UNKNOWN, Registry, Segmenter, discover
+from segkit.segmenters import Registry, Segmenter, discover
 from segkit.writers import write_outputs as _write_outputs
 
 DEFAULT_SEGMENTERS = ("firmographic", "geographic", "value")
@@ -207,10 +208,11 @@ def segment(
             warnings.append({"code": "segmenter_skipped", "message": f"{label_name}: skipped, {exc}"})
             continue
         labels, order = _combine(parts)
+        rows = compute_metrics(features, labels, order, metric_options)
         segmentations[label_name] = {
             "params": {p.name: p.get_params() for p in parts} if len(parts) > 1 else parts[0].get_params(),
-            "segments": compute_metrics(features, labels, order, metric_options),
-            "quality": _quality(labels, parts, metric_options),
+            "segments": rows,
+            "quality": segment_quality(features, labels, parts, metric_options, rows, order),
         }
         assignments[label_name] = labels.to_numpy()
     if not segmentations:
@@ -239,7 +241,7 @@ def segment(
             "timezone": timezone,
         },
         "inputs": {name: st.as_report() for name, st in sorted(stats.items())},
-        "definitions": DEFINITIONS,
+        "definitions": {**DEFINITIONS, **QUALITY_DEFINITIONS},
         "segmentations": segmentations,
         "overall": overall,
         "warnings": warnings,
@@ -263,20 +265,6 @@ def _combine(parts: list[Segmenter]) -> tuple[pd.Series, list[str]]:
     order = [f"{x} × {y}" for x in a.segments_ for y in b.segments_]
     present = set(labels.unique())
     return labels, [s for s in order if s in present]
-
-
-def _quality(labels: pd.Series, parts: list[Segmenter], options: MetricOptions) -> dict[str, Any]:
-    counts = labels.value_counts()
-    quality: dict[str, Any] = {
-        "segments": int(len(counts)),
-        "suppressed_segments": int((counts < options.min_segment_size).sum()),
-        "unknown_accounts": int(labels.str.contains(UNKNOWN, regex=False).sum()),
-    }
-    for part in parts:
-        extra = part.describe()
-        if extra:
-            quality[part.name] = extra
-    return quality
 
 
 def _versions() -> dict[str, str]:
