@@ -10,6 +10,7 @@ that it leaves behind.
 |---|---|
 | ``event_detail`` | ``first_used:<event>`` (first time the account sent each event name, for the ``max_event_names`` most frequent names), ``distinct_events_90`` |
 | ``usage_at_start`` | ``events_90_before_start``, ``active_days_90_before_start`` (the 90 days before the period start: usage known at the churn model's cut-off) |
+| ``subscription_at_start`` | ``plan_at_start``, ``interval_at_start`` (of the account's largest subscription paying at the period start: the contract known at the churn model's cut-off) |
 | ``deals`` | ``deals``, ``deals_open``, ``deals_won``, ``first_deal_at`` |
 | ``invoices`` | ``invoices``, ``invoice_amount``, ``first_invoice_at``, ``last_invoice_at`` (paid up to as-of) |
 | ``survey_answers`` | each unmapped survey column (a needs question) under its export name: the account's latest non-empty answer up to as-of; the names are listed in ``frame.attrs["survey_answer_columns"]`` |
@@ -33,6 +34,7 @@ MAX_EVENT_NAMES = 50
 EXTRA_FEATURES: dict[str, str] = {
     "event_detail": "first use of each event name per account (first_used:<event>) and distinct_events_90",
     "usage_at_start": "events and active days in the 90 days before the period start",
+    "subscription_at_start": "plan and billing interval of the largest subscription paying at the period start",
     "deals": "deal counts (all, open, won) and the first deal's creation time",
     "invoices": "paid invoices: count, amount, first and last payment time",
     "survey_answers": "each account's latest answer to every unmapped survey column",
@@ -63,6 +65,8 @@ def add_extras(
         parts.append(event_detail(engine, as_of))
     if engine is not None and "usage_at_start" in wanted:
         parts.append(usage_at_start(engine, period))
+    if "subscription_at_start" in wanted and inputs.frame("subscriptions") is not None:
+        parts.append(subscription_at_start(inputs.frame("subscriptions"), period))
     if "deals" in wanted and inputs.frame("deals") is not None:
         parts.append(deal_facts(inputs.frame("deals"), period))
     if "invoices" in wanted and inputs.frame("invoices") is not None:
@@ -144,6 +148,31 @@ def usage_at_start(engine: object, period: Period) -> pd.DataFrame:
     frame = frame.set_index("account_id")
     frame.index = frame.index.astype("string")
     return frame
+
+
+def subscription_at_start(subs: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """Plan and interval of each account's largest paying subscription at the period start."""
+    from segkit.features.billing import NOT_PAYING_STATUSES, subscription_mrr
+
+    start = subs["started_at"]
+    if "trial_end" in subs:
+        start = start.where(subs["trial_end"].isna() | (subs["trial_end"] <= start), subs["trial_end"])
+    end = subs["ended_at"] if "ended_at" in subs else pd.Series(pd.NaT, index=subs.index)
+    status = subs["status"].astype("string").str.lower().str.strip() if "status" in subs else pd.Series(pd.NA, index=subs.index, dtype="string")
+    mrr = subscription_mrr(subs)
+    active = (start <= period.start) & (end.isna() | (end > period.start)) & (mrr > 0) & ~status.isin(NOT_PAYING_STATUSES).fillna(False)
+    rows = pd.DataFrame(
+        {
+            "account_id": subs["account_id"].astype("string"),
+            "mrr": mrr,
+            "plan_at_start": subs["plan"].astype("string") if "plan" in subs else pd.Series(pd.NA, index=subs.index, dtype="string"),
+            "interval_at_start": subs["interval"].astype("string").str.lower().str.strip() if "interval" in subs else pd.Series("month", index=subs.index, dtype="string"),
+        }
+    )[active.fillna(False).to_numpy()]
+    if rows.empty:
+        return pd.DataFrame(columns=["plan_at_start", "interval_at_start"])
+    rows = rows.sort_values(["account_id", "mrr"], ascending=[True, False], kind="stable").drop_duplicates("account_id")
+    return rows.set_index("account_id")[["plan_at_start", "interval_at_start"]]
 
 
 def deal_facts(deals: pd.DataFrame, period: Period) -> pd.DataFrame:

@@ -5,7 +5,8 @@ the period start who was not paying at its end), the training rows are the custo
 period start (``active_at_start``), and the features are only facts known at the period start:
 
 - ``mrr_start`` (MRR at the period start), ``tenure_months_at_start`` (from ``first_paid_at`` to
-  the period start, derived here), ``events_90_before_start`` and
+  the period start, derived here), ``interval_at_start`` and ``plan_at_start`` (billing interval
+  and plan of the subscription paying at the start), ``events_90_before_start`` and
   ``active_days_90_before_start`` (usage in the 90 days before the start, from the event log);
 - firmographics: ``employees``, ``annual_revenue``, ``industry``, ``country``.
 
@@ -15,7 +16,7 @@ Leakage rules: nothing measured after the cut-off may be a feature. ``mrr``, ``i
 after the outcome; naming one of them in ``features`` is refused unless ``allow_leaky = true``.
 The target itself is never a feature.
 
-Model: ``logistic`` (default; L2 logistic regression on standardised numbers, each non-negative
+Model: ``logistic`` (default; L2 logistic regression, ``C`` = 0.1, on standardised numbers, each non-negative
 number also as log1p, and one-hot categories) or ``gradient_boosting`` (HistGradientBoosting),
 wrapped in ``CalibratedClassifierCV`` (``calibration``, 3 internal folds). The report states the
 ``cv_folds``-fold cross-validated ROC AUC and Brier score of the whole procedure (calibration
@@ -36,13 +37,13 @@ import numpy as np
 import pandas as pd
 
 from segkit.errors import InputDataError, UsageError
-from segkit.segmenters._checks import as_bool, boolean, increasing, integer, names, period_start, text
+from segkit.segmenters._checks import as_bool, boolean, increasing, integer, names, number, period_start, text
 from segkit.segmenters.base import Param, Segmenter, one_of
 
 LOW, MEDIUM, HIGH, NOT_SCORED = "Low risk", "Medium risk", "High risk", "Not scored"
 DEFAULT_FEATURES = [
-    "mrr_start", "tenure_months_at_start", "events_90_before_start", "active_days_90_before_start",
-    "employees", "annual_revenue", "industry", "country",
+    "mrr_start", "tenure_months_at_start", "interval_at_start", "plan_at_start", "events_90_before_start",
+    "active_days_90_before_start", "employees", "annual_revenue", "industry", "country",
 ]
 LEAKY = {
     "mrr", "is_customer", "churned_in_period", "churn_events", "customer_months", "last_seen",
@@ -58,12 +59,13 @@ MIN_PER_CLASS = 5
 class ChurnRiskSegmenter(Segmenter):
     name = "churn_risk"
     description = "Calibrated churn model fitted on the accounts' own history; high / medium / low risk bands."
-    extra_features = ("usage_at_start",)
+    extra_features = ("usage_at_start", "subscription_at_start")
     parameters = {
         "target": Param("churned_in_period", "Outcome column (bool, 0/1 or yes/no).", *text(False)),
         "population": Param("active_at_start", "Bool column selecting the training rows; empty: every row with a known outcome.", *text()),
         "features": Param([], "Feature columns (known before the outcome); empty: " + ", ".join(DEFAULT_FEATURES) + " where present.", *names()),
         "model": Param("logistic", "logistic or gradient_boosting.", *one_of("logistic", "gradient_boosting")),
+        "C": Param(0.1, "Inverse L2 regularisation strength of the logistic model (smaller: simpler model).", *number(0, open_low=True)),
         "calibration": Param("sigmoid", "Probability calibration: sigmoid (Platt) or isotonic.", *one_of("sigmoid", "isotonic")),
         "cv_folds": Param(5, "Folds of the stratified cross-validation the report's AUC and Brier come from.", *integer(2, 20)),
         "band_cut_points": Param([0.2, 0.5], "Churn probabilities where medium and high risk start.", *increasing(0, 1, length=2)),
@@ -154,7 +156,7 @@ class ChurnRiskSegmenter(Segmenter):
             transformers.append(("cat", OneHotEncoder(handle_unknown="ignore", min_frequency=5, sparse_output=False), categorical))
         prep = ColumnTransformer(transformers)
         if self.model == "logistic":
-            clf = LogisticRegression(max_iter=2000, C=1.0)
+            clf = LogisticRegression(max_iter=2000, C=float(self.C))
         else:
             clf = HistGradientBoostingClassifier(max_iter=200, learning_rate=0.05, max_depth=3, random_state=self.seed)
         return CalibratedClassifierCV(make_pipeline(prep, clf), method=self.calibration, cv=3)
