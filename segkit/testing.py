@@ -315,7 +315,9 @@ def check_segmenter(
     passed: list[str] = []
     for name in checks or list(CHECKS):
         try:
-            CHECKS[name](cls, params, features)
+            frame = features.copy(deep=True)  # a fresh copy: one check's breach must not hide another's
+            frame.attrs = copy.deepcopy(features.attrs)
+            CHECKS[name](cls, params, frame)
         except AssertionError as exc:
             failures.append(f"{name}: {exc}")
         except Exception as exc:  # noqa: BLE001 - report every check, not just the first crash

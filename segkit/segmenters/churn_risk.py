@@ -36,6 +36,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from threadpoolctl import threadpool_limits
+
 from segkit.errors import InputDataError, UsageError
 from segkit.segmenters._checks import as_bool, boolean, increasing, integer, names, number, period_start, text
 from segkit.segmenters.base import Param, Segmenter, one_of
@@ -185,8 +187,9 @@ class ChurnRiskSegmenter(Segmenter):
                 f"got {len(y)} ({positives} churned, {negatives} retained)"
             )
         cv = StratifiedKFold(n_splits=max(2, folds), shuffle=True, random_state=self.seed)
-        oof = cross_val_predict(self._pipeline(X), X, y, cv=cv, method="predict_proba")[:, 1]
-        model = self._pipeline(X).fit(X, y)
+        with threadpool_limits(limits=1):  # per-account sizes: threads only contend on a shared machine
+            oof = cross_val_predict(self._pipeline(X), X, y, cv=cv, method="predict_proba")[:, 1]
+            model = self._pipeline(X).fit(X, y)
         probability = pd.Series(np.nan, index=features.index, dtype="float64")
         probability[in_population.to_numpy()] = oof
         if self.score_all and (~in_population).any():

@@ -78,7 +78,7 @@ class ClusterSegmenter(Segmenter):
 
     def describe(self) -> dict[str, Any]:
         return {
-            "method": "k-means (scikit-learn KMeans, n_init=10) on standardised features",
+            "method": f"k-means (scikit-learn KMeans, n_init={cl.N_INIT}) on standardised features",
             "features": self.columns_,
             "k": self.k_,
             "k_selection": self.k_selection_,
