@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -55,7 +56,9 @@ def test_segmenters_lists_every_built_in_with_its_origin() -> None:
 @pytest.mark.slow
 def test_example_plugin_is_discovered_from_its_installed_package_and_runs(tmp_path: Path) -> None:
     site = tmp_path / "site"
-    pip = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(site), str(EXAMPLE)]
+    source = tmp_path / "segkit-plugin-example"  # build from a copy: no build/ or egg-info in the repo
+    shutil.copytree(EXAMPLE, source, ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
+    pip = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(site), str(source)]
     if _can_build_offline():
         pip.insert(-1, "--no-build-isolation")  # offline and fast; otherwise pip fetches setuptools
     installed = subprocess.run(pip, capture_output=True, text=True, timeout=300)
