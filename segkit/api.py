@@ -24,8 +24,9 @@ from segkit.features import EventEngine, FeatureSet, Period, build_features, lat
 from segkit.loading import Inputs, LoadOptions, load_inputs
 from segkit.metrics import DEFINITIONS, MetricOptions, compute_metrics
 from segkit.metrics.definitions import PERIOD_NOTE
+from segkit.metrics.quality import QUALITY_DEFINITIONS, segment_quality
 from segkit.report import DEFAULT_FLOAT_PRECISION, SCHEMA_VERSION, Report
-from segkit.segmenters import UNKNOWN, Registry, Segmenter, discover
+from segkit.segmenters import Registry, Segmenter, discover
 from segkit.writers import write_outputs as _write_outputs
 
 DEFAULT_SEGMENTERS = ("firmographic", "geographic", "value")
@@ -199,9 +200,11 @@ def segment(
             raise UsageError(f"--period must be at least 1 month; got {months}")
         period = Period.ending(as_of, months)
         say("building features")
+        extras = sorted({x for names in plan for name in names for x in getattr(registry.get(name), "extra_features", ())})
         features = build_features(
             inputs, period, as_of, engine, past_due=str(config.metrics.get("past_due", "include")),
             flat_churn_window_months=float(config.metrics.get("flat_churn_window_months", 1.0)),
+            extras=extras,
         )
     finally:
         if engine is not None:
@@ -242,10 +245,11 @@ def segment(
             warnings.append({"code": "segmenter_skipped", "message": f"{label_name}: skipped, {exc}"})
             continue
         labels, order = _combine(parts)
+        rows = compute_metrics(features, labels, order, metric_options)
         segmentations[label_name] = {
             "params": {p.name: p.get_params() for p in parts} if len(parts) > 1 else parts[0].get_params(),
-            "segments": compute_metrics(features, labels, order, metric_options),
-            "quality": _quality(labels, parts, metric_options),
+            "segments": rows,
+            "quality": segment_quality(features, labels, parts, metric_options, rows, order),
         }
         assignments[label_name] = labels.to_numpy()
     if not segmentations:
@@ -274,7 +278,7 @@ def segment(
             "timezone": timezone,
         },
         "inputs": {name: st.as_report() for name, st in sorted(stats.items())},
-        "definitions": DEFINITIONS,
+        "definitions": {**DEFINITIONS, **QUALITY_DEFINITIONS},
         "segmentations": segmentations,
         "overall": overall,
         "warnings": warnings,
@@ -306,20 +310,6 @@ def _combine(parts: list[Segmenter]) -> tuple[pd.Series, list[str]]:
     order = [f"{x} × {y}" for x in a.segments_ for y in b.segments_]
     present = set(labels.unique())
     return labels, [s for s in order if s in present]
-
-
-def _quality(labels: pd.Series, parts: list[Segmenter], options: MetricOptions) -> dict[str, Any]:
-    counts = labels.value_counts()
-    quality: dict[str, Any] = {
-        "segments": int(len(counts)),
-        "suppressed_segments": int((counts < options.min_segment_size).sum()),
-        "unknown_accounts": int(labels.str.contains(UNKNOWN, regex=False).sum()),
-    }
-    for part in parts:
-        extra = part.describe()
-        if extra:
-            quality[part.name] = extra
-    return quality
 
 
 def _versions() -> dict[str, str]:
@@ -397,6 +387,76 @@ def write_outputs(report: Report, out_dir: PathLike) -> list[Path]:
     return _write_outputs(report, Path(out_dir))
 
 
+def feature_set(
+    files: Sequence[PathLike] = (),
+    *,
+    tables: dict[str, Sequence[PathLike]] | None = None,
+    config: Config | PathLike | None = None,
+    options: SegmentOptions | None = None,
+    extras: Sequence[str] = (),
+    **option_values: Any,
+) -> FeatureSet:
+    """Stages 1-2 alone: the per-account feature frame (for notebooks, ``icp`` and custom segmenters).
+
+    As-of, period and timezone follow ``segment``; ``extras`` names optional feature groups
+    (``segkit.features.extra.EXTRA_FEATURES``).
+    """
+    options = options or SegmentOptions(**option_values)
+    if not isinstance(config, Config):
+        config = read_config(config)
+    config = config.with_overrides(list(options.overrides))
+    timezone = options.timezone or config.load.get("timezone", "UTC")
+    inputs = load(files, tables=tables, config=config, timezone=timezone, max_rejected=options.max_rejected)
+    engine = EventEngine(inputs.events, timezone=timezone, users=inputs.frame("users")) if inputs.events is not None else None
+    try:
+        if options.as_of is not None:
+            as_of = pd.Timestamp(options.as_of).tz_localize("UTC")
+        else:
+            latest = latest_date(inputs, engine.max_timestamp() if engine else None)
+            if latest is None:
+                raise InputDataError("no dates in any input, so --as-of has no default; pass --as-of YYYY-MM-DD")
+            as_of = latest.normalize()
+        months = int(options.period_months or config.metrics.get("period_months", 12))
+        if months < 1:
+            raise UsageError(f"--period must be at least 1 month; got {months}")
+        period = Period.ending(as_of, months)
+        features = build_features(
+            inputs, period, as_of, engine, past_due=str(config.metrics.get("past_due", "include")), extras=list(extras)
+        )
+    finally:
+        if engine is not None:
+            engine.close()
+    features.frame.attrs["as_of"] = as_of
+    return features
+
+
+def icp(
+    files: Sequence[PathLike] = (),
+    *,
+    tables: dict[str, Sequence[PathLike]] | None = None,
+    config: Config | PathLike | None = None,
+    options: SegmentOptions | None = None,
+    top_share: float = 0.25,
+    min_tenure_months: float = 6.0,
+    min_accounts: int = 3,
+    columns: Sequence[str] | None = None,
+    **option_values: Any,
+) -> dict[str, Any]:
+    """The ideal customer profile: attribute values that over-index among top-value retained accounts."""
+    from segkit.metrics.icp import ideal_customer_profile
+
+    if not 0 < top_share <= 1:
+        raise UsageError(f"--top-share must be in (0, 1]; got {top_share:g}")
+    if min_tenure_months < 0:
+        raise UsageError(f"--min-tenure-months must be 0 or more; got {min_tenure_months:g}")
+    features = feature_set(files, tables=tables, config=config, options=options, **option_values)
+    if not features.has_billing:
+        raise InputDataError("icp needs subscriptions (MRR and paying customers) among the inputs")
+    return ideal_customer_profile(
+        features.frame, top_share=top_share, min_tenure_months=min_tenure_months, min_accounts=min_accounts, columns=list(columns or []) or None
+    )
+
+
 def list_segmenters() -> list[dict[str, Any]]:
     """The registry: each segmenter with its origin, description and parameters with defaults."""
     registry = discover()
@@ -430,6 +490,8 @@ def sample(out_dir: PathLike, *, accounts: int = 300, seed: int = 7) -> list[Pat
 
 __all__ = [
     "FeatureSet",
+    "feature_set",
+    "icp",
     "Report",
     "SegmentOptions",
     "list_segmenters",

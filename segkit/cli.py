@@ -363,6 +363,63 @@ def sample(
         sys.stdout.write(f"{path}\n")
 
 
+@app.command()
+def icp(
+    files: FilesArg = None,
+    accounts: TableOpt = None,
+    subscriptions: TableOpt = None,
+    invoices: TableOpt = None,
+    deals: TableOpt = None,
+    events: TableOpt = None,
+    users: TableOpt = None,
+    surveys: TableOpt = None,
+    config: Annotated[Optional[Path], typer.Option(help="Config file (default: ./segkit.toml if present).")] = None,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Date the profile is computed at (default: the latest date in the data).")] = None,
+    top_share: Annotated[float, typer.Option(help="Top share of retained customers by MRR that makes the ICP (default 0.25).")] = 0.25,
+    min_tenure_months: Annotated[float, typer.Option(help="Months paying before a customer counts as retained (default 6).")] = 6.0,
+    min_accounts: Annotated[int, typer.Option(help="List only values held by at least this many ICP accounts (default 3).")] = 3,
+    column: Annotated[Optional[list[str]], typer.Option(help="Attribute column to profile (repeatable; default: size, revenue, industry, country, region, tools, custom fields).")] = None,
+    timezone: Annotated[Optional[str], typer.Option(help="Zone of timestamps that carry none (default UTC).")] = None,
+    format_: Annotated[Optional[str], typer.Option("--format", help="table or json (default: table on a terminal, json when piped).")] = None,
+) -> None:
+    """Ideal customer profile: attribute values that over-index among top-value retained accounts."""
+    fmt = choose_format(format_)
+    if fmt not in ("table", "json"):
+        raise UsageError("icp prints --format table or json")
+    result = api.icp(
+        files or [],
+        tables={
+            "accounts": accounts, "subscriptions": subscriptions, "invoices": invoices, "deals": deals,
+            "events": events, "users": users, "surveys": surveys,
+        },
+        config=config if config is not None else _default_config(),
+        options=api.SegmentOptions(as_of=parse_date(as_of), timezone=timezone),
+        top_share=top_share,
+        min_tenure_months=min_tenure_months,
+        min_accounts=min_accounts,
+        columns=column,
+    )
+    if fmt == "json":
+        from segkit.report import clean_json
+        from segkit.writers.json_writer import dumps
+
+        sys.stdout.write(dumps(clean_json(result, 6)))
+        return
+    from rich.table import Table
+
+    table = Table(title=f"Ideal customer profile: {result['icp_accounts']} ICP accounts of {result['all_accounts']}")
+    for name in ("Attribute", "Value", "ICP", "ICP share", "All", "All share", "Lift", "q"):
+        table.add_column(name, justify="right" if name not in ("Attribute", "Value") else "left")
+    for row in result["over_indexed"]:
+        table.add_row(
+            row["attribute"], row["value"], f"{row['icp_accounts']:,}", f"{row['icp_share']:.0%}", f"{row['all_accounts']:,}",
+            f"{row['all_share']:.0%}", f"{row['lift']:.2f}", f"{row['q_value']:.3f}" + (" *" if row["significant"] else ""),
+        )
+    console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+    console.print(table)
+    console.print(result["definition"] + "; * = q < 0.05", markup=False)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: the single error boundary mapping errors to exit statuses."""
     args = list(sys.argv[1:] if argv is None else argv)

@@ -6,6 +6,7 @@ nothing else downstream.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import pandas as pd
@@ -13,6 +14,7 @@ import pandas as pd
 from segkit.features.billing import Period, billing_facts, flat_billing_facts, is_flat_table, paying_subscriptions
 from segkit.features.movements import MOVEMENT_COLUMNS, movement_facts
 from segkit.features.events import EVENT_FEATURES, EventEngine
+from segkit.features.extra import add_extras
 from segkit.loading.loader import Inputs
 
 BILLING_DEFAULTS = {
@@ -93,8 +95,12 @@ def build_features(
     *,
     past_due: str = "include",
     flat_churn_window_months: float = 1.0,
+    extras: Collection[str] = (),
 ) -> FeatureSet:
-    """Join every input's per-account facts onto the accounts (or the ids seen anywhere)."""
+    """Join every input's per-account facts onto the accounts (or the ids seen anywhere).
+
+    ``extras`` names optional feature groups some segmenters declare (``segkit.features.extra``).
+    """
     accounts = inputs.frame("accounts")
     subs = inputs.frame("subscriptions")
     surveys = inputs.frame("surveys")
@@ -135,7 +141,10 @@ def build_features(
         frame = frame.join(nps, how="left")
         for col in ("nps_responses", "nps_promoters", "nps_detractors"):
             frame[col] = frame[col].fillna(0).astype("int64")
+    if extras:
+        frame = add_extras(frame, inputs, period, as_of, engine, extras)
     frame = frame.sort_index(kind="stable")
+    frame.attrs["period_start"] = period.start
     return FeatureSet(
         frame=frame,
         as_of=as_of,

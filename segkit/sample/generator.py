@@ -90,7 +90,9 @@ def write_sample(out_dir: Path, *, accounts: int = 300, seed: int = 7) -> list[P
         if start is not None:
             hazard = SIZE_HAZARD[size[i]] * (0.35 if annual[i] else 1.0)
             hazard *= {"promoter": 0.6, "passive": 1.0, "detractor": 1.6}[nps_class[i]]
-            months = int(rng.geometric(min(hazard, 0.99)))
+            # Capped: a tiny hazard can draw thousands of years, past pandas' datetime range
+            # (such an end is after AS_OF, so None, either way; the random stream is unchanged).
+            months = min(int(rng.geometric(min(hazard, 0.99))), 1200)
             if annual[i]:
                 months = int(np.ceil(months / 12) * 12)
             end = start + pd.DateOffset(months=months)

@@ -15,6 +15,7 @@ OTHER = "Other"
 class AttributeSegmenter(Segmenter):
     name = "attribute"
     description = "Segments by the values of one account column (custom CRM field, plan, contract type)."
+    example_params = {"column": "industry"}
     parameters = {
         "column": Param("", "The account column to segment by (canonical or as in the export).", lambda v: isinstance(v, str), "a column name"),
         "max_segments": Param(

@@ -68,6 +68,11 @@ class Segmenter:
     required_columns: ClassVar[tuple[str, ...]] = ()
     #: Declared parameters with defaults, checks and docs.
     parameters: ClassVar[dict[str, Param]] = {}
+    #: Optional feature groups to compute for this segmenter (``segkit.features.extra``).
+    extra_features: ClassVar[tuple[str, ...]] = ()
+    #: Parameters for an example run (docs, ``segkit.testing.check_segmenter``) when the defaults
+    #: alone cannot run, e.g. ``{"column": "industry"}``.
+    example_params: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, **params: Any) -> None:
         cls = type(self).__name__

@@ -1,0 +1,238 @@
+"""Optional per-account features, computed only when a requested segmenter asks for them.
+
+A segmenter declares what it needs in its ``extra_features`` class attribute (for example
+``("event_detail",)``); ``build_features`` computes the union for the segmenters of the run and
+joins the columns onto the feature frame. The main event query (``events.py``) is untouched: the
+event extras read the engine's ``valid`` relation (de-duplicated, accounted events up to as-of)
+that it leaves behind.
+
+| extra | columns |
+|---|---|
+| ``event_detail`` | ``first_used:<event>`` (first time the account sent each event name, for the ``max_event_names`` most frequent names), ``distinct_events_90`` |
+| ``usage_at_start`` | ``events_90_before_start``, ``active_days_90_before_start`` (the 90 days before the period start: usage known at the churn model's cut-off) |
+| ``subscription_at_start`` | ``plan_at_start``, ``interval_at_start`` (of the account's largest subscription paying at the period start: the contract known at the churn model's cut-off) |
+| ``deals`` | ``deals``, ``deals_open``, ``deals_won``, ``first_deal_at`` |
+| ``invoices`` | ``invoices``, ``invoice_amount``, ``first_invoice_at``, ``last_invoice_at`` (paid up to as-of) |
+| ``survey_answers`` | each unmapped survey column (a needs question) under its export name: the account's latest non-empty answer up to as-of; the names are listed in ``frame.attrs["survey_answer_columns"]`` |
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection
+
+import pandas as pd
+
+from segkit.features.billing import Period
+from segkit.loading.loader import Inputs
+from segkit.loading.schema import TABLES
+
+FIRST_USED_PREFIX = "first_used:"
+SURVEY_PREFIX = "survey:"
+MAX_EVENT_NAMES = 50
+
+EXTRA_FEATURES: dict[str, str] = {
+    "event_detail": "first use of each event name per account (first_used:<event>) and distinct_events_90",
+    "usage_at_start": "events and active days in the 90 days before the period start",
+    "subscription_at_start": "plan and billing interval of the largest subscription paying at the period start",
+    "deals": "deal counts (all, open, won) and the first deal's creation time",
+    "invoices": "paid invoices: count, amount, first and last payment time",
+    "survey_answers": "each account's latest answer to every unmapped survey column",
+}
+
+
+def first_used_column(event: str) -> str:
+    return FIRST_USED_PREFIX + event
+
+
+def first_used_columns(frame: pd.DataFrame) -> dict[str, str]:
+    """``{event name: column}`` of the first-use columns present in a feature frame."""
+    return {c[len(FIRST_USED_PREFIX):]: c for c in frame.columns if str(c).startswith(FIRST_USED_PREFIX)}
+
+
+def add_extras(
+    frame: pd.DataFrame,
+    inputs: Inputs,
+    period: Period,
+    as_of: pd.Timestamp,
+    engine: object | None,
+    extras: Collection[str],
+) -> pd.DataFrame:
+    """Join the requested extras onto ``frame`` (index ``account_id``); unknown names are ignored."""
+    wanted = set(extras)
+    parts: list[pd.DataFrame] = []
+    if engine is not None and "event_detail" in wanted:
+        parts.append(event_detail(engine, as_of))
+    if engine is not None and "usage_at_start" in wanted:
+        parts.append(usage_at_start(engine, period))
+    if "subscription_at_start" in wanted and inputs.frame("subscriptions") is not None:
+        parts.append(subscription_at_start(inputs.frame("subscriptions"), period))
+    if "deals" in wanted and inputs.frame("deals") is not None:
+        parts.append(deal_facts(inputs.frame("deals"), period))
+    if "invoices" in wanted and inputs.frame("invoices") is not None:
+        parts.append(invoice_facts(inputs.frame("invoices"), period))
+    answers_columns: list[str] = []
+    if "survey_answers" in wanted and inputs.frame("surveys") is not None:
+        answers = survey_answers(inputs.frame("surveys"), period)
+        rename = {c: (SURVEY_PREFIX + c if c in frame.columns else c) for c in answers.columns}
+        answers = answers.rename(columns=rename)
+        answers_columns = list(answers.columns)
+        parts.append(answers)
+    for part in parts:
+        if part.empty and not len(part.columns):
+            continue
+        part.index = part.index.astype("string")
+        frame = frame.join(part[[c for c in part.columns if c not in frame.columns]], how="left")
+    for col in ("deals", "deals_open", "deals_won", "invoices", "events_90_before_start", "active_days_90_before_start", "distinct_events_90"):
+        if col in frame:
+            frame[col] = frame[col].fillna(0).astype("int64")
+    if "invoice_amount" in frame:
+        frame["invoice_amount"] = frame["invoice_amount"].fillna(0.0).astype("float64")
+    if answers_columns:
+        frame.attrs["survey_answer_columns"] = answers_columns
+    return frame
+
+
+def _ts(value: dt.datetime | pd.Timestamp) -> str:
+    stamp = pd.Timestamp(value)
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert("UTC").tz_localize(None)
+    return f"TIMESTAMP '{stamp.isoformat(sep=' ')}'"
+
+
+def _utc(series: pd.Series) -> pd.Series:
+    return pd.to_datetime(series).dt.tz_localize("UTC").astype("datetime64[us, UTC]")
+
+
+def event_detail(engine: object, as_of: pd.Timestamp, max_event_names: int = MAX_EVENT_NAMES) -> pd.DataFrame:
+    """Wide first-use times for the most frequent event names, and breadth in the last 90 days."""
+    con = engine.con  # type: ignore[attr-defined]
+    end = pd.Timestamp(as_of.date()) + pd.Timedelta(days=1)
+    names = [
+        row[0]
+        for row in con.execute(
+            "SELECT event, count(*) AS n FROM valid GROUP BY event ORDER BY n DESC, event LIMIT ?", [max_event_names]
+        ).fetchall()
+    ]
+    long = con.execute(
+        "SELECT account_id, event, min(ts) AS first_ts FROM valid WHERE event IN (SELECT UNNEST(?)) GROUP BY account_id, event",
+        [names],
+    ).df()
+    breadth = con.execute(
+        f"SELECT account_id, count(DISTINCT event) AS distinct_events_90 FROM valid "
+        f"WHERE ts >= {_ts(end - pd.Timedelta(days=90))} GROUP BY account_id"
+    ).df()
+    if long.empty:
+        wide = pd.DataFrame(index=pd.Index([], dtype="string", name="account_id"))
+    else:
+        long["first_ts"] = _utc(long["first_ts"])
+        wide = long.pivot(index="account_id", columns="event", values="first_ts")
+        wide = wide.reindex(columns=[n for n in names if n in wide.columns])
+        wide.columns = [first_used_column(str(c)) for c in wide.columns]
+    wide.index = wide.index.astype("string")
+    breadth = breadth.set_index("account_id")
+    breadth.index = breadth.index.astype("string")
+    return wide.join(breadth, how="outer")
+
+
+def usage_at_start(engine: object, period: Period) -> pd.DataFrame:
+    """Usage in the 90 days before the period start: what was known at the churn cut-off."""
+    con = engine.con  # type: ignore[attr-defined]
+    start = period.start
+    lo, hi = _ts(start - pd.Timedelta(days=90)), _ts(start)
+    frame = con.execute(
+        f"""SELECT account_id, count(*) AS events_90_before_start,
+                   count(DISTINCT CAST(ts AS DATE)) AS active_days_90_before_start
+            FROM valid WHERE ts >= {lo} AND ts < {hi} GROUP BY account_id"""
+    ).df()
+    frame = frame.set_index("account_id")
+    frame.index = frame.index.astype("string")
+    return frame
+
+
+def subscription_at_start(subs: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """Plan and interval of each account's largest paying subscription at the period start."""
+    from segkit.features.billing import NOT_PAYING_STATUSES, subscription_mrr
+
+    start = subs["started_at"]
+    if "trial_end" in subs:
+        start = start.where(subs["trial_end"].isna() | (subs["trial_end"] <= start), subs["trial_end"])
+    end = subs["ended_at"] if "ended_at" in subs else pd.Series(pd.NaT, index=subs.index)
+    status = subs["status"].astype("string").str.lower().str.strip() if "status" in subs else pd.Series(pd.NA, index=subs.index, dtype="string")
+    mrr = subscription_mrr(subs)
+    active = (start <= period.start) & (end.isna() | (end > period.start)) & (mrr > 0) & ~status.isin(NOT_PAYING_STATUSES).fillna(False)
+    rows = pd.DataFrame(
+        {
+            "account_id": subs["account_id"].astype("string"),
+            "mrr": mrr,
+            "plan_at_start": subs["plan"].astype("string") if "plan" in subs else pd.Series(pd.NA, index=subs.index, dtype="string"),
+            "interval_at_start": subs["interval"].astype("string").str.lower().str.strip() if "interval" in subs else pd.Series("month", index=subs.index, dtype="string"),
+        }
+    )[active.fillna(False).to_numpy()]
+    if rows.empty:
+        return pd.DataFrame(columns=["plan_at_start", "interval_at_start"])
+    rows = rows.sort_values(["account_id", "mrr"], ascending=[True, False], kind="stable").drop_duplicates("account_id")
+    return rows.set_index("account_id")[["plan_at_start", "interval_at_start"]]
+
+
+def deal_facts(deals: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """Deals created up to as-of: how many, open (not closed), won; the first one's creation time."""
+    deals = deals[deals["account_id"].notna() & (deals["created_at"] < period.end)]
+    if deals.empty:
+        return pd.DataFrame(columns=["deals", "deals_open", "deals_won", "first_deal_at"])
+    won = _flag(deals, "is_won", ("closed won", "won", "closedwon"))
+    closed = _flag(deals, "is_closed", ("closed won", "won", "closedwon", "closed lost", "lost", "closedlost")) | won
+    if "closed_at" in deals:
+        closed = closed | (deals["closed_at"].notna() & (deals["closed_at"] < period.end))
+    grouped = pd.DataFrame({"account_id": deals["account_id"], "open": ~closed, "won": won, "created_at": deals["created_at"]}).groupby("account_id")
+    return pd.DataFrame(
+        {
+            "deals": grouped.size(),
+            "deals_open": grouped["open"].sum(),
+            "deals_won": grouped["won"].sum(),
+            "first_deal_at": grouped["created_at"].min(),
+        }
+    )
+
+
+def _flag(deals: pd.DataFrame, column: str, stage_words: tuple[str, ...]) -> pd.Series:
+    flag = pd.Series(False, index=deals.index)
+    if column in deals:
+        flag = flag | deals[column].astype("boolean").fillna(False).astype(bool)
+    if "stage" in deals:
+        flag = flag | deals["stage"].astype("string").str.strip().str.lower().isin(stage_words).fillna(False).astype(bool)
+    return flag
+
+
+def invoice_facts(invoices: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """Paid invoices up to as-of (amount > 0; void, draft and uncollectible ones excluded)."""
+    paid = invoices[invoices["account_id"].notna() & invoices["paid_at"].notna() & (invoices["paid_at"] < period.end)]
+    paid = paid[paid["amount_paid"].astype("float64") > 0]
+    if "status" in paid:
+        status = paid["status"].astype("string").str.lower().str.strip()
+        paid = paid[~status.isin(["void", "draft", "uncollectible"]).fillna(False).to_numpy()]
+    if paid.empty:
+        return pd.DataFrame(columns=["invoices", "invoice_amount", "first_invoice_at", "last_invoice_at"])
+    grouped = paid.groupby("account_id")
+    return pd.DataFrame(
+        {
+            "invoices": grouped.size(),
+            "invoice_amount": grouped["amount_paid"].sum().astype("float64"),
+            "first_invoice_at": grouped["paid_at"].min(),
+            "last_invoice_at": grouped["paid_at"].max(),
+        }
+    )
+
+
+def survey_answers(surveys: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """Each account's latest non-empty answer to every unmapped (needs) survey column."""
+    canonical = set(TABLES["surveys"].names)
+    columns = [c for c in surveys.columns if c not in canonical and not str(c).startswith("_")]
+    if not columns or "account_id" not in surveys:
+        return pd.DataFrame()
+    rows = surveys[surveys["account_id"].notna()]
+    if "responded_at" in rows:
+        rows = rows[rows["responded_at"].isna() | (rows["responded_at"] < period.end)]
+        rows = rows.sort_values("responded_at", kind="stable", na_position="first")
+    latest = rows[["account_id", *columns]].groupby("account_id", sort=True).last()
+    return latest.astype("string")

@@ -1,0 +1,222 @@
+"""Segment quality: do a segmentation's segments really differ in churn and conversion?
+
+Per segment, each outcome's rate is set against the overall rate (lift = segment rate / overall
+rate) and tested segment-vs-rest with Fisher's exact test (two-sided; exact, so it holds for the
+small counts segments often have). With many segments some p-values are small by chance, so each
+gets a Benjamini-Hochberg q-value over the segments of the same segmentation and outcome, and
+"significant" means q < ``alpha`` (default 0.05). For the segmentation as a whole, a test of
+independence between segment and outcome: Pearson's chi-square with the G-test (likelihood
+ratio) beside it and Cramér's V as the effect size; when the table is sparse (an expected count
+under 1, or more than 20% under 5) the chi-square approximation is unreliable and a seeded
+Monte Carlo p-value (permutation of the outcome, 2,000 draws) is given as well.
+
+Segments under the minimum size are listed as suppressed with no figures; their accounts still
+count in the overall rate and in the independence test, which reveal nothing about one segment.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.stats import chi2_contingency, fisher_exact
+
+from segkit.features.build import FeatureSet
+from segkit.metrics.compute import MetricOptions, conversion_flags
+from segkit.segmenters.base import UNKNOWN, Segmenter
+
+ALPHA = 0.05
+MONTE_CARLO_DRAWS = 2000
+MONTE_CARLO_MAX_ROWS = 200_000
+SEED = 0
+
+QUALITY_DEFINITIONS: dict[str, str] = {
+    "churn_lift": "segment churn_rate / overall churn_rate (customers at the period start)",
+    "churn_lift_p_value": "two-sided Fisher exact test of churn, segment vs all other accounts",
+    "churn_lift_q_value": "Benjamini-Hochberg adjusted churn_lift_p_value over the segments of the segmentation",
+    "conversion_lift": "segment conversion_rate / overall conversion_rate (eligible accounts)",
+    "conversion_lift_p_value": "two-sided Fisher exact test of conversion, segment vs all other accounts",
+    "conversion_lift_q_value": "Benjamini-Hochberg adjusted conversion_lift_p_value over the segments of the segmentation",
+    "quality.independence": "chi-square (and G-test) test of independence between segment and outcome, Cramér's V; Monte Carlo p-value when expected counts are small",
+}
+
+MULTIPLE_COMPARISONS_NOTE = (
+    "each segment is tested against the rest of the accounts; with k segments about k x 0.05 "
+    "p-values fall under 0.05 by chance alone, so significance is judged on Benjamini-Hochberg "
+    "q-values (false discovery rate) within each segmentation and outcome; Holm (family-wise) would be stricter"
+)
+
+
+def bh_adjust(p_values: list[float]) -> list[float]:
+    """Benjamini-Hochberg q-values, in the input order."""
+    m = len(p_values)
+    if not m:
+        return []
+    order = np.argsort(p_values, kind="stable")
+    ranked = np.asarray(p_values, dtype="float64")[order] * m / np.arange(1, m + 1)
+    adjusted = np.minimum.accumulate(ranked[::-1])[::-1].clip(max=1.0)
+    out = np.empty(m)
+    out[order] = adjusted
+    return out.tolist()
+
+
+def _outcomes(features: FeatureSet, options: MetricOptions) -> dict[str, tuple[pd.Series, pd.Series, str]]:
+    """outcome -> (at-risk mask, event mask, description)."""
+    frame = features.frame
+    out: dict[str, tuple[pd.Series, pd.Series, str]] = {}
+    if "active_at_start" in frame and "churned_in_period" in frame:
+        out["churn"] = (
+            frame["active_at_start"].fillna(False).astype(bool),
+            frame["churned_in_period"].fillna(False).astype(bool),
+            "customers at the period start who churned in the period",
+        )
+    eligible, converted = conversion_flags(features, options.conversion_window_days)
+    out["conversion"] = (eligible, converted, f"eligible accounts that converted within {options.conversion_window_days} days")
+    return out
+
+
+def independence(labels: pd.Series, trials: pd.Series, events: pd.Series, *, seed: int = SEED) -> dict[str, Any]:
+    """Segment x outcome independence among the trials: chi-square, G-test, Cramér's V, Monte Carlo."""
+    seg = labels[trials.to_numpy()]
+    hit = events[trials.to_numpy()].to_numpy(dtype=bool)
+    table = pd.crosstab(seg.to_numpy(), hit).reindex(columns=[False, True], fill_value=0)
+    table = table[table.sum(axis=1) > 0]
+    n = int(table.to_numpy().sum())
+    base: dict[str, Any] = {"segments_tested": int(len(table)), "trials": n, "events": int(table[True].sum())}
+    if len(table) < 2 or table[True].sum() == 0 or table[False].sum() == 0:
+        return {**base, "test": None, "p_value": None, "note": "needs at least two segments with trials and both outcomes present"}
+    observed = table.to_numpy()
+    chi2, p, dof, expected = chi2_contingency(observed, correction=False)
+    g, g_p, _, _ = chi2_contingency(observed, correction=False, lambda_="log-likelihood")
+    small = expected < 5
+    sparse = bool((expected < 1).any() or small.mean() > 0.2)
+    out = {
+        **base,
+        "test": "Pearson chi-square",
+        "statistic": float(chi2),
+        "dof": int(dof),
+        "p_value": float(p),
+        "g_statistic": float(g),
+        "g_test_p_value": float(g_p),
+        "cramers_v": float(np.sqrt(chi2 / n)),  # 2 columns: min(r, c) - 1 = 1
+        "sparse": sparse,
+        "monte_carlo_p_value": None,
+        "significant": bool(p < ALPHA),
+    }
+    if sparse:
+        if n <= MONTE_CARLO_MAX_ROWS:
+            codes = pd.factorize(seg.to_numpy())[0]
+            out["monte_carlo_p_value"] = _monte_carlo(codes, hit, chi2, seed)
+            out["significant"] = bool(out["monte_carlo_p_value"] < ALPHA)
+            out["note"] = "sparse table (small expected counts): judge by monte_carlo_p_value"
+        else:
+            out["note"] = "sparse table (small expected counts): the chi-square p-value is approximate"
+    return out
+
+
+def _monte_carlo(codes: np.ndarray, hit: np.ndarray, observed: float, seed: int, draws: int = MONTE_CARLO_DRAWS) -> float:
+    """P(chi-square >= observed) under random assignment of the outcomes, with the margins fixed."""
+    rng = np.random.default_rng(seed)
+    k = int(codes.max()) + 1
+    totals = np.bincount(codes, minlength=k).astype("float64")
+    n, events = len(hit), int(hit.sum())
+    rate = events / n
+    exp_yes, exp_no = totals * rate, totals * (1 - rate)
+    keep_yes, keep_no = exp_yes > 0, exp_no > 0
+    count = 0
+    for _ in range(draws):
+        yes = np.bincount(codes[rng.permutation(hit)], minlength=k).astype("float64")
+        no = totals - yes
+        stat = (((yes - exp_yes) ** 2)[keep_yes] / exp_yes[keep_yes]).sum() + (((no - exp_no) ** 2)[keep_no] / exp_no[keep_no]).sum()
+        count += stat >= observed - 1e-9
+    return (count + 1) / (draws + 1)
+
+
+def per_segment(labels: pd.Series, order: list[str], trials: pd.Series, events: pd.Series, min_size: int) -> list[dict[str, Any]]:
+    """Rate, lift, Fisher p and BH q of each segment against the rest."""
+    total_trials = int(trials.sum())
+    total_events = int((events & trials).sum())
+    overall = total_events / total_trials if total_trials else None
+    sizes = labels.value_counts()
+    rows: list[dict[str, Any]] = []
+    for seg in order:
+        in_seg = (labels == seg).to_numpy()
+        accounts = int(sizes.get(seg, 0))
+        if accounts < min_size:
+            rows.append({"segment": seg, "suppressed": True})
+            continue
+        n1 = int(trials[in_seg].sum())
+        a = int((events & trials)[in_seg].sum())
+        n2, c = total_trials - n1, total_events - a
+        row: dict[str, Any] = {"segment": seg, "suppressed": False, "trials": n1, "events": a, "rate": a / n1 if n1 else None}
+        row["rate_rest"] = c / n2 if n2 else None
+        row["lift"] = (row["rate"] / overall) if (row["rate"] is not None and overall) else None
+        if n1 and n2:
+            _, p = fisher_exact([[a, n1 - a], [c, n2 - c]], alternative="two-sided")
+            row["p_value"] = float(min(1.0, p))
+        else:
+            row["p_value"] = None
+        rows.append(row)
+    tested = [r for r in rows if r.get("p_value") is not None]
+    for r, q in zip(tested, bh_adjust([r["p_value"] for r in tested])):
+        r["q_value"] = q
+        r["significant"] = bool(q < ALPHA)
+        r["direction"] = "higher" if (r["rate"] or 0) > (r["rate_rest"] or 0) else "lower"
+    return rows
+
+
+def segment_quality(
+    features: FeatureSet,
+    labels: pd.Series,
+    parts: list[Segmenter],
+    options: MetricOptions,
+    segments: list[dict[str, Any]] | None = None,
+    order: list[str] | None = None,
+) -> dict[str, Any]:
+    """The ``quality`` object of one segmentation; adds ``*_lift`` columns to ``segments`` rows."""
+    labels = labels.reindex(features.frame.index)
+    counts = labels.value_counts()
+    order = order or [str(s) for s in counts.index]
+    quality: dict[str, Any] = {
+        "segments": int(len(counts)),
+        "suppressed_segments": int((counts < options.min_segment_size).sum()),
+        "unknown_accounts": int(labels.str.contains(UNKNOWN, regex=False).sum()),
+        "alpha": ALPHA,
+        "multiple_comparisons": MULTIPLE_COMPARISONS_NOTE,
+    }
+    tests: dict[str, Any] = {}
+    by_segment: dict[str, dict[str, Any]] = {}
+    for outcome, (trials, events, meaning) in _outcomes(features, options).items():
+        trials = trials.reindex(labels.index).fillna(False).astype(bool)
+        events = events.reindex(labels.index).fillna(False).astype(bool) & trials
+        n = int(trials.sum())
+        rows = per_segment(labels, order, trials, events, options.min_segment_size)
+        tests[outcome] = {
+            "outcome": meaning,
+            "overall_rate": (int(events.sum()) / n) if n else None,
+            "trials": n,
+            "events": int(events.sum()),
+            "independence": independence(labels, trials, events),
+            "segments": rows,
+            "significant_segments": [r["segment"] for r in rows if r.get("significant")],
+        }
+        for r in rows:
+            by_segment.setdefault(r["segment"], {})[outcome] = r
+    quality["tests"] = tests
+    if segments is not None:
+        for row in segments:
+            found = by_segment.get(row["segment"], {})
+            for outcome in ("churn", "conversion"):
+                r = found.get(outcome, {})
+                row[f"{outcome}_lift"] = r.get("lift")
+                row[f"{outcome}_lift_p_value"] = r.get("p_value")
+                row[f"{outcome}_lift_q_value"] = r.get("q_value")
+    for part in parts:
+        extra = part.describe()
+        if extra:
+            quality[part.name] = extra
+    return quality
+
+
+__all__ = ["MULTIPLE_COMPARISONS_NOTE", "QUALITY_DEFINITIONS", "bh_adjust", "independence", "per_segment", "segment_quality"]

@@ -1,0 +1,148 @@
+"""Journey stage: awareness, consideration, decision, onboarding, adoption, retention, expansion,
+advocacy (plus "Churned" for former customers, who are in none of those).
+
+Rules, first match wins (the facts come from the feature frame):
+
+1. paying now (``is_customer``):
+   - advocacy: a promoter account (promoters among its NPS respondents and no detractor) or CRM
+     stage ``evangelist``;
+   - expansion: paying at the period start and MRR grew by at least ``expansion_threshold``;
+   - retention: paying for at least ``retention_months`` (since ``first_paid_at``) and reached
+     first value;
+   - adoption: reached first value (the ``key_event``; any event when it is empty);
+   - onboarding: paying, no first value yet;
+2. paid before but not now: Churned;
+3. not paying yet: decision with an open deal or a CRM stage mapped to decision; consideration
+   with product usage (a trial) or a CRM stage mapped to consideration; else the CRM stage's
+   mapping, else awareness.
+
+The report gives stage-to-stage conversion: of the accounts that reached a stage, the share that
+reached the next (an account in a later stage, or churned after paying, has reached every stage
+up to onboarding).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from segkit.features.extra import first_used_column
+from segkit.segmenters._checks import end_of_as_of, integer, mapping, number, text
+from segkit.segmenters.base import Param, Segmenter
+
+STAGES = ["Awareness", "Consideration", "Decision", "Onboarding", "Adoption", "Retention", "Expansion", "Advocacy"]
+CHURNED = "Churned"
+CRM_STAGES = {
+    "subscriber": "Awareness",
+    "other": "Awareness",
+    "lead": "Consideration",
+    "marketingqualifiedlead": "Consideration",
+    "marketing qualified lead": "Consideration",
+    "mql": "Consideration",
+    "salesqualifiedlead": "Decision",
+    "sales qualified lead": "Decision",
+    "sql": "Decision",
+    "opportunity": "Decision",
+    "customer": "Onboarding",
+    "evangelist": "Advocacy",
+}
+DAYS_PER_MONTH = 365.25 / 12
+
+
+class LifecycleSegmenter(Segmenter):
+    name = "lifecycle"
+    description = "Journey stage from CRM stage, deals, subscriptions, first value, usage, MRR growth and NPS."
+    required_columns = ("lifecycle_stage|first_paid_at",)
+    extra_features = ("event_detail", "deals")
+    parameters = {
+        "key_event": Param("", "Event that marks first value (e.g. 'Report Created'); empty: any event.", *text()),
+        "retention_months": Param(3, "Months paying (with first value) after which a customer is in retention.", *integer(0)),
+        "expansion_threshold": Param(0.1, "MRR growth over the period (vs period start) that counts as expansion.", *number(0, open_low=True)),
+        "crm_stage_map": Param(
+            CRM_STAGES, "CRM lifecycle stage (lower case) -> journey stage, for accounts not paying yet.",
+            *mapping(lambda v: v in STAGES, "a table of CRM stage = journey stage (" + ", ".join(STAGES) + ")"),
+        ),
+    }
+
+    def segment_order(self) -> list[str]:
+        return [*STAGES, CHURNED]
+
+    def _column(self, features: pd.DataFrame, name: str, default: Any) -> pd.Series:
+        if name in features:
+            return features[name]
+        return pd.Series(default, index=features.index)
+
+    def _segment(self, features: pd.DataFrame) -> pd.Series:
+        index = features.index
+        paying = self._column(features, "is_customer", False).fillna(False).astype(bool)
+        first_paid = self._column(features, "first_paid_at", pd.NaT)
+        paid_before = pd.Series(pd.notna(first_paid), index=index)
+        mrr = self._column(features, "mrr", 0.0).fillna(0).astype("float64")
+        mrr_start = self._column(features, "mrr_start", 0.0).fillna(0).astype("float64")
+        promoters = self._column(features, "nps_promoters", 0).fillna(0).astype("float64")
+        detractors = self._column(features, "nps_detractors", 0).fillna(0).astype("float64")
+        crm = self._column(features, "lifecycle_stage", pd.NA).astype("string").str.strip().str.lower()
+        crm_stage = crm.map(lambda v: self.crm_stage_map.get(v, pd.NA) if isinstance(v, str) else pd.NA)
+        if self.key_event:
+            column = first_used_column(self.key_event)
+            first_value = self._column(features, column, pd.NaT)
+            self.first_value_source_ = column if column in features else None
+        else:
+            first_value = self._column(features, "first_seen", pd.NaT)
+            self.first_value_source_ = "first_seen" if "first_seen" in features else None
+        reached_value = pd.Series(pd.notna(first_value), index=index)
+        now = end_of_as_of(features)
+        tenure_months = ((now - pd.to_datetime(first_paid, utc=True)).dt.total_seconds() / 86400 / DAYS_PER_MONTH) if paid_before.any() else pd.Series(0.0, index=index)
+        tenure_months = tenure_months.fillna(0.0)
+        open_deals = self._column(features, "deals_open", 0).fillna(0).astype("float64")
+        usage = self._column(features, "event_count", 0).fillna(0).astype("float64")
+
+        advocate = (promoters > 0) & (detractors == 0) | (crm == "evangelist").fillna(False)
+        expanding = (mrr_start > 0) & (mrr >= mrr_start * (1 + self.expansion_threshold))
+        labels = np.select(
+            [
+                paying & advocate,
+                paying & expanding,
+                paying & reached_value & (tenure_months >= self.retention_months),
+                paying & reached_value,
+                paying,
+                paid_before,
+                (open_deals > 0) | (crm_stage == "Decision").fillna(False),
+                (usage > 0) | (crm_stage == "Consideration").fillna(False),
+            ],
+            ["Advocacy", "Expansion", "Retention", "Adoption", "Onboarding", CHURNED, "Decision", "Consideration"],
+            "",
+        )
+        out = pd.Series(labels, index=index, dtype="string")
+        fallback = crm_stage.where(crm_stage.isin(STAGES[:3]), "Awareness").fillna("Awareness")
+        out = out.mask(out == "", fallback)
+        return out
+
+    def describe(self) -> dict[str, Any]:
+        counts = self.labels_.value_counts()
+        at = {stage: int(counts.get(stage, 0)) for stage in STAGES}
+        churned = int(counts.get(CHURNED, 0))
+        reached = {}
+        for i, stage in enumerate(STAGES):
+            later = sum(at[s] for s in STAGES[i:])
+            reached[stage] = later + (churned if i <= STAGES.index("Onboarding") else 0)
+        conversion = [
+            {
+                "from": a,
+                "to": b,
+                "reached_from": reached[a],
+                "reached_to": reached[b],
+                "conversion": (reached[b] / reached[a]) if reached[a] else None,
+            }
+            for a, b in zip(STAGES, STAGES[1:])
+        ]
+        return {
+            "first_value": self.key_event or "any event",
+            "first_value_source": self.first_value_source_,
+            "reached": reached,
+            "stage_conversion": conversion,
+            "note": "reached = accounts in that stage or a later one (churned accounts reached onboarding); "
+            "a snapshot funnel, not a tracked cohort",
+        }
