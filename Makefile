@@ -4,8 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
+BENCH_STAMP := $(VENV)/.installed-bench
+BENCH_SIZES ?= 5M
+LIFETIMES_VENV := benchmarks/.venv-lifetimes
 
-.PHONY: demo test install bench samples clean
+.PHONY: demo test install bench bench-clv samples clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +30,20 @@ demo: $(STAMP)
 ## make test: install the test extras and run the whole suite
 test: $(TEST_STAMP)
 	$(BIN)/python -m pytest -q
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	touch $@
+
+## make bench: event-feature engines at BENCH_SIZES (default 5M; BENCH_SIZES=5M,20M,50M,200M for the curve)
+bench: $(BENCH_STAMP)
+	$(BIN)/python benchmarks/harness.py --sizes $(BENCH_SIZES) --python $(BIN)/python
+
+## make bench-clv: segkit's BG/NBD + Gamma-Gamma fit against lifetimes (in its own old-numpy venv)
+bench-clv: $(STAMP)
+	test -x $(LIFETIMES_VENV)/bin/python || ($(PYTHON) -m venv $(LIFETIMES_VENV) && \
+	  $(LIFETIMES_VENV)/bin/pip install --quiet "lifetimes==0.11.3" "numpy==1.26.4" "pandas==1.5.3" "scipy==1.11.4" "autograd==1.6.2" "dill==0.3.8")
+	$(BIN)/python benchmarks/bench_clv.py --lifetimes-python $(LIFETIMES_VENV)/bin/python --repeats 30
 
 ## make samples: rewrite data/samples/ with the seeded generator
 samples: $(STAMP)
