@@ -178,38 +178,9 @@ def segment(
     )
     t = lap("load", t)
 
-    engine = None
-    if inputs.events is not None:
-        users = inputs.frame("users")
-        engine = EventEngine(inputs.events, timezone=timezone, users=users)
-    try:
-        if options.as_of is not None:
-            as_of = pd.Timestamp(options.as_of).tz_localize("UTC")
-        else:
-            say("finding the latest date in the data (the default --as-of)")
-            latest = latest_date(inputs, engine.max_timestamp() if engine else None)
-            if latest is None and config.metrics.get("as_of") is not None:
-                latest = _config_as_of(config.metrics["as_of"])
-            if latest is None:
-                raise InputDataError(
-                    "no dates in any input, so --as-of has no default; pass --as-of YYYY-MM-DD or set metrics.as_of"
-                )
-            as_of = latest.normalize()
-        months = int(options.period_months or config.metrics.get("period_months", 12))
-        if months < 1:
-            raise UsageError(f"--period must be at least 1 month; got {months}")
-        period = Period.ending(as_of, months)
-        say("building features")
-        extras = sorted({x for names in plan for name in names for x in getattr(registry.get(name), "extra_features", ())})
-        features = build_features(
-            inputs, period, as_of, engine, past_due=str(config.metrics.get("past_due", "include")),
-            flat_churn_window_months=float(config.metrics.get("flat_churn_window_months", 1.0)),
-            extras=extras,
-        )
-    finally:
-        if engine is not None:
-            engine.close()
-    features.frame.attrs["as_of"] = as_of
+    extras = sorted({x for names in plan for name in names for x in getattr(registry.get(name), "extra_features", ())})
+    features = _build_features(inputs, config, options, timezone, extras, say)
+    as_of, period, months = features.as_of, features.period, features.months
     t = lap("features", t)
 
     metric_options = MetricOptions(
@@ -292,6 +263,49 @@ def segment(
     }
     rejected = inputs.rejections.frame()
     return Report(data=data, assignments=assignments.sort_values("account_id", kind="stable").reset_index(drop=True), rejected=rejected, run=run)
+
+
+def _build_features(
+    inputs: Inputs,
+    config: Config,
+    options: SegmentOptions,
+    timezone: str,
+    extras: Sequence[str],
+    say: Callable[[str], None],
+) -> FeatureSet:
+    """Stage 2 for segment(), feature_set() and icp(): as-of, period, then the feature frame."""
+    engine = None
+    if inputs.events is not None:
+        engine = EventEngine(inputs.events, timezone=timezone, users=inputs.frame("users"))
+    try:
+        if options.as_of is not None:
+            as_of = pd.Timestamp(options.as_of).tz_localize("UTC")
+        else:
+            say("finding the latest date in the data (the default --as-of)")
+            latest = latest_date(inputs, engine.max_timestamp() if engine else None)
+            if latest is None and config.metrics.get("as_of") is not None:
+                latest = _config_as_of(config.metrics["as_of"])
+            if latest is None:
+                raise InputDataError(
+                    "no dates in any input, so --as-of has no default; pass --as-of YYYY-MM-DD or set metrics.as_of"
+                )
+            as_of = latest.normalize()
+        months = int(options.period_months or config.metrics.get("period_months", 12))
+        if months < 1:
+            raise UsageError(f"--period must be at least 1 month; got {months}")
+        period = Period.ending(as_of, months)
+        say("building features")
+        features = build_features(
+            inputs, period, as_of, engine, past_due=str(config.metrics.get("past_due", "include")),
+            flat_churn_window_months=float(config.metrics.get("flat_churn_window_months", 1.0)),
+            extras=list(extras),
+        )
+    finally:
+        if engine is not None:
+            engine.close()
+    features.frame.attrs["as_of"] = as_of
+    features.months = months
+    return features
 
 
 def _config_as_of(value: Any) -> pd.Timestamp:
@@ -406,28 +420,11 @@ def feature_set(
         config = read_config(config)
     config = config.with_overrides(list(options.overrides))
     timezone = options.timezone or config.load.get("timezone", "UTC")
-    inputs = load(files, tables=tables, config=config, timezone=timezone, max_rejected=options.max_rejected)
-    engine = EventEngine(inputs.events, timezone=timezone, users=inputs.frame("users")) if inputs.events is not None else None
-    try:
-        if options.as_of is not None:
-            as_of = pd.Timestamp(options.as_of).tz_localize("UTC")
-        else:
-            latest = latest_date(inputs, engine.max_timestamp() if engine else None)
-            if latest is None:
-                raise InputDataError("no dates in any input, so --as-of has no default; pass --as-of YYYY-MM-DD")
-            as_of = latest.normalize()
-        months = int(options.period_months or config.metrics.get("period_months", 12))
-        if months < 1:
-            raise UsageError(f"--period must be at least 1 month; got {months}")
-        period = Period.ending(as_of, months)
-        features = build_features(
-            inputs, period, as_of, engine, past_due=str(config.metrics.get("past_due", "include")), extras=list(extras)
-        )
-    finally:
-        if engine is not None:
-            engine.close()
-    features.frame.attrs["as_of"] = as_of
-    return features
+    inputs = load(
+        files, tables=tables, config=config, timezone=timezone, max_rejected=options.max_rejected,
+        as_of=options.as_of, read=options.read,
+    )
+    return _build_features(inputs, config, options, timezone, list(extras), lambda message: None)
 
 
 def icp(

@@ -40,6 +40,7 @@ class FeatureSet:
     has_events: bool
     has_billing: bool
     has_surveys: bool
+    months: int = 12
 
 
 def latest_date(inputs: Inputs, event_max: pd.Timestamp | None) -> pd.Timestamp | None:

@@ -242,7 +242,7 @@ class EventEngine:
             END AS reason FROM resolved"""
         )
         if self.has_event_id:
-            valid = f"""SELECT * FROM classified WHERE reason IS NULL
+            valid = """SELECT * FROM classified WHERE reason IS NULL
                 QUALIFY event_id IS NULL OR row_number() OVER (PARTITION BY event_id ORDER BY ts, _file, account_id, event) = 1"""
         else:
             valid = "SELECT * FROM classified WHERE reason IS NULL"

@@ -17,7 +17,7 @@ import pycountry
 from babel import Locale
 
 from segkit.segmenters._m49 import REGION, SUBREGION
-from segkit.segmenters.base import UNKNOWN, Param, Segmenter, one_of
+from segkit.segmenters.base import Param, Segmenter, one_of
 
 NAME_LOCALES = ("en", "de", "fr", "es", "pt", "it", "nl", "sv", "da", "nb", "fi", "pl")
 ALIASES = {
