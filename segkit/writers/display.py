@@ -75,3 +75,31 @@ def caption(report: Report) -> str:
         f"CLV {params['clv_method']} at gross margin {params['gross_margin']:g}; "
         f"* = fewer than {params['min_segment_size']} accounts, suppressed"
     )
+
+
+def _p(value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:.2g}" if value >= 0.001 else f"{value:.0e}"
+
+
+def quality_lines(report: Report, name: str) -> list[str]:
+    """One line per outcome: do the segments differ, and which segments stand out (BH q < 0.05)."""
+    tests = report.segmentations[name].get("quality", {}).get("tests", {})
+    lines = []
+    for outcome in ("churn", "conversion"):
+        test = tests.get(outcome)
+        if not test or not test.get("independence"):
+            continue
+        ind = test["independence"]
+        verdict = "differ" if ind.get("significant") else "do not differ significantly"
+        p_value = ind.get("monte_carlo_p_value") if ind.get("sparse") else ind.get("p_value")
+        text = f"{outcome}: segments {verdict} (p = {_p(p_value)}"
+        if ind.get("cramers_v") is not None:
+            text += f", Cramér's V {ind['cramers_v']:.2f}"
+        text += ")"
+        standouts = [s for s in test.get("segments", []) if s.get("significant")]
+        if standouts:
+            text += "; stand out: " + ", ".join(f"{s['segment']} x{s['lift']:.2f}" for s in standouts)
+        lines.append(text)
+    return lines

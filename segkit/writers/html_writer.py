@@ -6,7 +6,7 @@ import html
 
 from segkit.report import Report
 from segkit.writers.base import Writer, register_writer
-from segkit.writers.display import caption, columns_for, display_rows
+from segkit.writers.display import caption, columns_for, display_rows, quality_lines
 
 STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:2rem auto;max-width:72rem;color:#1f2328;padding:0 1rem}
@@ -42,7 +42,9 @@ class HtmlWriter(Writer):
             for index, (segment, cells, suppressed) in enumerate(rows):
                 cls = "overall" if index == len(rows) - 1 else ("suppressed" if suppressed else "")
                 parts.append(f"<tr class='{cls}'>" + "".join(f"<td>{e(c)}</td>" for c in [segment, *cells]) + "</tr>")
-            parts.append(f"</tbody></table><div class='caption'>{e(caption(report))}</div>")
+            parts.append(f"</tbody></table><div class='caption'>{e(caption(report))}")
+            parts.extend(f"<br>{e(line)}" for line in quality_lines(report, name))
+            parts.append("</div>")
         if data.get("warnings"):
             parts.append("<h2>Warnings</h2><ul>")
             parts.extend(f"<li><b>{e(w['code'])}</b>: {e(w['message'])}</li>" for w in data["warnings"])

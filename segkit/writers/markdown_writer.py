@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from segkit.report import Report
 from segkit.writers.base import Writer, register_writer
-from segkit.writers.display import caption, columns_for, display_rows
+from segkit.writers.display import caption, columns_for, display_rows, quality_lines
 
 
 def _cell(text: str) -> str:
@@ -25,4 +25,7 @@ class MarkdownWriter(Writer):
             for segment, cells, _ in display_rows(report, name, wide=True):
                 out.append("| " + " | ".join(_cell(c) for c in [segment, *cells]) + " |")
             out.append(f"\n_{caption(report)}_\n")
+            out.extend(f"- {_cell(line)}" for line in quality_lines(report, name))
+            if quality_lines(report, name):
+                out.append("")
         return "\n".join(out)

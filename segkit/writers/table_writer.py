@@ -9,7 +9,7 @@ from rich.table import Table
 
 from segkit.report import Report
 from segkit.writers.base import Writer, register_writer
-from segkit.writers.display import caption, columns_for, display_rows
+from segkit.writers.display import caption, columns_for, display_rows, quality_lines
 
 
 def render_tables(report: Report, console: Console) -> None:
@@ -23,6 +23,8 @@ def render_tables(report: Report, console: Console) -> None:
             last = index == len(rows) - 1
             table.add_row(segment, *cells, style="dim" if suppressed else ("bold" if last else None), end_section=index == len(rows) - 2)
         console.print(table)
+        for line in quality_lines(report, name):
+            console.print(f"  {line}", highlight=False, markup=False)
     for warning in report.data.get("warnings", []):
         console.print(f"[yellow]warning[/yellow] {warning['code']}: {warning['message']}", highlight=False)
 
