@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
-import tomllib
+from segkit.config import tomllib
 from pathlib import Path
 
 import pytest

@@ -133,3 +133,14 @@ def test_rows_read_equals_used_plus_rejected_for_every_input(tmp_path: Path):
     report = api.segment(config=SAMPLES_CONFIG)
     for table, info in report.data["inputs"].items():
         assert info["rows_read"] == info["rows_used"] + info["rows_rejected"], table
+
+
+def test_a_file_named_in_the_config_and_on_the_command_line_is_read_once(tmp_path: Path):
+    data = tmp_path / "data"
+    data.mkdir()
+    accounts = data / "accounts.csv"
+    accounts.write_text("account_id,employees\nA,1\nB,2\n")
+    config = parse_config({"inputs": {"accounts": {"files": ["data/accounts.csv"]}}}, tmp_path / "segkit.toml")
+    inputs = api.load([tmp_path / "data" / ".." / "data" / "accounts.csv"], config=config)
+    stats = inputs.stats()["accounts"]
+    assert (stats.rows_read, stats.rows_rejected) == (2, 0)

@@ -41,6 +41,8 @@ class FeatureSet:
     has_billing: bool
     has_surveys: bool
     months: int = 12
+    #: A flat customer table (one row per customer): no leads, so no conversion rate.
+    flat: bool = False
 
 
 def latest_date(inputs: Inputs, event_max: pd.Timestamp | None) -> pd.Timestamp | None:
@@ -152,6 +154,7 @@ def build_features(
         period=period,
         has_events=event_frame is not None,
         has_billing=subs is not None or flat,
+        flat=flat,
         has_surveys=not nps.empty,
     )
 

@@ -223,22 +223,31 @@ class LoadOptions:
 def assign_files(
     files: list[Path], explicit: dict[str, list[Path]], config: Config
 ) -> list[tuple[Path, str | None]]:
-    """Pair every input file with its table when known (flags, config), else ``None`` to detect."""
+    """Pair every input file with its table when known (flags, config), else ``None`` to detect.
+
+    A file named twice (on the command line and in the config, by different relative paths) is
+    read once: it would otherwise duplicate every row.
+    """
     pairs: list[tuple[Path, str | None]] = []
-    seen: set[Path] = set()
+    seen: set[str] = set()
+
+    def key(path: Path) -> str:
+        return str(path) if str(path) == "-" else os.path.realpath(path)
+
+    def add(path: Path, table: str | None) -> None:
+        if key(path) not in seen:
+            pairs.append((path, table))
+            seen.add(key(path))
+
     for table, paths in explicit.items():
         for path in paths:
-            pairs.append((path, table))
-            seen.add(path)
+            add(path, table)
     for table, spec in config.inputs.items():
-        for path in spec.files:
-            if path not in seen and not (explicit.get(table)):
-                pairs.append((path, table))
-                seen.add(path)
+        if not explicit.get(table):
+            for path in spec.files:
+                add(path, table)
     for path in files:
-        if path not in seen:
-            pairs.append((path, None))
-            seen.add(path)
+        add(path, None)
     return pairs
 
 

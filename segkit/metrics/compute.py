@@ -39,6 +39,8 @@ def conversion_flags(features: FeatureSet, window_days: int) -> tuple[pd.Series,
     created = frame["created_at"] if "created_at" in frame else pd.Series(pd.NaT, index=frame.index, dtype="datetime64[us, UTC]")
     first_paid = frame["first_paid_at"] if "first_paid_at" in frame else pd.Series(pd.NaT, index=frame.index, dtype="datetime64[us, UTC]")
     eligible = created.isna() | (created <= end - window)
+    if features.flat:  # every row is a customer: there are no leads to convert
+        eligible = pd.Series(False, index=frame.index)
     deadline = (created + window).where(created.notna(), end)
     converted = eligible & first_paid.notna() & (first_paid < deadline) & (first_paid < end)
     return eligible.fillna(False).astype(bool), converted.fillna(False).astype(bool)

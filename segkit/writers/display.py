@@ -80,7 +80,9 @@ def caption(report: Report) -> str:
 def _p(value: float | None) -> str:
     if value is None:
         return "n/a"
-    return f"{value:.2g}" if value >= 0.001 else f"{value:.0e}"
+    if value < 1e-300:
+        return "< 1e-300"
+    return f"= {value:.2g}" if value >= 0.001 else f"= {value:.0e}"
 
 
 def quality_lines(report: Report, name: str) -> list[str]:
@@ -89,12 +91,12 @@ def quality_lines(report: Report, name: str) -> list[str]:
     lines = []
     for outcome in ("churn", "conversion"):
         test = tests.get(outcome)
-        if not test or not test.get("independence"):
-            continue
+        if not test or not test.get("independence") or test["independence"].get("p_value") is None:
+            continue  # no variation in the outcome: nothing to test
         ind = test["independence"]
         verdict = "differ" if ind.get("significant") else "do not differ significantly"
         p_value = ind.get("monte_carlo_p_value") if ind.get("sparse") else ind.get("p_value")
-        text = f"{outcome}: segments {verdict} (p = {_p(p_value)}"
+        text = f"{outcome}: segments {verdict} (p {_p(p_value)}"
         if ind.get("cramers_v") is not None:
             text += f", Cramér's V {ind['cramers_v']:.2f}"
         text += ")"
