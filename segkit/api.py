@@ -384,10 +384,30 @@ def sample(out_dir: PathLike, *, accounts: int = 300, seed: int = 7) -> list[Pat
     return write_sample(Path(out_dir), accounts=accounts, seed=seed)
 
 
+def fit_clv(path: PathLike, *, model: str = "bgnbd", **options: Any) -> dict[str, Any]:
+    """``segkit clv``: BG/NBD + Gamma-Gamma on a transaction file (see ``segkit.modelfits``)."""
+    from segkit.modelfits import fit_clv_file
+
+    if model != "bgnbd":
+        raise UsageError(f"--model takes bgnbd for transactions; got {model!r} (use `segkit retention --model sbg` for renewals)")
+    return fit_clv_file(path, **options)
+
+
+def fit_retention(path: PathLike, *, model: str = "sbg", **options: Any) -> dict[str, Any]:
+    """``segkit retention``: the sBG on a survival table or per-customer file (see ``segkit.modelfits``)."""
+    from segkit.modelfits import fit_retention_file
+
+    if model != "sbg":
+        raise UsageError(f"--model takes sbg for contractual retention; got {model!r}")
+    return fit_retention_file(path, **options)
+
+
 __all__ = [
     "FeatureSet",
     "Report",
     "SegmentOptions",
+    "fit_clv",
+    "fit_retention",
     "list_segmenters",
     "load",
     "read_config",
