@@ -132,6 +132,9 @@ def segment(
     timezone: Annotated[Optional[str], typer.Option(help="Zone of timestamps that carry none (default UTC).")] = None,
     max_rejected: Annotated[Optional[float], typer.Option(help="Largest share of rejected rows per file before exit 3 (default 0.05).")] = None,
     set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override a config value: SECTION.KEY=VALUE, e.g. segmenters.value.cut_points=[50,500].")] = None,
+    clv_method: Annotated[Optional[str], typer.Option("--clv-method", help="CLV method: simple, sbg or bgnbd (default simple).")] = None,
+    discount_rate: Annotated[Optional[float], typer.Option("--discount-rate", help="Annual discount rate for CLV (default 0.10).")] = None,
+    cohorts_by_segment: Annotated[Optional[bool], typer.Option("--cohorts-by-segment/--no-cohorts-by-segment", help="Also compute cohort tables per segment.", show_default=False)] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or warnings on stderr.")] = False,
 ) -> None:
     """Segment accounts and compute per-segment conversion, churn, MRR and CLV."""
@@ -151,6 +154,9 @@ def segment(
         timezone=timezone,
         max_rejected=max_rejected,
         overrides=set_ or [],
+        clv_method=clv_method,
+        discount_rate=discount_rate,
+        cohorts_by_segment=cohorts_by_segment,
     )
     if min_segment_size is not None and min_segment_size < 0:
         raise UsageError("--min-segment-size must be 0 or more")

@@ -6,13 +6,15 @@ nothing else downstream.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
 from segkit.features.billing import Period, billing_facts, paying_subscriptions
 from segkit.features.movements import MOVEMENT_COLUMNS, movement_facts
 from segkit.features.events import EVENT_FEATURES, EventEngine
+from segkit.features.invoices import billing_source
 from segkit.loading.loader import Inputs
 
 BILLING_DEFAULTS = {
@@ -38,6 +40,8 @@ class FeatureSet:
     has_events: bool
     has_billing: bool
     has_surveys: bool
+    #: model fits and notes computed from the frame (segkit.features.value), for the metrics
+    extras: dict[str, Any] = field(default_factory=dict)
 
 
 def latest_date(inputs: Inputs, event_max: pd.Timestamp | None) -> pd.Timestamp | None:
@@ -95,7 +99,7 @@ def build_features(
 ) -> FeatureSet:
     """Join every input's per-account facts onto the accounts (or the ids seen anywhere)."""
     accounts = inputs.frame("accounts")
-    subs = inputs.frame("subscriptions")
+    subs = billing_source(inputs)  # subscriptions, else paid invoices (segkit.features.invoices)
     surveys = inputs.frame("surveys")
     known = pd.Index(accounts["account_id"]) if accounts is not None else None
     event_frame = None
