@@ -7,6 +7,7 @@ import html
 from segkit.report import Report
 from segkit.writers.base import Writer, register_writer
 from segkit.writers.display import caption, columns_for, display_rows
+from segkit.writers.html_value import cohort_section, value_table
 
 STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:2rem auto;max-width:72rem;color:#1f2328;padding:0 1rem}
@@ -43,6 +44,9 @@ class HtmlWriter(Writer):
                 cls = "overall" if index == len(rows) - 1 else ("suppressed" if suppressed else "")
                 parts.append(f"<tr class='{cls}'>" + "".join(f"<td>{e(c)}</td>" for c in [segment, *cells]) + "</tr>")
             parts.append(f"</tbody></table><div class='caption'>{e(caption(report))}</div>")
+            parts.append(value_table(report, name))
+        if data.get("cohorts"):
+            parts.append(cohort_section(data["cohorts"], "Cohorts"))
         if data.get("warnings"):
             parts.append("<h2>Warnings</h2><ul>")
             parts.extend(f"<li><b>{e(w['code'])}</b>: {e(w['message'])}</li>" for w in data["warnings"])
