@@ -328,3 +328,22 @@ def test_engagement_score_scale():
     assert 0 < score.iloc[2] < 100
     with pytest.raises(Exception, match="engagement_weights"):
         engagement_score(frame, [1, 2])
+
+
+def test_the_samples_show_movements_activation_and_cohorts(run_cli):
+    """`segkit sample` plants seat changes and an activation key event (configs/samples.toml)."""
+    from tests.conftest import SAMPLES_CONFIG
+
+    result = run_cli("segment", "--config", SAMPLES_CONFIG, "--by", "firmographic", "--format", "json", "--quiet")
+    assert result.code == 0, result.err
+    report = json.loads(result.out)
+    overall = report["overall"]
+    assert overall["expansion_mrr"] > 0 and overall["contraction_mrr"] > 0
+    assert overall["ending_mrr"] == pytest.approx(
+        overall["starting_mrr"] + overall["new_mrr"] + overall["expansion_mrr"] + overall["reactivation_mrr"]
+        - overall["contraction_mrr"] - overall["churned_mrr"], rel=1e-9)
+    segments = {s["segment"]: s for s in report["segmentations"]["firmographic"]["segments"]}
+    assert segments["Enterprise"]["activation_rate"] > segments["SMB"]["activation_rate"] > 0
+    assert 0 < overall["median_days_to_first_value"] < 14
+    assert report["cohorts"]["rows"] and sum(r["share_of_mrr"] for r in report["cohorts"]["rows"]) == pytest.approx(1.0, abs=1e-5)
+    assert overall["clv_ci"][0] < overall["clv"] < overall["clv_ci"][1]
