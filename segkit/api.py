@@ -408,6 +408,8 @@ METRIC_NEEDS = {
     "firmographic segments": [("accounts", "employees|annual_revenue|industry")],
     "geographic segments": [("accounts", "country")],
     "usage features": [("events", "event")],
+    "activation_rate, engagement_score": [("events", "event")],
+    "clv by bgnbd": [("invoices", "amount_paid")],
 }
 
 

@@ -275,17 +275,22 @@ def sample(
         sys.stdout.write(f"{path}\n")
 
 
+def _fit_format(requested: str | None) -> str:
+    fmt = choose_format(requested)
+    if fmt not in ("table", "json"):
+        raise UsageError(f"--format takes table or json; got {fmt!r}")
+    return fmt
+
+
 def _print_fit(result: dict, fmt: str, render) -> None:
+    for warning in result.get("warnings", []):
+        info(f"warning: {warning}")
     if fmt == "json":
         from segkit.report import clean_json
         from segkit.writers.json_writer import dumps
 
         sys.stdout.write(dumps(clean_json(result, 8)))
         return
-    if fmt != "table":
-        raise UsageError(f"--format takes table or json; got {fmt!r}")
-    for warning in result.get("warnings", []):
-        info(f"warning: {warning}")
     sys.stdout.write(render(result))
 
 
@@ -309,7 +314,7 @@ def clv(
     format_: Annotated[Optional[str], typer.Option("--format", help="table or json (default: table on a terminal, json when piped).")] = None,
 ) -> None:
     """Fit BG/NBD and Gamma-Gamma to transactions: parameters, fit statistics, P(alive), CLV."""
-    fmt = choose_format(format_)
+    fmt = _fit_format(format_)
     if calibration_end is not None:
         try:
             dt.date.fromisoformat(calibration_end.strip())
@@ -341,7 +346,7 @@ def retention(
     format_: Annotated[Optional[str], typer.Option("--format", help="table or json (default: table on a terminal, json when piped).")] = None,
 ) -> None:
     """Fit the sBG retention model: alpha, beta, projected survival, expected lifetime, DERL."""
-    fmt = choose_format(format_)
+    fmt = _fit_format(format_)
     result = api.fit_retention(
         file, model=model, period_col=period_col, alive_col=alive_col, cohort_col=cohort_col, delimiter=delimiter,
         header=header, discount_rate=discount_rate, periods_ahead=periods, renewals=renewals,

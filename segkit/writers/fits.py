@@ -50,8 +50,6 @@ def render_clv(result: dict[str, Any]) -> str:
                 f"  CLV over {proj['clv_months']} months at {proj['discount_rate']:.0%} a year: total {_num(proj['clv_total'], 2)}, "
                 f"per customer {_num(proj['clv_mean'], 2)}; expected spend per purchase {_num(proj['expected_value_mean'], 2)}"
             )
-    for warning in result["warnings"]:
-        lines.append(f"warning: {warning}")
     return "\n".join(lines) + "\n"
 
 
@@ -72,6 +70,4 @@ def render_retention(result: dict[str, Any]) -> str:
         life = "infinite (alpha <= 1)" if c["expected_lifetime"] is None else f"{c['expected_lifetime']:.3f} periods"
         lines.append(f"  expected lifetime of a new customer: {life}; capped at {c['lifetime_cap_periods']} periods: {c['expected_lifetime_capped']:.3f}")
         lines.append(f"  DERL after {c['derl_renewals']} renewals at {c['discount_rate']:.0%} per period: {c['derl']:.4f} periods")
-    for warning in result["warnings"]:
-        lines.append(f"warning: {warning}")
     return "\n".join(lines) + "\n"
