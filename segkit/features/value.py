@@ -5,7 +5,7 @@ event engine is open; model fits the metrics need go to ``FeatureSet.extras``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -35,7 +35,6 @@ class ValueSettings:
     activation_start: str = "created_at"
     engagement_weights: tuple[float, ...] = DEFAULT_ENGAGEMENT_WEIGHTS
     past_due: str = "include"
-    extras: dict[str, Any] = field(default_factory=dict)
 
 
 def monthly_rate(annual: float) -> float:
