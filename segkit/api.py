@@ -319,6 +319,7 @@ def _value_settings(config: Config, options: SegmentOptions) -> ValueSettings:
         activation_start=str(config.metrics.get("activation_start", "created_at")),
         engagement_weights=tuple(float(w) for w in weights),
         past_due=str(config.metrics.get("past_due", "include")),
+        clv_transactions=str(config.metrics.get("clv_transactions", "invoices")),
     )
 
 
@@ -352,7 +353,8 @@ def _clv_model_report(context: dict[str, Any]) -> dict[str, Any] | None:
     """The whole-base BG/NBD and Gamma-Gamma fits (bgnbd method), named as in the papers."""
     if "bgnbd_fit" not in context:
         return None
-    out: dict[str, Any] = {"method": "bgnbd", "transactions": "invoices", "fallback": context.get("bgnbd_fallback")}
+    out: dict[str, Any] = {"method": "bgnbd", "transactions": context.get("bgnbd_transactions", "invoices"),
+                           "fallback": context.get("bgnbd_fallback") or context.get("bgnbd_no_spend")}
     for key, names in (("bgnbd_fit", ("r", "alpha", "a", "b")), ("gamma_gamma_fit", ("p", "q", "gamma"))):
         fit = context.get(key)
         out[key.removesuffix("_fit")] = None if fit is None else {

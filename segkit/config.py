@@ -37,6 +37,7 @@ CONFIG_KEYS: dict[str, dict[str, str] | None] = {
         "discount_rate": "Annual discount rate for CLV (default 0.10).",
         "clv_horizon_months": "CLV horizon in months: the simple method's lifetime cap and the bgnbd horizon (default 60).",
         "clv_discount_simple": "Discount the simple method's lifetime too (default false).",
+        "clv_transactions": "Transactions for the bgnbd method: invoices (default) or events (active days; no amounts, so no CLV).",
         "clv_bootstrap": "Bootstrap replicates for per-segment CLV intervals (default 200; 0 disables).",
         "clv_seed": "Seed of the CLV bootstrap (default 0).",
         "activation_event": "Event name that marks activation (default: none, no activation metrics).",

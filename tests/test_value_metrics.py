@@ -347,3 +347,17 @@ def test_the_samples_show_movements_activation_and_cohorts(run_cli):
     assert 0 < overall["median_days_to_first_value"] < 14
     assert report["cohorts"]["rows"] and sum(r["share_of_mrr"] for r in report["cohorts"]["rows"]) == pytest.approx(1.0, abs=1e-5)
     assert overall["clv_ci"][0] < overall["clv"] < overall["clv_ci"][1]
+
+
+def test_bgnbd_on_events_gives_p_alive_and_simple_clv(run_cli):
+    from tests.conftest import SAMPLES_CONFIG
+
+    result = run_cli("segment", "--config", SAMPLES_CONFIG, "--by", "firmographic", "--clv-method", "bgnbd",
+                     "--set", "metrics.clv_transactions=\"events\"", "--set", "metrics.clv_bootstrap=0", "--format", "json", "--quiet")
+    assert result.code == 0, result.err
+    report = json.loads(result.out)
+    assert report["clv_model"]["transactions"] == "events" and report["clv_model"]["bgnbd"]["converged"]
+    overall = report["overall"]
+    assert 0 < overall["p_alive"] <= 1 and overall["expected_transactions"] > 0
+    assert overall["clv_method"] == "simple" and overall["clv"] is not None
+    assert "events carry no amounts" in overall["clv_reason"]

@@ -35,6 +35,7 @@ class ValueSettings:
     activation_start: str = "created_at"
     engagement_weights: tuple[float, ...] = DEFAULT_ENGAGEMENT_WEIGHTS
     past_due: str = "include"
+    clv_transactions: str = "invoices"
 
 
 def monthly_rate(annual: float) -> float:
@@ -65,23 +66,45 @@ def add_value_features(features: FeatureSet, inputs: Inputs, engine: EventEngine
                     {"code": "activation_event", "message": f"no account did the activation event {settings.activation_event!r}; check metrics.activation_event"}
                 )
     if settings.clv_method == "bgnbd":
-        context.update(_bgnbd(features, inputs, settings))
+        context.update(_bgnbd(features, inputs, engine, settings))
     features.extras.update(context)
     return context
 
 
-def _bgnbd(features: FeatureSet, inputs: Inputs, settings: ValueSettings) -> dict[str, Any]:
-    from segkit.models import fit_bgnbd, fit_gamma_gamma, predict_customers, summarise_transactions
+def _event_days(engine: EventEngine, features: FeatureSet) -> pd.DataFrame:
+    """Active days per account up to as-of as transactions without amounts (DuckDB)."""
+    end = features.period.end.tz_convert("UTC").tz_localize(None).to_pydatetime()
+    frame = engine.con.execute(
+        """SELECT account_id, CAST(ts AS DATE) AS date, 0.0 AS amount FROM resolved
+           WHERE account_id IS NOT NULL AND event IS NOT NULL AND ts IS NOT NULL AND ts < ?
+           GROUP BY account_id, CAST(ts AS DATE)""",
+        [end],
+    ).df()
+    frame["account_id"] = frame["account_id"].astype("string")
+    frame["date"] = pd.to_datetime(frame["date"])
+    return frame
 
-    invoices = inputs.frame("invoices")
-    if invoices is None or invoices.empty:
-        raise UsageError("--clv-method bgnbd needs an invoices table (one row per payment: account_id, amount_paid, paid_at); pass --invoices FILE")
-    transactions = invoice_transactions(invoices, features.period.end)
+
+def _bgnbd(features: FeatureSet, inputs: Inputs, engine: EventEngine | None, settings: ValueSettings) -> dict[str, Any]:
+    from segkit.models import conditional_expected_transactions, fit_bgnbd, fit_gamma_gamma, predict_customers, probability_alive, summarise_transactions
+
+    source = settings.clv_transactions
+    if source not in ("invoices", "events"):
+        raise UsageError(f"metrics.clv_transactions takes invoices or events; got {source!r}")
+    if source == "events":
+        if engine is None:
+            raise UsageError("metrics.clv_transactions = 'events' needs an events table; pass --events FILE")
+        transactions = _event_days(engine, features)
+    else:
+        invoices = inputs.frame("invoices")
+        if invoices is None or invoices.empty:
+            raise UsageError("--clv-method bgnbd needs an invoices table (one row per payment: account_id, amount_paid, paid_at); pass --invoices FILE, or set metrics.clv_transactions = 'events'")
+        transactions = invoice_transactions(invoices, features.period.end)
     frame = features.frame
     transactions = transactions[transactions["account_id"].isin(frame.index)]
-    out: dict[str, Any] = {"bgnbd_fit": None, "gamma_gamma_fit": None, "bgnbd_fallback": None}
+    out: dict[str, Any] = {"bgnbd_fit": None, "gamma_gamma_fit": None, "bgnbd_fallback": None, "bgnbd_transactions": source}
     if transactions.empty:
-        out["bgnbd_fallback"] = "no paid invoice up to as-of"
+        out["bgnbd_fallback"] = "no paid invoice up to as-of" if source == "invoices" else "no event up to as-of"
         return out
     summary = summarise_transactions(transactions, features.as_of.tz_localize(None).normalize(), customer_col="account_id",
                                      date_col="date", amount_col="amount", time_unit="weeks")
@@ -93,6 +116,12 @@ def _bgnbd(features: FeatureSet, inputs: Inputs, settings: ValueSettings) -> dic
     )
     if not bg.converged:
         out["bgnbd_fallback"] = f"BG/NBD fit did not converge ({bg.message})"
+        return out
+    if source == "events":
+        horizon = WEEKS_PER_MONTH * settings.clv_horizon_months
+        frame["p_alive"] = pd.Series(probability_alive(bg, x, t_x, T), index=summary.index).reindex(frame.index)
+        frame["expected_transactions"] = pd.Series(conditional_expected_transactions(bg, horizon, x, t_x, T), index=summary.index).reindex(frame.index)
+        out["bgnbd_no_spend"] = "events carry no amounts, so BG/NBD gives P(alive) and expected active days only"
         return out
     if not (x > 0).any():
         out["bgnbd_fallback"] = "no account paid twice, so the spend model cannot be fitted"

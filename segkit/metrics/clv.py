@@ -210,12 +210,14 @@ def bgnbd_clv(rows: pd.DataFrame, extras: dict[str, Any], options: Any) -> dict[
         out["clv_reason"] = f"fewer than {options.min_segment_size} accounts with paid invoices"
         return out
     out.update(
-        clv=float(buyers["clv_bgnbd"].mean()),
-        clv_total=float(buyers["clv_bgnbd"].sum()),
         clv_customers=int(len(buyers)),
         p_alive=float(buyers["p_alive"].mean()),
         expected_transactions=float(buyers["expected_transactions"].sum()),
     )
+    if extras.get("bgnbd_no_spend"):
+        out["clv_fallback"] = f"BG/NBD on events: {extras['bgnbd_no_spend']}"
+        return out
+    out.update(clv=float(buyers["clv_bgnbd"].mean()), clv_total=float(buyers["clv_bgnbd"].sum()))
     return out
 
 
