@@ -21,12 +21,11 @@ from segkit import __version__
 from segkit.config import Config, load_config
 from segkit.errors import InputDataError, UsageError
 from segkit.features import EventEngine, FeatureSet, Period, build_features, latest_date
-from segkit.features.activation import DEFAULT_ENGAGEMENT_WEIGHTS
-from segkit.features.value import CLV_METHODS, ValueSettings, add_value_features
+from segkit.features.value import add_value_features
 from segkit.loading import Inputs, LoadOptions, load_inputs
 from segkit.metrics import DEFINITIONS, MetricOptions, compute_metrics
-from segkit.metrics.cohorts import CohortMatrix
 from segkit.metrics.definitions import PERIOD_NOTE
+from segkit.value import clv_model_report, clv_warnings, cohort_matrix_for, int_setting, value_settings
 from segkit.report import DEFAULT_FLOAT_PRECISION, SCHEMA_VERSION, Report
 from segkit.segmenters import UNKNOWN, Registry, Segmenter, discover
 from segkit.writers import write_outputs as _write_outputs
@@ -172,8 +171,8 @@ def segment(
         period = Period.ending(as_of, months)
         say("building features")
         features = build_features(inputs, period, as_of, engine, past_due=str(config.metrics.get("past_due", "include")))
-        value_settings = _value_settings(config, options)
-        value_context = add_value_features(features, inputs, engine, value_settings)
+        vsettings = value_settings(config, options)
+        value_context = add_value_features(features, inputs, engine, vsettings)
     finally:
         if engine is not None:
             engine.close()
@@ -184,12 +183,12 @@ def segment(
         gross_margin=float(options.gross_margin if options.gross_margin is not None else config.metrics.get("gross_margin", 1.0)),
         min_segment_size=int(options.min_segment_size if options.min_segment_size is not None else config.metrics.get("min_segment_size", 5)),
         conversion_window_days=int(config.metrics.get("conversion_window_days", 90)),
-        clv_method=value_settings.clv_method,
-        discount_rate=value_settings.discount_rate,
-        clv_horizon_months=value_settings.clv_horizon_months,
+        clv_method=vsettings.clv_method,
+        discount_rate=vsettings.discount_rate,
+        clv_horizon_months=vsettings.clv_horizon_months,
         clv_discount_simple=bool(config.metrics.get("clv_discount_simple", False)),
-        clv_bootstrap=_int_setting(config, "clv_bootstrap", 200, minimum=0),
-        clv_seed=_int_setting(config, "clv_seed", 0, minimum=0),
+        clv_bootstrap=int_setting(config, "clv_bootstrap", 200, minimum=0),
+        clv_seed=int_setting(config, "clv_seed", 0, minimum=0),
     )
     if not 0 < metric_options.gross_margin <= 1:
         raise UsageError(f"gross margin must be in (0, 1]; got {metric_options.gross_margin:g}")
@@ -198,7 +197,7 @@ def segment(
     warnings.extend(value_context["warnings"])
     if metric_options.gross_margin == 1.0:
         warnings.append({"code": "gross_margin", "message": "gross margin is 1.0, so CLV is revenue CLV, not profit CLV; set metrics.gross_margin"})
-    cohort_matrix = _cohort_matrix(features, inputs, config)
+    cohort_matrix = cohort_matrix_for(features, inputs, config)
     cohorts_by_segment = bool(options.cohorts_by_segment if options.cohorts_by_segment is not None else config.metrics.get("cohorts_by_segment", False))
     say("segmenting")
     segmentations: dict[str, Any] = {}
@@ -233,7 +232,7 @@ def segment(
     if not segmentations:
         raise InputDataError("no segmenter could run on these inputs; see the warnings, or name one with --by")
     overall = compute_metrics(features, None, [], metric_options)
-    warnings.extend(_clv_warnings(segmentations, overall, metric_options.clv_method))
+    warnings.extend(clv_warnings(segmentations, overall))
     t = lap("segment_and_metrics", t)
 
     precision = int(config.output.get("float_precision", DEFAULT_FLOAT_PRECISION))
@@ -258,10 +257,10 @@ def segment(
             "clv_discount_simple": metric_options.clv_discount_simple,
             "clv_bootstrap": metric_options.clv_bootstrap,
             "clv_ci_confidence": 0.95,
-            "activation_event": value_settings.activation_event,
-            "activation_days": value_settings.activation_days,
-            "activation_start": value_settings.activation_start,
-            "engagement_weights": list(value_settings.engagement_weights),
+            "activation_event": vsettings.activation_event,
+            "activation_days": vsettings.activation_days,
+            "activation_start": vsettings.activation_start,
+            "engagement_weights": list(vsettings.engagement_weights),
             "cohort_start": cohort_matrix.start if cohort_matrix is not None else None,
             "cohort_period": cohort_matrix.period if cohort_matrix is not None else None,
             "float_precision": precision,
@@ -275,7 +274,7 @@ def segment(
     }
     if cohort_matrix is not None:
         data["cohorts"] = cohort_matrix.table()
-    model = _clv_model_report(value_context)
+    model = clv_model_report(value_context)
     if model:
         data["clv_model"] = model
     timings["total"] = round(time.perf_counter() - started, 4)
@@ -287,81 +286,6 @@ def segment(
     }
     rejected = inputs.rejections.frame()
     return Report(data=data, assignments=assignments.sort_values("account_id", kind="stable").reset_index(drop=True), rejected=rejected, run=run)
-
-
-def _int_setting(config: Config, key: str, default: int, *, minimum: int) -> int:
-    value = config.metrics.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise UsageError(f"metrics.{key} takes a whole number of at least {minimum}; got {value!r}")
-    return value
-
-
-def _value_settings(config: Config, options: SegmentOptions) -> ValueSettings:
-    """CLV, activation and engagement settings from the options and config (defaults documented)."""
-    method = str(options.clv_method or config.metrics.get("clv_method", "simple"))
-    if method not in CLV_METHODS:
-        raise UsageError(f"unknown CLV method {method!r}; choose one of: {', '.join(CLV_METHODS)}")
-    rate = options.discount_rate if options.discount_rate is not None else config.metrics.get("discount_rate", 0.10)
-    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= float(rate) < 10:
-        raise UsageError(f"the discount rate must be a number in [0, 10) (0.10 is 10% a year); got {rate!r}")
-    weights = config.metrics.get("engagement_weights", list(DEFAULT_ENGAGEMENT_WEIGHTS))
-    if not isinstance(weights, list) or len(weights) != 3 or not all(isinstance(w, (int, float)) and not isinstance(w, bool) for w in weights):
-        raise UsageError(f"metrics.engagement_weights takes three numbers [active days, breadth, frequency]; got {weights!r}")
-    event = config.metrics.get("activation_event")
-    if event is not None and (not isinstance(event, str) or not event.strip()):
-        raise UsageError(f"metrics.activation_event takes an event name; got {event!r}")
-    return ValueSettings(
-        clv_method=method,
-        discount_rate=float(rate),
-        clv_horizon_months=_int_setting(config, "clv_horizon_months", 60, minimum=1),
-        activation_event=event,
-        activation_days=_int_setting(config, "activation_days", 14, minimum=1),
-        activation_start=str(config.metrics.get("activation_start", "created_at")),
-        engagement_weights=tuple(float(w) for w in weights),
-        past_due=str(config.metrics.get("past_due", "include")),
-        clv_transactions=str(config.metrics.get("clv_transactions", "invoices")),
-    )
-
-
-def _cohort_matrix(features: FeatureSet, inputs: Inputs, config: Config) -> CohortMatrix | None:
-    from segkit.features.billing import paying_subscriptions
-    from segkit.features.invoices import billing_source
-
-    subs = billing_source(inputs)
-    if subs is None or subs.empty:
-        return None
-    paying = paying_subscriptions(subs, past_due=str(config.metrics.get("past_due", "include")))
-    return CohortMatrix(
-        features.frame, paying, features.period.end,
-        start=str(config.metrics.get("cohort_start", "first_payment")),
-        period=str(config.metrics.get("cohort_period", "month")),
-    )
-
-
-def _clv_warnings(segmentations: dict[str, Any], overall: dict[str, Any], method: str) -> list[dict[str, str]]:
-    """One warning per segment whose CLV fell back or used the geometric sBG (the reason is in clv_reason)."""
-    out = []
-    rows = [("overall", overall)] + [(f"{name}/{seg['segment']}", seg) for name, s in segmentations.items() for seg in s["segments"]]
-    for where, row in rows:
-        reason = row.get("clv_reason") or ""
-        if "fell back" in reason or "geometric" in reason:
-            out.append({"code": "clv_fallback", "message": f"{where}: {reason}"})
-    return out
-
-
-def _clv_model_report(context: dict[str, Any]) -> dict[str, Any] | None:
-    """The whole-base BG/NBD and Gamma-Gamma fits (bgnbd method), named as in the papers."""
-    if "bgnbd_fit" not in context:
-        return None
-    out: dict[str, Any] = {"method": "bgnbd", "transactions": context.get("bgnbd_transactions", "invoices"),
-                           "fallback": context.get("bgnbd_fallback") or context.get("bgnbd_no_spend")}
-    for key, names in (("bgnbd_fit", ("r", "alpha", "a", "b")), ("gamma_gamma_fit", ("p", "q", "gamma"))):
-        fit = context.get(key)
-        out[key.removesuffix("_fit")] = None if fit is None else {
-            "params": {n: float(getattr(fit.params, n)) for n in names},
-            "loglik": float(fit.loglik), "n": float(fit.n), "converged": bool(fit.converged), "message": fit.message,
-        }
-    return out
 
 
 def _combine(parts: list[Segmenter]) -> tuple[pd.Series, list[str]]:
