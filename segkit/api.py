@@ -21,10 +21,12 @@ from segkit import __version__
 from segkit.config import Config, load_config
 from segkit.errors import InputDataError, UsageError
 from segkit.features import EventEngine, FeatureSet, Period, build_features, latest_date
+from segkit.features.value import add_value_features
 from segkit.loading import Inputs, LoadOptions, load_inputs
 from segkit.metrics import DEFINITIONS, MetricOptions, compute_metrics
 from segkit.metrics.definitions import PERIOD_NOTE
 from segkit.metrics.quality import QUALITY_DEFINITIONS, segment_quality
+from segkit.value import clv_model_report, clv_warnings, cohort_matrix_for, int_setting, value_settings
 from segkit.report import DEFAULT_FLOAT_PRECISION, SCHEMA_VERSION, Report
 from segkit.segmenters import Registry, Segmenter, discover
 from segkit.writers import write_outputs as _write_outputs
@@ -47,6 +49,9 @@ class SegmentOptions:
     max_rejected: float | None = None
     overrides: Sequence[str] = field(default_factory=list)
     read: dict[str, Any] = field(default_factory=dict)  # reading overrides: see READ_OPTIONS
+    clv_method: str | None = None
+    discount_rate: float | None = None
+    cohorts_by_segment: bool | None = None
 
 
 def _paths(values: Sequence[PathLike] | None) -> list[Path]:
@@ -179,7 +184,8 @@ def segment(
     t = lap("load", t)
 
     extras = sorted({x for names in plan for name in names for x in getattr(registry.get(name), "extra_features", ())})
-    features = _build_features(inputs, config, options, timezone, extras, say)
+    vsettings = value_settings(config, options)
+    features, value_context = _build_features(inputs, config, options, timezone, extras, say, vsettings)
     as_of, period, months = features.as_of, features.period, features.months
     t = lap("features", t)
 
@@ -187,17 +193,23 @@ def segment(
         gross_margin=float(options.gross_margin if options.gross_margin is not None else config.metrics.get("gross_margin", 1.0)),
         min_segment_size=int(options.min_segment_size if options.min_segment_size is not None else config.metrics.get("min_segment_size", 5)),
         conversion_window_days=int(config.metrics.get("conversion_window_days", 90)),
-        clv_method=str(config.metrics.get("clv_method", "simple")),
+        clv_method=vsettings.clv_method,
+        discount_rate=vsettings.discount_rate,
+        clv_horizon_months=vsettings.clv_horizon_months,
+        clv_discount_simple=bool(config.metrics.get("clv_discount_simple", False)),
+        clv_bootstrap=int_setting(config, "clv_bootstrap", 200, minimum=0),
+        clv_seed=int_setting(config, "clv_seed", 0, minimum=0),
     )
-    if metric_options.clv_method != "simple":
-        raise UsageError(f"CLV method {metric_options.clv_method!r} is not available; this version offers: simple")
     if not 0 < metric_options.gross_margin <= 1:
         raise UsageError(f"gross margin must be in (0, 1]; got {metric_options.gross_margin:g}")
 
     warnings: list[dict[str, str]] = [{"code": "plugin", "message": w} for w in registry.warnings]
     warnings.extend({"code": "input", "message": note} for st in inputs.stats().values() for note in st.notes)
+    warnings.extend(value_context["warnings"])
     if metric_options.gross_margin == 1.0:
         warnings.append({"code": "gross_margin", "message": "gross margin is 1.0, so CLV is revenue CLV, not profit CLV; set metrics.gross_margin"})
+    cohort_matrix = cohort_matrix_for(features, inputs, config)
+    cohorts_by_segment = bool(options.cohorts_by_segment if options.cohorts_by_segment is not None else config.metrics.get("cohorts_by_segment", False))
     say("segmenting")
     segmentations: dict[str, Any] = {}
     assignments = pd.DataFrame({"account_id": features.frame.index.astype("string")})
@@ -222,10 +234,17 @@ def segment(
             "segments": rows,
             "quality": segment_quality(features, labels, parts, metric_options, rows, order),
         }
+        if cohort_matrix is not None and cohorts_by_segment:
+            aligned = labels.reindex(features.frame.index).to_numpy()
+            segmentations[label_name]["cohorts"] = {
+                seg["segment"]: cohort_matrix.table(aligned == seg["segment"])
+                for seg in segmentations[label_name]["segments"] if not seg.get("suppressed")
+            }
         assignments[label_name] = labels.to_numpy()
     if not segmentations:
         raise InputDataError("no segmenter could run on these inputs; see the warnings, or name one with --by")
     overall = compute_metrics(features, None, [], metric_options)
+    warnings.extend(clv_warnings(segmentations, overall))
     t = lap("segment_and_metrics", t)
 
     precision = int(config.output.get("float_precision", DEFAULT_FLOAT_PRECISION))
@@ -245,6 +264,17 @@ def segment(
             "min_segment_size": metric_options.min_segment_size,
             "conversion_window_days": metric_options.conversion_window_days,
             "clv_method": metric_options.clv_method,
+            "discount_rate": metric_options.discount_rate,
+            "clv_horizon_months": metric_options.clv_horizon_months,
+            "clv_discount_simple": metric_options.clv_discount_simple,
+            "clv_bootstrap": metric_options.clv_bootstrap,
+            "clv_ci_confidence": 0.95,
+            "activation_event": vsettings.activation_event,
+            "activation_days": vsettings.activation_days,
+            "activation_start": vsettings.activation_start,
+            "engagement_weights": list(vsettings.engagement_weights),
+            "cohort_start": cohort_matrix.start if cohort_matrix is not None else None,
+            "cohort_period": cohort_matrix.period if cohort_matrix is not None else None,
             "float_precision": precision,
             "timezone": timezone,
         },
@@ -254,6 +284,11 @@ def segment(
         "overall": overall,
         "warnings": warnings,
     }
+    if cohort_matrix is not None:
+        data["cohorts"] = cohort_matrix.table()
+    model = clv_model_report(value_context)
+    if model:
+        data["clv_model"] = model
     timings["total"] = round(time.perf_counter() - started, 4)
     run = {
         "started_at": start_wall.isoformat(),
@@ -272,8 +307,13 @@ def _build_features(
     timezone: str,
     extras: Sequence[str],
     say: Callable[[str], None],
-) -> FeatureSet:
-    """Stage 2 for segment(), feature_set() and icp(): as-of, period, then the feature frame."""
+    vsettings: Any = None,
+) -> tuple[FeatureSet, dict[str, Any]]:
+    """Stage 2 for segment(), feature_set() and icp(): as-of, period, then the feature frame.
+
+    With ``vsettings`` the value features (renewals, activation, CLV fits) are added while the
+    event engine is still open; their fits and warnings come back as the second item.
+    """
     engine = None
     if inputs.events is not None:
         engine = EventEngine(inputs.events, timezone=timezone, users=inputs.frame("users"))
@@ -300,12 +340,15 @@ def _build_features(
             flat_churn_window_months=float(config.metrics.get("flat_churn_window_months", 1.0)),
             extras=list(extras),
         )
+        value_context: dict[str, Any] = {"warnings": []}
+        if vsettings is not None:
+            value_context = add_value_features(features, inputs, engine, vsettings)
     finally:
         if engine is not None:
             engine.close()
     features.frame.attrs["as_of"] = as_of
     features.months = months
-    return features
+    return features, value_context
 
 
 def _config_as_of(value: Any) -> pd.Timestamp:
@@ -424,7 +467,8 @@ def feature_set(
         files, tables=tables, config=config, timezone=timezone, max_rejected=options.max_rejected,
         as_of=options.as_of, read=options.read,
     )
-    return _build_features(inputs, config, options, timezone, list(extras), lambda message: None)
+    features, _ = _build_features(inputs, config, options, timezone, list(extras), lambda message: None)
+    return features
 
 
 def icp(
@@ -485,12 +529,32 @@ def sample(out_dir: PathLike, *, accounts: int = 300, seed: int = 7) -> list[Pat
     return write_sample(Path(out_dir), accounts=accounts, seed=seed)
 
 
+def fit_clv(path: PathLike, *, model: str = "bgnbd", **options: Any) -> dict[str, Any]:
+    """``segkit clv``: BG/NBD + Gamma-Gamma on a transaction file (see ``segkit.modelfits``)."""
+    from segkit.modelfits import fit_clv_file
+
+    if model != "bgnbd":
+        raise UsageError(f"--model takes bgnbd for transactions; got {model!r} (use `segkit retention --model sbg` for renewals)")
+    return fit_clv_file(path, **options)
+
+
+def fit_retention(path: PathLike, *, model: str = "sbg", **options: Any) -> dict[str, Any]:
+    """``segkit retention``: the sBG on a survival table or per-customer file (see ``segkit.modelfits``)."""
+    from segkit.modelfits import fit_retention_file
+
+    if model != "sbg":
+        raise UsageError(f"--model takes sbg for contractual retention; got {model!r}")
+    return fit_retention_file(path, **options)
+
+
 __all__ = [
     "FeatureSet",
     "feature_set",
     "icp",
     "Report",
     "SegmentOptions",
+    "fit_clv",
+    "fit_retention",
     "list_segmenters",
     "load",
     "read_config",

@@ -149,6 +149,9 @@ def segment(
     max_rejected: Annotated[Optional[float], typer.Option(help="Largest share of rejected rows per file before exit 3 (default 0.05).")] = None,
     set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override a config value: SECTION.KEY=VALUE, e.g. segmenters.value.cut_points=[50,500].")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or warnings on stderr.")] = False,
+    clv_method: Annotated[Optional[str], typer.Option("--clv-method", help="CLV method: simple, sbg or bgnbd (default simple).")] = None,
+    discount_rate: Annotated[Optional[float], typer.Option("--discount-rate", help="Annual discount rate for CLV (default 0.10).")] = None,
+    cohorts_by_segment: Annotated[Optional[bool], typer.Option("--cohorts-by-segment/--no-cohorts-by-segment", help="Also compute cohort tables per segment.", show_default=False)] = None,
     encoding: EncodingOpt = None,
     delimiter: DelimiterOpt = None,
     decimal: DecimalOpt = None,
@@ -174,6 +177,9 @@ def segment(
         max_rejected=max_rejected,
         overrides=set_ or [],
         read=read_overrides(encoding, delimiter, decimal, date_format, amount_unit, group_key),
+        clv_method=clv_method,
+        discount_rate=discount_rate,
+        cohorts_by_segment=cohorts_by_segment,
     )
     if min_segment_size is not None and min_segment_size < 0:
         raise UsageError("--min-segment-size must be 0 or more")
@@ -418,6 +424,87 @@ def icp(
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
     console.print(table)
     console.print(result["definition"] + "; * = q < 0.05", markup=False)
+
+
+def _fit_format(requested: str | None) -> str:
+    fmt = choose_format(requested)
+    if fmt not in ("table", "json"):
+        raise UsageError(f"--format takes table or json; got {fmt!r}")
+    return fmt
+
+
+def _print_fit(result: dict, fmt: str, render) -> None:
+    for warning in result.get("warnings", []):
+        info(f"warning: {warning}")
+    if fmt == "json":
+        from segkit.report import clean_json
+        from segkit.writers.json_writer import dumps
+
+        sys.stdout.write(dumps(clean_json(result, 8)))
+        return
+    sys.stdout.write(render(result))
+
+
+@app.command()
+def clv(
+    file: Annotated[Path, typer.Argument(help="Transactions: one row per purchase (customer, date, amount).")],
+    model: Annotated[str, typer.Option(help="Model: bgnbd (BG/NBD + Gamma-Gamma).")] = "bgnbd",
+    calibration_end: Annotated[Optional[str], typer.Option("--calibration-end", help="Last day of the calibration period, YYYY-MM-DD (default: the latest date).")] = None,
+    customer_col: Annotated[str, typer.Option("--customer-col", help="Customer id column: a name, or a 1-based number.")] = "customer_id",
+    date_col: Annotated[str, typer.Option("--date-col", help="Purchase date column: a name, or a 1-based number.")] = "date",
+    amount_col: Annotated[str, typer.Option("--amount-col", help="Amount column: a name, or a 1-based number.")] = "amount",
+    date_format: Annotated[Optional[str], typer.Option("--date-format", help="strftime format of the dates, e.g. %Y%m%d (default ISO 8601).")] = None,
+    delimiter: Annotated[Optional[str], typer.Option(help="Field separator: , ; | tab whitespace (default: sniffed).")] = None,
+    header: Annotated[bool, typer.Option("--header/--no-header", help="Whether the first line names the columns.")] = True,
+    time_unit: Annotated[str, typer.Option("--time-unit", help="Model time unit: days, weeks or months.")] = "weeks",
+    horizon: Annotated[float, typer.Option(help="Project expected transactions over this many time units.")] = 52.0,
+    clv_months: Annotated[int, typer.Option("--clv-months", help="CLV horizon in months.")] = 12,
+    discount_rate: Annotated[float, typer.Option("--discount-rate", help="Annual discount rate for CLV.")] = 0.10,
+    max_rejected: Annotated[float, typer.Option("--max-rejected", help="Largest share of rejected rows before exit 3.")] = 0.05,
+    predictions: Annotated[Optional[Path], typer.Option(help="Write per-customer predictions to this CSV file.")] = None,
+    format_: Annotated[Optional[str], typer.Option("--format", help="table or json (default: table on a terminal, json when piped).")] = None,
+) -> None:
+    """Fit BG/NBD and Gamma-Gamma to transactions: parameters, fit statistics, P(alive), CLV."""
+    fmt = _fit_format(format_)
+    if calibration_end is not None:
+        try:
+            dt.date.fromisoformat(calibration_end.strip())
+        except ValueError:
+            raise UsageError(f"--calibration-end takes a date as YYYY-MM-DD; got {calibration_end!r}") from None
+    result = api.fit_clv(
+        file, model=model, calibration_end=calibration_end, customer_col=customer_col, date_col=date_col,
+        amount_col=amount_col, date_format=date_format, delimiter=delimiter, header=header, time_unit=time_unit,
+        horizon=horizon, clv_months=clv_months, discount_rate=discount_rate, max_rejected=max_rejected,
+        predictions=predictions,
+    )
+    from segkit.writers.fits import render_clv
+
+    _print_fit(result, fmt, render_clv)
+
+
+@app.command()
+def retention(
+    file: Annotated[Path, typer.Argument(help="Survival table (period, alive[, cohort]) or one row per customer (recency, T[, cohort]).")],
+    model: Annotated[str, typer.Option(help="Model: sbg (shifted-beta-geometric).")] = "sbg",
+    period_col: Annotated[str, typer.Option("--period-col", help="Period column (0 = cohort start).")] = "period",
+    alive_col: Annotated[str, typer.Option("--alive-col", help="Column with the number still active at the start of each period.")] = "alive",
+    cohort_col: Annotated[Optional[str], typer.Option("--cohort-col", help="Column naming the cohort (default: cohort or cohorts if present).")] = None,
+    delimiter: Annotated[Optional[str], typer.Option(help="Field separator: , ; | tab whitespace (default: sniffed).")] = None,
+    header: Annotated[bool, typer.Option("--header/--no-header", help="Whether the first line names the columns.")] = True,
+    discount_rate: Annotated[float, typer.Option("--discount-rate", help="Discount rate per period for DERL.")] = 0.10,
+    periods: Annotated[int, typer.Option(help="Project survival for this many periods after the data.")] = 5,
+    renewals: Annotated[Optional[int], typer.Option(help="Renewals made by the customers DERL is computed for (default: the last observed period).")] = None,
+    format_: Annotated[Optional[str], typer.Option("--format", help="table or json (default: table on a terminal, json when piped).")] = None,
+) -> None:
+    """Fit the sBG retention model: alpha, beta, projected survival, expected lifetime, DERL."""
+    fmt = _fit_format(format_)
+    result = api.fit_retention(
+        file, model=model, period_col=period_col, alive_col=alive_col, cohort_col=cohort_col, delimiter=delimiter,
+        header=header, discount_rate=discount_rate, periods_ahead=periods, renewals=renewals,
+    )
+    from segkit.writers.fits import render_retention
+
+    _print_fit(result, fmt, render_retention)
 
 
 def main(argv: list[str] | None = None) -> int:

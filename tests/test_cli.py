@@ -55,7 +55,7 @@ def test_out_dir_holds_every_output_file(run_cli, tmp_path: Path):
     result = run_cli("segment", "--config", SAMPLES_CONFIG, "--out", out, "--format", "json", "--quiet")
     assert result.code == 0, result.err
     names = {p.name for p in out.iterdir()}
-    assert names == {"report.json", "segments.csv", "assignments.parquet", "assignments.csv", "rejected.csv", "report.html", "run.json"}
+    assert names == {"report.json", "segments.csv", "assignments.parquet", "assignments.csv", "rejected.csv", "report.html", "run.json", "cohorts.csv"}
     assignments = pd.read_parquet(out / "assignments.parquet")
     assert list(assignments.columns) == ["account_id", "firmographic", "geographic", "value"]
     assert assignments["account_id"].str.len().eq(12).all()  # 12-digit HubSpot ids kept as text

@@ -7,7 +7,8 @@ nothing else downstream.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -15,6 +16,7 @@ from segkit.features.billing import Period, billing_facts, flat_billing_facts, i
 from segkit.features.movements import MOVEMENT_COLUMNS, movement_facts
 from segkit.features.events import EVENT_FEATURES, EventEngine
 from segkit.features.extra import add_extras
+from segkit.features.invoices import billing_source
 from segkit.loading.loader import Inputs
 
 BILLING_DEFAULTS = {
@@ -43,6 +45,8 @@ class FeatureSet:
     months: int = 12
     #: A flat customer table (one row per customer): no leads, so no conversion rate.
     flat: bool = False
+    #: model fits and notes computed from the frame (segkit.features.value), for the metrics
+    extras: dict[str, Any] = field(default_factory=dict)
 
 
 def latest_date(inputs: Inputs, event_max: pd.Timestamp | None) -> pd.Timestamp | None:
@@ -105,7 +109,7 @@ def build_features(
     ``extras`` names optional feature groups some segmenters declare (``segkit.features.extra``).
     """
     accounts = inputs.frame("accounts")
-    subs = inputs.frame("subscriptions")
+    subs = billing_source(inputs)  # subscriptions, else paid invoices (segkit.features.invoices)
     surveys = inputs.frame("surveys")
     known = pd.Index(accounts["account_id"]) if accounts is not None else None
     event_frame = None

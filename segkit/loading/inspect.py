@@ -31,6 +31,8 @@ METRIC_NEEDS: dict[str, list[tuple[str, tuple[str, ...]]]] = {
     "firmographic segments": [("accounts", ("employees", "annual_revenue", "industry"))],
     "geographic segments": [("accounts", ("country",))],
     "usage features": [("events", ("event",))],
+    "activation_rate, engagement_score": [("events", ("event",))],
+    "clv by bgnbd": [("invoices", ("amount_paid",))],
     "win_rate": [("deals", ("is_won", "stage"))],
 }
 #: A flat customer table stands in for subscriptions.

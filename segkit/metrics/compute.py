@@ -12,6 +12,8 @@ from typing import Any
 import pandas as pd
 
 from segkit.features.build import FeatureSet
+from segkit.metrics.activation import ACTIVATION_KEYS, activation_metrics
+from segkit.metrics.clv import CLV_KEYS, add_intervals, segment_clv, simple_clv
 from segkit.metrics.stats import ratio, wilson_interval
 
 SUPPRESSED_KEYS = (
@@ -20,6 +22,7 @@ SUPPRESSED_KEYS = (
     "customer_months", "monthly_churn_rate", "mrr", "arpa", "clv", "nps", "nps_responses",
     "starting_mrr", "ending_mrr", "new_mrr", "expansion_mrr", "contraction_mrr", "churned_mrr",
     "reactivation_mrr", "gross_mrr_churn_rate", "net_mrr_churn_rate", "nrr", "grr", "customer_retention_rate",
+    *CLV_KEYS, *ACTIVATION_KEYS,
 )
 
 
@@ -29,6 +32,12 @@ class MetricOptions:
     min_segment_size: int = 5
     conversion_window_days: int = 90
     clv_method: str = "simple"
+    #: CLV settings (segkit.metrics.clv); None horizon = uncapped, the textbook ARPA x margin / churn
+    discount_rate: float = 0.10
+    clv_horizon_months: int | None = None
+    clv_discount_simple: bool = False
+    clv_bootstrap: int = 0
+    clv_seed: int = 0
 
 
 def conversion_flags(features: FeatureSet, window_days: int) -> tuple[pd.Series, pd.Series]:
@@ -74,8 +83,9 @@ def group_metrics(rows: pd.DataFrame, features: FeatureSet, options: MetricOptio
         mrr=mrr,
         arpa=ratio(mrr, customers),
     )
-    out.update(_clv(out, options))
+    out.update(segment_clv(rows, out, features.extras, options))
     out.update(revenue_retention(rows))
+    out.update(activation_metrics(rows, features.has_billing))
     if features.has_surveys and "nps_responses" in rows:
         responses = int(rows["nps_responses"].sum())
         promoters = int(rows["nps_promoters"].sum())
@@ -127,16 +137,7 @@ def _ci(successes: int, trials: int) -> list[float] | None:
 
 
 def _clv(values: dict[str, Any], options: MetricOptions) -> dict[str, Any]:
-    out: dict[str, Any] = {"clv": None, "clv_method": options.clv_method, "clv_reason": None}
-    if not values["customers"]:
-        out["clv_reason"] = "no paying customers at as-of"
-    elif values["customers"] < options.min_segment_size:
-        out["clv_reason"] = f"fewer than {options.min_segment_size} customers"
-    elif not values["monthly_churn_rate"]:
-        out["clv_reason"] = "no churn in the period: lifetime is unbounded" if values["customer_months"] else "no customer-months in the period"
-    else:
-        out["clv"] = values["arpa"] * options.gross_margin / values["monthly_churn_rate"]
-    return out
+    return simple_clv(values, options)
 
 
 def compute_metrics(
@@ -148,14 +149,19 @@ def compute_metrics(
     frame = frame.assign(_eligible=eligible, _converted=converted)
     total = len(frame)
     if labels is None:
-        return group_metrics(frame, features, options, total)
+        overall = group_metrics(frame, features, options, total)
+        add_intervals({"all accounts": frame}, {"all accounts": overall}, features.extras, options)
+        return overall
     rows = []
     grouped = frame.groupby(labels.reindex(frame.index), sort=False)
     groups = {key: part for key, part in grouped}
+    results: dict[str, dict[str, Any]] = {}
     for segment in order:
         part = groups.get(segment)
         if part is None:
             continue
-        metrics = group_metrics(part, features, options, total)
+        results[segment] = group_metrics(part, features, options, total)
+    add_intervals(groups, results, features.extras, options)
+    for segment, metrics in results.items():
         rows.append({"segment": segment, **metrics})
     return rows

@@ -17,7 +17,7 @@ DEFINITIONS: dict[str, str] = {
     "monthly_churn_rate": "churn_events / customer_months",
     "mrr": "sum of monthly recurring revenue at the end of as-of (intervals normalised to months, quantity and recurring discount applied)",
     "arpa": "mrr / customers",
-    "clv": "simple method: arpa x gross_margin / monthly_churn_rate; null with clv_reason when there is no churn, no customer or the segment is too small",
+    "clv": "customer lifetime value by clv_method (parameters.clv_method; see clv_simple, clv_sbg, clv_bgnbd); null with clv_reason when there is no churn, no customer or the segment is too small; a fit that does not converge falls back as clv_reason says",
     "starting_mrr": "MRR just before the period start (the end of the day before)",
     "ending_mrr": "MRR at the end of as-of; ending = starting + new + expansion + reactivation - contraction - churned",
     "new_mrr": "MRR of accounts paying for the first time, summed over the period's months (MRR read at each month boundary, per account)",
@@ -33,5 +33,28 @@ DEFINITIONS: dict[str, str] = {
     "nps": "% promoters (9-10) - % detractors (0-6) over each respondent's latest answer up to as-of; passives (7-8) count in the denominator only",
     "nps_responses": "respondents behind nps",
 }
+
+DEFINITIONS.update({
+    "clv_simple": "arpa x gross_margin x L, L = expected months paying at monthly churn c = monthly_churn_rate: min(1/c, clv_horizon_months) (= arpa x gross_margin / monthly_churn_rate when 1/c <= the horizon); with clv_discount_simple, L = sum_{k=0}^{H-1} ((1 - c)/(1 + d_m))^k, d_m = (1 + discount_rate)^(1/12) - 1",
+    "clv_sbg": "mean over the segment's current customers of mrr x gross_margin x period_months x DERL, the discounted expected margin from the coming renewal on (currency per customer); DERL = (beta + n - 1)/(alpha + beta + n - 1) x 2F1(1, beta + n; alpha + beta + n; 1/(1 + d_p)) with n - 1 = renewals made, d_p = (1 + discount_rate)^(period_months/12) - 1; alpha, beta fitted by maximum likelihood (shifted-beta-geometric, Fader & Hardie 2007) per segment and renewal period on the accounts' renewal counts (churned in period n, or still active after n renewals at as-of)",
+    "clv_bgnbd": "mean over the segment's accounts with a paid invoice of sum_{k=1..H} E(M) x [E(Y(k months)) - E(Y((k-1) months))] / (1 + d_m)^k: BG/NBD (Fader, Hardie & Lee 2005) and Gamma-Gamma (Fader & Hardie, note 025) fitted on all accounts' paid invoices up to as-of (same-day invoices merged, weeks), H = clv_horizon_months, d_m = (1 + discount_rate)^(1/12) - 1",
+    "clv_ci": "95% percentile bootstrap interval of clv: accounts resampled with replacement within the segment, clv_bootstrap replicates (seeded by clv_seed); sbg and bgnbd refit the models in each replicate",
+    "clv_total": "sbg and bgnbd: the sum of the customers' values behind clv (the segment's residual value)",
+    "clv_customers": "bgnbd: accounts with a paid invoice up to as-of (the customers clv averages over)",
+    "clv_fit": "sbg: per renewal period (month, quarter, year) the fitted alpha, beta (or the geometric fallback's churn), log-likelihood, n, convergence, expected lifetime in periods (E[T] = (alpha + beta - 1)/(alpha - 1); null when alpha <= 1) and the survival curve S(t) = B(alpha, beta + t)/B(alpha, beta) for t = 0..12",
+    "p_alive": "bgnbd: mean P(alive | x, t_x, T) (FHL 2005 eq. 11) over the segment's accounts with a transaction (paid invoice, or event day with clv_transactions = 'events')",
+    "expected_transactions": "bgnbd: sum over those accounts of the expected transactions (paid invoices; active days with clv_transactions = 'events') in the next clv_horizon_months months, E[Y(t) | x, t_x, T] (FHL 2005 eq. 10)",
+    "activation_rate": "activated / activation_eligible: eligible accounts are those whose start (created_at, or the first payment without one; or always the first payment with activation_start = 'first_payment') is at least activation_days before the end of as-of; activated ones did activation_event within activation_days of the start (a key event before the start counts)",
+    "activation_rate_ci": "95% Wilson score interval of activation_rate",
+    "activation_eligible": "accounts old enough to have had the whole activation window",
+    "activated": "eligible accounts that did activation_event within activation_days of their start",
+    "median_days_to_first_value": "median over the segment's accounts with a start and a key event of the days from the start to the first activation_event (0 when it came first)",
+    "engagement_score": "mean over the segment's current customers (all accounts without billing data) of 100 x (w1 x min(active_days_30 / 30, 1) + w2 x distinct_events / the largest distinct_events of any account + w3 x min(log(1 + events_30) / log(1 + the 95th percentile of events_30 among accounts with events), 1)), weights engagement_weights normalised to sum 1 (default 0.4, 0.3, 0.3); 0 for accounts without events",
+    "cohorts": "cohort of an account: the month (or quarter) of its first payment (cohort_start = 'first_payment') or of created_at ('signup'); column k is read at the end of the k-th period after the cohort's own; only ended periods are shown",
+    "logo_retention": "cohort accounts paying at the end of period k / the cohort's accounts that ever paid (customers)",
+    "revenue_retention": "the cohort's MRR at the end of period k / starting_mrr, the sum of each account's MRR when it first paid; expansion and reactivation add, so it can exceed 100%",
+    "retention_m2_m12": "logo_retention_m2, logo_retention_m12, revenue_retention_m2, revenue_retention_m12: columns k = 2 and k = 12 of monthly cohorts (m12 = k = 4 of quarterly cohorts; m2 is null there); null while the cohort is younger",
+    "share_of_mrr": "the cohort's MRR at the end of as-of / all accounts' MRR then (the layer cake)",
+})
 
 PERIOD_NOTE = "period = [start, end) with end = midnight after as-of (UTC) and start = end - period_months"

@@ -8,7 +8,16 @@ Planted effects (what ``tests/test_planted_effects.py`` checks segkit finds):
 - churn falls with company size: monthly hazard 4.5% SMB, 2% Mid-Market, 0.8% Enterprise;
 - annual plans churn less: their hazard is 0.35x, and they can only end at a renewal;
 - Computer Software companies convert more: 80% against 45% for other industries;
-- usage falls before churn, and promoters churn less than detractors.
+- usage falls before churn, and promoters churn less than detractors;
+- seat changes: about a quarter of subscriptions change seats once (annual plans at a renewal),
+  written as a new subscription version (the old row ends when the new one starts), so MRR
+  movements show expansion (70% of changes) and contraction;
+- activation: an ``Onboarding Completed`` key event, done by 80% of Enterprise, 65% of
+  Mid-Market and 50% of SMB accounts that have events, a few days after signup (exponential,
+  mean 6 days); configs/samples.toml sets it as ``metrics.activation_event``.
+
+The planted seat changes and key events draw from their own generator, so the other effects
+(and the rows they produce) do not depend on them.
 """
 
 from __future__ import annotations
@@ -38,6 +47,9 @@ CITIES = {"United States": "Austin", "USA": "Boston", "United Kingdom": "London"
 EVENTS = ["Page Viewed", "Report Created", "Dashboard Shared", "Integration Connected", "User Invited",
           "Export Downloaded", "Alert Configured", "Comment Added"]
 SIZE_HAZARD = {"SMB": 0.045, "Mid-Market": 0.02, "Enterprise": 0.008}
+KEY_EVENT = "Onboarding Completed"
+KEY_EVENT_SHARE = {"SMB": 0.5, "Mid-Market": 0.65, "Enterprise": 0.8}
+SEAT_CHANGE_SHARE = 0.25
 PLANS = {"Starter": 29.0, "Growth": 79.0, "Business": 199.0, "Enterprise": 399.0}
 
 
@@ -58,6 +70,7 @@ def _fmt_stripe(ts: pd.Timestamp | None) -> str:
 def write_sample(out_dir: Path, *, accounts: int = 300, seed: int = 7) -> list[Path]:
     """Write the four exports to ``out_dir``; the same seed gives byte-identical files."""
     rng = np.random.default_rng(seed)
+    planted = np.random.default_rng([seed, 5])  # seat changes and key events (see the module docstring)
     out_dir.mkdir(parents=True, exist_ok=True)
     n = accounts
     ids = [f"{9_000_000_000 + i * 7919:012d}" for i in range(n)]
@@ -104,7 +117,7 @@ def write_sample(out_dir: Path, *, accounts: int = 300, seed: int = 7) -> list[P
             trial_start = start - pd.Timedelta(days=14) if rng.random() < 0.5 else None
             period_len = pd.DateOffset(years=1) if annual[i] else pd.DateOffset(months=1)
             canceled = None if end is None else end - pd.Timedelta(days=int(rng.integers(0, 25)))
-            sub_rows.append({
+            sub_rows.append(row := {
                 "id": f"sub_{rng.integers(16**10, 16**11):x}",
                 "Customer ID": f"cus_{i:06d}{rng.integers(1000, 9999)}",
                 "Customer Email": f"billing@company{i}.example",
@@ -123,6 +136,10 @@ def write_sample(out_dir: Path, *, accounts: int = 300, seed: int = 7) -> list[P
                 "Quantity": "1",
                 "account_id (metadata)": ids[i],
             })
+            change = _seat_change(planted, start, end, bool(annual[i]), int(seats[i]))
+            if change is not None:
+                when, new_seats = change
+                sub_rows[-1:] = _split_version(row, when, amount * new_seats / seats[i], period_len)
         elif rng.random() < 0.1 and created[i] > AS_OF - pd.Timedelta(days=20):
             pass
         churn_at.append(end)
@@ -161,8 +178,48 @@ def write_sample(out_dir: Path, *, accounts: int = 300, seed: int = 7) -> list[P
     paths.append(_write_csv(out_dir / "companies.csv", company_rows))
     paths.append(_write_csv(out_dir / "subscriptions.csv", sub_rows))
     paths.append(_write_csv(out_dir / "nps.csv", sorted(survey_rows, key=lambda r: r["Submitted At"])))
-    paths.append(_write_events(out_dir / "events.jsonl.gz", rng, ids, created, pay_start, churn_at, seats))
+    key_events = _key_events(planted, ids, created, size, churn_at)
+    paths.append(_write_events(out_dir / "events.jsonl.gz", rng, ids, created, pay_start, churn_at, seats, key_events))
     return paths
+
+
+def _seat_change(rng: np.random.Generator, start: pd.Timestamp, end: pd.Timestamp | None, annual: bool, seats: int) -> tuple[pd.Timestamp, int] | None:
+    """One seat change for SEAT_CHANGE_SHARE of subscriptions: (when, new seat count), or None."""
+    draw, position, direction, step = rng.random(), rng.random(), rng.random(), int(rng.integers(1, 4))
+    if draw >= SEAT_CHANGE_SHARE:
+        return None
+    stop = min(end, AS_OF) if end is not None else AS_OF
+    months = (stop.year - start.year) * 12 + stop.month - start.month
+    unit = 12 if annual else 1
+    slots = (months - 1) // unit  # whole periods strictly inside the paying time
+    if slots < 1:
+        return None
+    when = start + pd.DateOffset(months=unit * (1 + int(position * slots)))
+    if when >= stop:
+        return None
+    new_seats = seats + step if direction < 0.7 or seats <= step else seats - step
+    return when, new_seats
+
+
+def _split_version(row: dict[str, str], when: pd.Timestamp, amount: float, period_len: pd.DateOffset) -> list[dict[str, str]]:
+    """The subscription as two versions: the old seats until ``when``, the new ones from then."""
+    old = {**row, "Status": "canceled", "Ended At (UTC)": _fmt_stripe(when), "Canceled At (UTC)": _fmt_stripe(when),
+           "Current Period Start (UTC)": _fmt_stripe(when - period_len), "Current Period End (UTC)": _fmt_stripe(when)}
+    new = {**row, "Created (UTC)": _fmt_stripe(when), "Start (UTC)": _fmt_stripe(when), "Trial Start (UTC)": "",
+           "Trial End (UTC)": "", "Amount": f"{amount:.2f}"}
+    return [old, new]
+
+
+def _key_events(rng: np.random.Generator, ids: list[str], created: list[pd.Timestamp], size: np.ndarray,
+                churn_at: list) -> dict[int, pd.Timestamp]:
+    """When each planted account first completed onboarding (the activation key event)."""
+    out = {}
+    for i in range(len(ids)):
+        does, wait = rng.random(), float(rng.exponential(6.0))
+        when = created[i] + pd.Timedelta(days=wait)
+        if does < KEY_EVENT_SHARE[size[i]] and when < (churn_at[i] or AS_OF):
+            out[i] = when
+    return out
 
 
 def _write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
@@ -174,7 +231,7 @@ def _write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
 
 
 def _write_events(path: Path, rng: np.random.Generator, ids: list[str], created: list[pd.Timestamp],
-                  pay_start: list, churn_at: list, seats: np.ndarray) -> Path:
+                  pay_start: list, churn_at: list, seats: np.ndarray, key_events: dict[int, pd.Timestamp]) -> Path:
     """Segment track calls; usage is heavier for customers and fades in the months before churn."""
     window_start = AS_OF - pd.Timedelta(days=180)
     lines: list[str] = []
@@ -206,6 +263,13 @@ def _write_events(path: Path, rng: np.random.Generator, ids: list[str], created:
                 "context": {"groupId": account, "library": {"name": "analytics.js"}},
                 "properties": {"plan_seats": int(seats[i])},
             }, sort_keys=True))
+    for i, ts in sorted(key_events.items()):
+        account = ids[i]
+        lines.append(json.dumps({
+            "type": "track", "event": KEY_EVENT, "userId": f"u_{account[-6:]}_0", "messageId": f"msg-key-{account}",
+            "timestamp": ts.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ts.microsecond // 1000:03d}Z",
+            "context": {"groupId": account, "library": {"name": "analytics.js"}}, "properties": {},
+        }, sort_keys=True))
     # A Segment export also has calls with no group and some with a broken clock.
     lines.append(json.dumps({"type": "track", "event": "Page Viewed", "userId": "anonymous", "messageId": "msg-nogroup",
                              "timestamp": "2025-11-02T10:00:00.000Z", "context": {"library": {"name": "analytics.js"}}, "properties": {}}, sort_keys=True))

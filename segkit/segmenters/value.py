@@ -7,6 +7,8 @@ import pandas as pd
 from segkit.segmenters.base import Param, Segmenter, band, human_number, increasing_numbers, one_of, range_labels
 
 NON_PAYING = "Non-paying"
+#: With ``at = "period_start"`` the tier is the start's: new customers of the period land here.
+NOT_PAYING_AT_START = "Not paying at start"
 
 
 def _quantiles(value: object) -> bool:
@@ -46,12 +48,15 @@ class ValueSegmenter(Segmenter):
         return [f"{unit} p{round(a * 100):d}-p{round(b * 100):d}" for a, b in zip(edges, edges[1:])]
 
     def segment_order(self) -> list[str]:
-        return [NON_PAYING, *self._labels()]
+        return [self._non_paying(), *self._labels()]
+
+    def _non_paying(self) -> str:
+        return NOT_PAYING_AT_START if self.at == "period_start" else NON_PAYING
 
     def _segment(self, features: pd.DataFrame) -> pd.Series:
         amount = self._amount(features)
         paying = amount > 0
-        labels = pd.Series(NON_PAYING, index=features.index, dtype="string")
+        labels = pd.Series(self._non_paying(), index=features.index, dtype="string")
         if not paying.any():
             return labels
         if self.method == "cut_points":

@@ -57,3 +57,14 @@ class CsvWriter(Writer):
     def render(self, report: Report) -> str:
         precision = report.data.get("parameters", {}).get("float_precision", 6)
         return frame_to_csv(flatten_rows(report.segment_rows(), precision))
+
+
+def cohorts_csv(report: Report) -> str:
+    """cohorts.csv: one row per segmentation, segment, cohort and period (header only without billing)."""
+    from segkit.metrics.cohorts import cohorts_frame
+
+    precision = report.data.get("parameters", {}).get("float_precision", 6)
+    frame = cohorts_frame(report.data)
+    for col in ("starting_mrr", "mrr", "share_of_mrr", "logo_retention", "revenue_retention"):
+        frame[col] = frame[col].astype("float64").round(precision)
+    return frame_to_csv(frame)

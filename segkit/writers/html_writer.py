@@ -7,6 +7,7 @@ import html
 from segkit.report import Report
 from segkit.writers.base import Writer, register_writer
 from segkit.writers.display import caption, columns_for, display_rows, quality_lines
+from segkit.writers.html_value import cohort_section, value_table
 
 STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:2rem auto;max-width:72rem;color:#1f2328;padding:0 1rem}
@@ -45,6 +46,9 @@ class HtmlWriter(Writer):
             parts.append(f"</tbody></table><div class='caption'>{e(caption(report))}")
             parts.extend(f"<br>{e(line)}" for line in quality_lines(report, name))
             parts.append("</div>")
+            parts.append(value_table(report, name))
+        if data.get("cohorts"):
+            parts.append(cohort_section(data["cohorts"], "Cohorts"))
         if data.get("warnings"):
             parts.append("<h2>Warnings</h2><ul>")
             parts.extend(f"<li><b>{e(w['code'])}</b>: {e(w['message'])}</li>" for w in data["warnings"])

@@ -16,11 +16,12 @@ import pyarrow as pa
 from segkit.errors import OutputError
 from segkit.report import Report
 from segkit.writers.base import get_writer
-from segkit.writers.csv_writer import frame_to_csv
+from segkit.writers.csv_writer import cohorts_csv, frame_to_csv
 from segkit.writers.parquet_writer import parquet_bytes
 
 OUTPUT_FILES = (
     "report.json", "segments.csv", "assignments.parquet", "assignments.csv", "rejected.csv", "report.html", "run.json",
+    "cohorts.csv",
 )
 
 
@@ -35,6 +36,7 @@ def render_outputs(report: Report) -> dict[str, bytes]:
     files["assignments.parquet"] = parquet_bytes(pa.Table.from_pandas(assignments, preserve_index=False))
     files["assignments.csv"] = frame_to_csv(assignments).encode("utf-8")
     files["rejected.csv"] = frame_to_csv(report.rejected).encode("utf-8")
+    files["cohorts.csv"] = cohorts_csv(report).encode("utf-8")
     files["run.json"] = (json.dumps(report.run, sort_keys=True, indent=2, default=str) + "\n").encode("utf-8")
     return files
 
