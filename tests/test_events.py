@@ -80,7 +80,7 @@ def test_duckdb_features_equal_plain_pandas(tmp_path: Path, kind: str):
     assert list(got.index) == list(want.index)
     for col in want.columns:
         if col in ("first_seen", "last_seen"):
-            assert (got[col].dt.tz_convert("UTC") == want[col].dt.tz_convert("UTC")).all(), col
+            assert (got[col].dt.tz_convert("UTC").to_numpy() == want[col].dt.tz_convert("UTC").to_numpy()).all(), col
         elif col == "trend_slope_12w":
             np.testing.assert_allclose(got[col].to_numpy(), want[col].to_numpy(), rtol=1e-9, atol=1e-12)
         else:
