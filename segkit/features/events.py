@@ -186,6 +186,12 @@ class _Columns:
             return f"make_timestamp(epoch_us(timezone({_lit(self.timezone)}, CAST({raw} AS TIMESTAMP))))"
         return f"timezone('UTC', segkit_ts({self.ts_raw()}))"
 
+    def t(self) -> str:
+        """Event time in microseconds since 1970 (UTC); from a typed column without a detour."""
+        if self.types.get("timestamp") == "TIMESTAMP WITH TIME ZONE":
+            return f"epoch_us({_raw_expr(self.ef, 'timestamp')})"
+        return f"epoch_us({self.ts()})"
+
     def ts_pushdown(self, end_us: int) -> str | None:
         """``timestamp >= E`` on the stored column, so Parquet row groups before E are skipped."""
         if self.types.get("timestamp") == "TIMESTAMP WITH TIME ZONE":
@@ -240,7 +246,11 @@ class EventEngine:
         self.timezone = timezone
         self._workdir = tempfile.TemporaryDirectory(prefix="segkit-events-")
         self.files = prepare_files(events.files, self._workdir.name)
-        self.con = duckdb.connect(config={"threads": int(threads or default_threads())})
+        # A database file in the work directory rather than memory: the tables kept between the
+        # queries (event_pairs, account_base, dup_ids) are stored compressed and can be evicted.
+        self.con = duckdb.connect(str(Path(self._workdir.name) / "events.duckdb"),
+                                  config={"threads": int(threads or default_threads())})
+        self.con.execute("SET enable_progress_bar=false")  # our own, on a terminal only
         self.con.execute(f"SET memory_limit={_lit(memory_limit or default_memory_limit())}")
         spill = Path(temp_directory) if temp_directory else Path(self._workdir.name) / "spill"
         self.con.execute(f"SET temp_directory={_lit(str(spill))}")
@@ -287,7 +297,8 @@ class EventEngine:
             f"SELECT {cols.text('account_id')} AS account_id, {cols.text('user_id')} AS user_id, "
             f"{cols.text('event')} AS event, {cols.text('event_id')} AS event_id, "
             f"lower({cols.text('call_type')}) AS call_type, {cols.text('group_id')} AS group_id, "
-            f"{cols.ts()} AS ts, {cols.ts_raw()} AS ts_raw, {index} AS _file{number} FROM {_scan(ef, line=line)}"
+            f"{cols.ts()} AS ts, {cols.t()} AS t, {cols.ts_raw()} AS ts_raw, {index} AS _file{number} "
+            f"FROM {_scan(ef, line=line)}"
         )
         if where:
             # CSV and JSON Lines number rows before filtering (the window must see every row).
@@ -319,7 +330,7 @@ class EventEngine:
         """Events with the account resolved through the users map (explicit account ids win)."""
         account = "COALESCE(s.account_id, u.account_id)" if self.has_users else "s.account_id"
         join = "LEFT JOIN users_map u ON s.account_id IS NULL AND s.user_id = u.user_id" if self.has_users else ""
-        return f"""SELECT {account} AS account_id, s.user_id, s.event, s.event_id, s.ts, s.call_type, s._file{extra}
+        return f"""SELECT {account} AS account_id, s.user_id, s.event, s.event_id, s.ts, s.t, s.call_type, s._file{extra}
             FROM {relation} s {join}"""
 
     def _sql(self, sql: str, params: list | None = None, *, what: str | None = None) -> duckdb.DuckDBPyConnection:
@@ -392,15 +403,15 @@ class EventEngine:
     # -- the features ----------------------------------------------------------------------
 
     def _define_scored(self, bounds: fdef.Bounds) -> int:
-        """``scored`` (every row with a reason code), ``valid`` and ``event_pairs``; returns duplicates."""
-        reason = fdef.reason_sql(fdef.DUCKDB, bounds.end, has_calls=self.has_calls)
+        """``scored`` (every row with a reason code) and ``valid``; returns the duplicate rows."""
+        reason = fdef.reason_sql(bounds.end, has_calls=self.has_calls)
         self.con.execute(f"CREATE OR REPLACE TEMP VIEW scored_all AS SELECT *, {reason} AS reason FROM resolved")
         duplicates = 0
         if self.has_event_id:
             # Only ids seen more than once among usable rows are kept aside; the earliest row of each
             # wins. Nothing else is materialised (the old TEMP TABLE held every event).
             self._sql(
-                """CREATE OR REPLACE TEMP TABLE dup_ids AS SELECT event_id, count(*) AS n FROM scored_all
+                """CREATE OR REPLACE TABLE dup_ids AS SELECT event_id, count(*) AS n FROM scored_all
                 WHERE reason IS NULL AND event_id IS NOT NULL GROUP BY event_id HAVING count(*) > 1""",
                 what="checking event ids",
             )
@@ -408,7 +419,7 @@ class EventEngine:
             duplicates = int(n_rows) - int(n_ids)
         if duplicates:
             self.con.execute(
-                """CREATE OR REPLACE TEMP TABLE dup_winners AS SELECT * FROM scored_all
+                """CREATE OR REPLACE TABLE dup_winners AS SELECT * FROM scored_all
                 WHERE reason IS NULL AND event_id IN (SELECT event_id FROM dup_ids)
                 QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY ts, _file, account_id, event, user_id) = 1"""
             )
@@ -421,7 +432,6 @@ class EventEngine:
         else:
             self.con.execute("CREATE OR REPLACE TEMP VIEW scored AS SELECT * FROM scored_all")
         self.con.execute("CREATE OR REPLACE TEMP VIEW valid AS SELECT * FROM scored WHERE reason IS NULL")
-        self._sql(f"CREATE OR REPLACE TEMP TABLE event_pairs AS {fdef.pairs_sql(fdef.DUCKDB)}", what="reading events (1/2)")
         return duplicates
 
     def features(self, as_of: dt.date, known_accounts: pd.Index | None, rejections: Rejections) -> EventFeatures:
@@ -430,9 +440,12 @@ class EventEngine:
         self.bounds = bounds
         stats = self.events.stats
         duplicates = self._define_scored(bounds)
-        sql = fdef.features_sql(fdef.DUCKDB, bounds, base_source="scored", base_ok="reason IS NULL")
-        frame = self._sql(sql, what="reading events (2/2)").df()
-        frame, counts, total = settle(frame, duplicates)
+        d = fdef.DUCKDB
+        self._sql(f"CREATE OR REPLACE TABLE event_pairs AS {fdef.pairs_sql(bounds)}", what="reading events (1/3)")
+        self._sql(f"CREATE OR REPLACE TABLE account_base AS {fdef.account_base_sql(d, bounds)}", what="reading events (2/3)")
+        frame = self._sql(fdef.features_sql(d, bounds), what="reading events (3/3)").df()
+        by_code = {int(code): int(n) for code, n in self.con.execute(fdef.rejected_counts_sql()).fetchall()}
+        frame, counts, total = settle(frame, by_code, duplicates)
         unknown: list[str] = []
         if known_accounts is not None and len(frame):
             orphan = ~frame["account_id"].isin(known_accounts)
@@ -492,7 +505,7 @@ class EventEngine:
                 parts.append(self._file_sql(index, line=True, where=where))
         self.con.execute("SET preserve_insertion_order=true")
         self.con.execute(f"CREATE OR REPLACE TEMP VIEW numbered AS {' UNION ALL '.join(parts)}")
-        reason = fdef.reason_sql(fdef.DUCKDB, bounds.end, has_calls=self.has_calls)
+        reason = fdef.reason_sql(bounds.end, has_calls=self.has_calls)
         resolved = self._resolved_sql("numbered", ", s._line, s.ts_raw")
         dup = unknown_case = ""
         if want_dup:
@@ -534,7 +547,7 @@ class EventEngine:
         names = [row[0] for row in self.con.execute(f"{fdef.top_events_sql()} LIMIT {int(max_event_names)}").fetchall()]
         self.con.register("top_event_names", pd.DataFrame({"event": pd.Series(names, dtype="string")}))
         long = self.con.execute(fdef.first_used_sql(fdef.DUCKDB, "top_event_names")).df()
-        breadth = self.con.execute(fdef.breadth_90_sql(self.bounds)).df()
+        breadth = self.con.execute(fdef.breadth_90_sql()).df()
         return names, long, breadth
 
     def usage_window(self, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DataFrame:
@@ -553,23 +566,13 @@ def _us(value: pd.Timestamp | dt.datetime) -> int:
     return int(stamp.value // 1000)
 
 
-def settle(frame: pd.DataFrame, duplicates: int) -> tuple[pd.DataFrame, dict[str, int], int]:
-    """Split the engine's per-account rows into the features and the rejected counts per reason.
-
-    Returns the accounts with at least one usable event, ``{reason text: rows}`` and the rows read.
-    """
-    codes = [c for c in frame.columns if str(c).startswith("rejected_")]
-    counts: dict[str, int] = {}
-    total = int(frame["event_count"].sum()) + duplicates if len(frame) else duplicates
-    for col in codes:
-        n = int(frame[col].fillna(0).sum())
-        total += n
-        if n:
-            counts[REASON_TEXT[int(col.split("_")[1])]] = n
+def settle(frame: pd.DataFrame, by_code: dict[int, int], duplicates: int) -> tuple[pd.DataFrame, dict[str, int], int]:
+    """The rejected counts as ``{reason text: rows}`` and the rows read (used + rejected)."""
+    counts = {REASON_TEXT[code]: n for code, n in by_code.items() if n}
     if duplicates:
         counts[REASON_DUPLICATE] = duplicates
-    frame = frame[frame["event_count"].fillna(0) > 0].drop(columns=codes)
-    return frame.reset_index(drop=True), counts, total
+    used = int(frame["event_count"].sum()) if len(frame) else 0
+    return frame, counts, used + sum(counts.values())
 
 
 def finish_frame(frame: pd.DataFrame) -> pd.DataFrame:
