@@ -64,7 +64,8 @@ class Dialect:
 
 
 DUCKDB = Dialect("duckdb", "epoch_us({x})", "(({a}) // ({b}))", "make_timestamp({x})", "NOT MATERIALIZED")
-SPARK = Dialect("spark", "unix_micros({x})", "(({a}) div ({b}))", "timestamp_micros({x})", "")
+# Spark hands times back as microseconds (converted to UTC in Python): no session-time-zone detour.
+SPARK = Dialect("spark", "unix_micros({x})", "(({a}) div ({b}))", "{x}", "")
 
 
 @dataclass(frozen=True)

@@ -371,7 +371,7 @@ class EventEngine:
         (value,) = self._sql(
             "SELECT max(ts) FROM resolved WHERE account_id IS NOT NULL AND account_id <> '' AND event IS NOT NULL AND event <> ''",
             what="finding the latest event",
-        ).fetchone()
+        ).fetchall()[0]
         return pd.Timestamp(value, tz="UTC") if value is not None else None
 
     def _max_timestamp_from_metadata(self) -> pd.Timestamp | None:
@@ -388,12 +388,12 @@ class EventEngine:
                 nulls, smallest = self.con.execute(
                     "SELECT sum(stats_null_count), min(stats_min_value) FROM parquet_metadata(?) WHERE path_in_schema = ?",
                     [str(ef.path), source],
-                ).fetchone()
+                ).fetchall()[0]
                 if nulls is None or int(nulls) != 0 or smallest is None or smallest == "":
                     return None  # statistics missing, or nulls / empty strings present
             (value,) = self.con.execute(
                 f"SELECT epoch_us(max({_raw_expr(ef, 'timestamp')})) FROM {_scan(ef)}"
-            ).fetchone()
+            ).fetchall()[0]
             if value is not None:
                 best = value if best is None else max(best, value)
         if best is None:
@@ -415,7 +415,7 @@ class EventEngine:
                 WHERE reason IS NULL AND event_id IS NOT NULL GROUP BY event_id HAVING count(*) > 1""",
                 what="checking event ids",
             )
-            n_ids, n_rows = self.con.execute("SELECT count(*), coalesce(sum(n), 0) FROM dup_ids").fetchone()
+            n_ids, n_rows = self.con.execute("SELECT count(*), coalesce(sum(n), 0) FROM dup_ids").fetchall()[0]
             duplicates = int(n_rows) - int(n_ids)
         if duplicates:
             self.con.execute(
@@ -461,6 +461,13 @@ class EventEngine:
         if counts:
             self._list_rejected(bounds, counts, unknown, rejections)
         return EventFeatures(frame=finish_frame(frame), max_timestamp=None)
+
+    def list_rejected(self, as_of: dt.date, counts: dict[str, int], unknown: list[str], rejections: Rejections) -> None:
+        """List the rejected rows whose counts another engine (Spark) computed, with line numbers."""
+        bounds = fdef.Bounds.at(as_of)
+        self.bounds = bounds
+        self._define_scored(bounds)
+        self._list_rejected(bounds, counts, unknown, rejections)
 
     def _check_rejected_share(self, counts: dict[str, int], total: int) -> None:
         """``--max-rejected`` for the event files together (Segment non-track calls do not count)."""
@@ -557,6 +564,43 @@ class EventEngine:
     def close(self) -> None:
         self.con.close()
         self._workdir.cleanup()
+
+
+def convert_events(events: EventInput, out: Path, rejections: Rejections, *, timezone: str = "UTC",
+                   as_of: dt.date | None = None, users: pd.DataFrame | None = None) -> int:
+    """``segkit convert`` for events: the usable rows' canonical columns as Parquet; returns rows written.
+
+    Same rules and accounting as a run (no as-of check unless ``as_of`` is given); duplicate
+    event ids are kept, with the id, for the run to remove.
+    """
+    engine = EventEngine(events, timezone=timezone, users=users)
+    try:
+        bounds = fdef.Bounds.at(as_of or dt.date(9000, 1, 1))
+        engine.bounds = bounds
+        reason = fdef.reason_sql(bounds.end, has_calls=engine.has_calls)
+        engine.con.execute(f"CREATE OR REPLACE TEMP VIEW scored AS SELECT *, {reason} AS reason FROM resolved")
+        engine.con.execute("CREATE OR REPLACE TEMP VIEW valid AS SELECT * FROM scored WHERE reason IS NULL")
+        by_code = {int(c): int(n) for c, n in engine._sql(
+            "SELECT reason, count(*) FROM scored WHERE reason IS NOT NULL GROUP BY reason").fetchall()}
+        columns = "account_id, user_id, event" + (", event_id" if engine.has_event_id else "")
+        engine._sql(
+            f"COPY (SELECT {columns}, make_timestamptz(t) AS timestamp FROM valid) TO {_lit(str(out))} "
+            "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 1000000)",
+            what="converting events",
+        ).fetchall()
+        (written,) = engine.con.execute(f"SELECT count(*) FROM read_parquet({_lit(str(out))})").fetchall()[0]
+        counts = {REASON_TEXT[c]: n for c, n in by_code.items() if n}
+        total = int(written) + sum(counts.values())
+        stats = events.stats
+        stats.rows_read = stats.rows_used = total
+        for reason_text, count in sorted(counts.items()):
+            stats.reject_rows(count, reason_text)
+        check_rejected_share(events, counts, total)
+        if counts:
+            engine._list_rejected(bounds, counts, [], rejections)
+        return int(written)
+    finally:
+        engine.close()
 
 
 def _us(value: pd.Timestamp | dt.datetime) -> int:

@@ -102,7 +102,9 @@ def _ts(value: dt.datetime | pd.Timestamp) -> str:
 
 
 def _utc(series: pd.Series) -> pd.Series:
-    return pd.to_datetime(series).dt.tz_localize("UTC").astype("datetime64[us, UTC]")
+    values = pd.to_datetime(series)
+    values = values.dt.tz_localize("UTC") if values.dt.tz is None else values.dt.tz_convert("UTC")
+    return values.astype("datetime64[us, UTC]")
 
 
 def event_detail(engine: object, as_of: pd.Timestamp, max_event_names: int = MAX_EVENT_NAMES) -> pd.DataFrame:
