@@ -25,7 +25,7 @@ import pandas as pd
 
 from segkit.errors import InputDataError
 from segkit.features import definition as fdef
-from segkit.loading.loader import EventFile, EventInput, Rejections
+from segkit.loading.loader import EventFile, EventInput, Rejections, is_in
 from segkit.loading.readers import FileFormat, extract_zip_members, label
 
 #: Feature name -> what it means; the report's definitions and docs/features.md use this.
@@ -448,7 +448,7 @@ class EventEngine:
         frame, counts, total = settle(frame, by_code, duplicates)
         unknown: list[str] = []
         if known_accounts is not None and len(frame):
-            orphan = ~frame["account_id"].isin(known_accounts)
+            orphan = ~is_in(frame["account_id"], known_accounts)
             if orphan.any():
                 unknown = frame.loc[orphan, "account_id"].tolist()
                 counts[REASON_UNKNOWN] = int(frame.loc[orphan, "event_count"].sum())

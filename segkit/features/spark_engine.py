@@ -34,7 +34,7 @@ from segkit.features.events import (
     finish_frame,
     settle,
 )
-from segkit.loading.loader import EventFile, EventInput, Rejections
+from segkit.loading.loader import EventFile, EventInput, Rejections, is_in
 from segkit.loading.readers import label
 
 _SESSIONS: dict[str, Any] = {}
@@ -255,7 +255,7 @@ class SparkEventEngine:
         frame, counts, total = settle(frame, by_code, duplicates)
         unknown: list[str] = []
         if known_accounts is not None and len(frame):
-            orphan = ~frame["account_id"].isin(known_accounts)
+            orphan = ~is_in(frame["account_id"], known_accounts)
             if orphan.any():
                 unknown = frame.loc[orphan, "account_id"].tolist()
                 counts[REASON_UNKNOWN] = int(frame.loc[orphan, "event_count"].sum())
