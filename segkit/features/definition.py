@@ -185,10 +185,15 @@ def top_events_sql(pairs: str = "event_pairs") -> str:
     return f"SELECT event, sum(n) AS total FROM {pairs} GROUP BY event ORDER BY total DESC, event"
 
 
-def first_used_sql(d: Dialect, names_relation: str, pairs: str = "event_pairs") -> str:
-    """First use of each of the chosen event names per account (long form)."""
-    return f"""SELECT p.account_id AS account_id, p.event AS event, {d.ts('p.first_us')} AS first_ts
-        FROM {pairs} p JOIN {names_relation} t ON t.event = p.event"""
+def first_used_sql(n_names: int, names_relation: str, pairs: str = "event_pairs") -> str:
+    """First use (microseconds) of each chosen event name per account, one column ``c<i>`` per name.
+
+    ``names_relation`` has ``(idx, event)``; the pivot is done by the engine (conditional
+    aggregates over the pairs table), so only one row per account comes back.
+    """
+    columns = ", ".join(f"min(p.first_us) FILTER (WHERE t.idx = {i}) AS c{i}" for i in range(n_names))
+    return f"""SELECT p.account_id AS account_id{', ' + columns if columns else ''}
+        FROM {pairs} p JOIN {names_relation} t ON t.event = p.event GROUP BY p.account_id"""
 
 
 def breadth_90_sql(pairs: str = "event_pairs") -> str:

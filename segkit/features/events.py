@@ -550,12 +550,12 @@ class EventEngine:
     # -- optional extras (segkit.features.extra) -------------------------------------------
 
     def event_detail(self, max_event_names: int) -> tuple[list[str], pd.DataFrame, pd.DataFrame]:
-        """Top event names, first use per (account, name) in long form, breadth in 90 days."""
+        """Top event names, first use (us) per account in columns ``c<i>``, breadth in 90 days."""
         names = [row[0] for row in self.con.execute(f"{fdef.top_events_sql()} LIMIT {int(max_event_names)}").fetchall()]
-        self.con.register("top_event_names", pd.DataFrame({"event": pd.Series(names, dtype="string")}))
-        long = self.con.execute(fdef.first_used_sql(fdef.DUCKDB, "top_event_names")).df()
+        self.con.register("top_event_names", pd.DataFrame({"idx": range(len(names)), "event": pd.Series(names, dtype="string")}))
+        wide = self.con.execute(fdef.first_used_sql(len(names), "top_event_names")).df()
         breadth = self.con.execute(fdef.breadth_90_sql()).df()
-        return names, long, breadth
+        return names, wide, breadth
 
     def usage_window(self, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DataFrame:
         """Events and active days per account in [lo, hi)."""

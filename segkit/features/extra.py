@@ -113,15 +113,16 @@ def event_detail(engine: object, as_of: pd.Timestamp, max_event_names: int = MAX
     Read from the engine's per-(account, event name) table, which the feature pass already built:
     no further pass over the events (``definition.first_used_sql`` and ``breadth_90_sql``).
     """
-    names, long, breadth = engine.event_detail(max_event_names)  # type: ignore[attr-defined]
-    if long.empty:
-        wide = pd.DataFrame(index=pd.Index([], dtype="string", name="account_id"))
-    else:
-        long["first_ts"] = _utc(long["first_ts"])
-        wide = long.pivot(index="account_id", columns="event", values="first_ts")
-        wide = wide.reindex(columns=[n for n in names if n in wide.columns])
-        wide.columns = [first_used_column(str(c)) for c in wide.columns]
+    names, wide, breadth = engine.event_detail(max_event_names)  # type: ignore[attr-defined]
+    wide = wide.set_index("account_id")
+    wide = pd.DataFrame(
+        {first_used_column(str(name)): pd.to_datetime(wide[f"c{i}"].astype("Int64"), unit="us", utc=True).astype("datetime64[us, UTC]")
+         for i, name in enumerate(names) if f"c{i}" in wide},
+        index=wide.index,
+    )
+    wide = wide.loc[:, wide.notna().any()] if len(wide.columns) else wide
     wide.index = wide.index.astype("string")
+    wide.index.name = "account_id"
     breadth = breadth.set_index("account_id")
     breadth.index = breadth.index.astype("string")
     return wide.join(breadth, how="outer")

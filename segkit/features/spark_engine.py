@@ -288,11 +288,11 @@ class SparkEventEngine:
 
     def event_detail(self, max_event_names: int) -> tuple[list[str], pd.DataFrame, pd.DataFrame]:
         names = [r[0] for r in self.spark.sql(f"{fdef.top_events_sql()} LIMIT {int(max_event_names)}").collect()]
-        self.spark.createDataFrame([(n,) for n in names] or [("",)], "event string").createOrReplaceTempView("top_event_names")
-        long = self.spark.sql(fdef.first_used_sql(fdef.SPARK, "top_event_names")).toPandas()
-        long = _times_from_us(long, ("first_ts",))
+        rows = [(i, n) for i, n in enumerate(names)] or [(-1, "")]
+        self.spark.createDataFrame(rows, "idx int, event string").createOrReplaceTempView("top_event_names")
+        wide = self.spark.sql(fdef.first_used_sql(len(names), "top_event_names")).toPandas()
         breadth = self.spark.sql(fdef.breadth_90_sql()).toPandas()
-        return names, long, breadth
+        return names, wide, breadth
 
     def usage_window(self, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DataFrame:
         from segkit.features.events import _us
