@@ -250,7 +250,9 @@ class EventEngine:
         # queries (event_pairs, account_base, dup_ids) are stored compressed and can be evicted.
         self.con = duckdb.connect(str(Path(self._workdir.name) / "events.duckdb"),
                                   config={"threads": int(threads or default_threads())})
-        self.con.execute("SET enable_progress_bar=false")  # our own, on a terminal only
+        # DuckDB tracks progress (for our own bar, on a terminal only) but never prints its own.
+        self.con.execute(f"SET enable_progress_bar={'true' if progress else 'false'}")
+        self.con.execute("SET enable_progress_bar_print=false")
         self.con.execute(f"SET memory_limit={_lit(memory_limit or default_memory_limit())}")
         spill = Path(temp_directory) if temp_directory else Path(self._workdir.name) / "spill"
         self.con.execute(f"SET temp_directory={_lit(str(spill))}")
