@@ -20,7 +20,7 @@ import pandas as pd
 from segkit import __version__
 from segkit.config import Config, load_config
 from segkit.errors import InputDataError, UsageError
-from segkit.features import EventEngine, FeatureSet, Period, build_features, latest_date
+from segkit.features import FeatureSet, Period, build_features, latest_date
 from segkit.features.value import add_value_features
 from segkit.loading import Inputs, LoadOptions, load_inputs
 from segkit.metrics import DEFINITIONS, MetricOptions, compute_metrics
@@ -52,6 +52,8 @@ class SegmentOptions:
     clv_method: str | None = None
     discount_rate: float | None = None
     cohorts_by_segment: bool | None = None
+    engine: str | None = None  # event-feature engine: duckdb (default) or spark (issue #6)
+    spark_master: str | None = None  # --engine spark: local[2] (default), spark://HOST:PORT, yarn, k8s://...
 
 
 def _paths(values: Sequence[PathLike] | None) -> list[Path]:
@@ -128,6 +130,26 @@ def parse_by(by: Sequence[str] | None) -> list[list[str]]:
     return out
 
 
+def event_engine(inputs: Inputs, config: Config, options: SegmentOptions, timezone: str, *, progress: bool = False) -> Any:
+    """The event-feature engine of a run (``--engine``, ``[load]`` engine settings), or None without events."""
+    if inputs.events is None:
+        return None
+    from segkit.features.engines import make_engine
+
+    threads = config.load.get("threads")
+    return make_engine(
+        inputs.events,
+        engine=options.engine or config.load.get("engine"),
+        timezone=timezone,
+        users=inputs.frame("users"),
+        spark_master=options.spark_master or config.load.get("spark_master"),
+        threads=int(threads) if threads else None,
+        memory_limit=config.load.get("memory_limit"),
+        temp_directory=config.load.get("temp_directory"),
+        progress=progress,
+    )
+
+
 def build_segmenter(name: str, registry: Registry, config: Config) -> Segmenter:
     cls = registry.get(name)
     return cls(**config.segmenters.get(name, {}))
@@ -185,7 +207,9 @@ def segment(
 
     extras = sorted({x for names in plan for name in names for x in getattr(registry.get(name), "extra_features", ())})
     vsettings = value_settings(config, options)
-    features, value_context = _build_features(inputs, config, options, timezone, extras, say, vsettings)
+    features, value_context = _build_features(
+        inputs, config, options, timezone, extras, say, vsettings, progress=progress is not None
+    )
     as_of, period, months = features.as_of, features.period, features.months
     t = lap("features", t)
 
@@ -308,15 +332,14 @@ def _build_features(
     extras: Sequence[str],
     say: Callable[[str], None],
     vsettings: Any = None,
+    progress: bool = False,
 ) -> tuple[FeatureSet, dict[str, Any]]:
     """Stage 2 for segment(), feature_set() and icp(): as-of, period, then the feature frame.
 
     With ``vsettings`` the value features (renewals, activation, CLV fits) are added while the
     event engine is still open; their fits and warnings come back as the second item.
     """
-    engine = None
-    if inputs.events is not None:
-        engine = EventEngine(inputs.events, timezone=timezone, users=inputs.frame("users"))
+    engine = event_engine(inputs, config, options, timezone, progress=progress)
     try:
         if options.as_of is not None:
             as_of = pd.Timestamp(options.as_of).tz_localize("UTC")
@@ -498,6 +521,62 @@ def icp(
     )
 
 
+def convert(
+    files: Sequence[PathLike] = (),
+    *,
+    out: PathLike,
+    tables: dict[str, Sequence[PathLike]] | None = None,
+    config: Config | PathLike | None = None,
+    timezone: str | None = None,
+    max_rejected: float | None = None,
+    as_of: dt.date | None = None,
+    read: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Write the inputs of one table, mapped to segkit's canonical columns, as one Parquet file.
+
+    For repeated runs over a large CSV or JSON Lines event log: the Parquet file keeps only the
+    mapped columns, typed (UTC timestamps), and is read by ``segment`` without parsing. Rows are
+    accounted as ``segment`` would (``rows_read = rows_used + rows_rejected``); rejected rows are
+    not written and are returned under ``rejected`` (a frame, as in rejected.csv). Events are
+    checked against ``as_of`` only when it is given; duplicate event ids are kept (the event id is
+    written, so ``segment`` still removes them).
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from segkit.errors import OutputError
+
+    if not isinstance(config, Config):
+        config = read_config(config)
+    timezone = timezone or config.load.get("timezone", "UTC")
+    inputs = load(files, tables=tables, config=config, timezone=timezone, max_rejected=max_rejected, as_of=as_of, read=read)
+    present = sorted(set(inputs.tables) | ({"events"} if inputs.events is not None else set()))
+    if len(present) != 1:
+        raise UsageError(f"segkit convert writes one table per call; these files hold: {', '.join(present) or 'nothing'}")
+    table = present[0]
+    target = Path(out)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temp = target.with_name(f".{target.name}.tmp")
+    try:
+        if table == "events":
+            from segkit.features.events import convert_events
+
+            written = convert_events(inputs.events, temp, inputs.rejections, timezone=timezone, as_of=as_of,
+                                     users=inputs.frame("users"))
+        else:
+            frame = inputs.frame(table)
+            frame = frame[[c for c in frame.columns if not str(c).startswith("_")]]
+            pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), temp, compression="zstd")
+            written = len(frame)
+        temp.replace(target)
+    except OSError as exc:
+        temp.unlink(missing_ok=True)
+        raise OutputError(f"{target}: cannot write ({exc.strerror or exc})") from None
+    stats = inputs.stats()[table]
+    return {"table": table, "out": str(target), "rows_written": int(written), "input": stats.as_report(),
+            "rejected": inputs.rejections.frame()}
+
+
 def list_segmenters() -> list[dict[str, Any]]:
     """The registry: each segmenter with its origin, description and parameters with defaults."""
     registry = discover()
@@ -549,6 +628,7 @@ def fit_retention(path: PathLike, *, model: str = "sbg", **options: Any) -> dict
 
 __all__ = [
     "FeatureSet",
+    "convert",
     "feature_set",
     "icp",
     "Report",

@@ -158,6 +158,8 @@ def segment(
     date_format: DateFormatOpt = None,
     amount_unit: AmountUnitOpt = None,
     group_key: GroupKeyOpt = None,
+    engine: Annotated[Optional[str], typer.Option("--engine", help="Event-feature engine: duckdb (default, embedded) or spark (pip install 'segkit[spark]').")] = None,
+    spark_master: Annotated[Optional[str], typer.Option("--spark-master", help="With --engine spark: local[2] (default), spark://HOST:PORT, yarn, k8s://...")] = None,
 ) -> None:
     """Segment accounts and compute per-segment conversion, churn, MRR and CLV."""
     State.quiet = quiet
@@ -180,6 +182,8 @@ def segment(
         clv_method=clv_method,
         discount_rate=discount_rate,
         cohorts_by_segment=cohorts_by_segment,
+        engine=engine,
+        spark_master=spark_master,
     )
     if min_segment_size is not None and min_segment_size < 0:
         raise UsageError("--min-segment-size must be 0 or more")
@@ -294,6 +298,66 @@ def render_validation(summary: dict) -> str:
             lines.append(f"  {metric}: needs {missing}")
     lines.append("ok" if summary["ok"] else "problems found: see ERROR and TOO MANY above")
     return "\n".join(lines) + "\n"
+
+
+@app.command()
+def convert(
+    files: FilesArg = None,
+    out: Annotated[Path, typer.Option("--out", help="Parquet file to write (atomically).")] = ...,
+    accounts: TableOpt = None,
+    subscriptions: TableOpt = None,
+    invoices: TableOpt = None,
+    deals: TableOpt = None,
+    events: TableOpt = None,
+    users: TableOpt = None,
+    surveys: TableOpt = None,
+    config: Annotated[Optional[Path], typer.Option(help="Config file (default: ./segkit.toml if present).")] = None,
+    timezone: Annotated[Optional[str], typer.Option(help="Zone of timestamps that carry none (default UTC).")] = None,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Also reject events after this day (default: keep every date).")] = None,
+    max_rejected: Annotated[Optional[float], typer.Option(help="Largest share of rejected rows before exit 3 (default 0.05).")] = None,
+    rejected: Annotated[Optional[Path], typer.Option("--rejected", help="Write the rejected rows to this CSV file.")] = None,
+    format_: Annotated[Optional[str], typer.Option("--format", help="table or json (default: table on a terminal, json when piped).")] = None,
+    encoding: EncodingOpt = None,
+    delimiter: DelimiterOpt = None,
+    decimal: DecimalOpt = None,
+    date_format: DateFormatOpt = None,
+    amount_unit: AmountUnitOpt = None,
+    group_key: GroupKeyOpt = None,
+) -> None:
+    """Write one table's files, mapped to segkit's columns, as one Parquet file for repeated runs."""
+    result = api.convert(
+        files or [],
+        out=out,
+        tables={
+            "accounts": accounts, "subscriptions": subscriptions, "invoices": invoices, "deals": deals,
+            "events": events, "users": users, "surveys": surveys,
+        },
+        config=config if config is not None else _default_config(),
+        timezone=timezone,
+        max_rejected=max_rejected,
+        as_of=parse_date(as_of),
+        read=read_overrides(encoding, delimiter, decimal, date_format, amount_unit, group_key),
+    )
+    if rejected is not None:
+        from segkit.writers.csv_writer import frame_to_csv
+
+        rejected.write_text(frame_to_csv(result["rejected"]), encoding="utf-8")
+    summary = {k: v for k, v in result.items() if k != "rejected"}
+    fmt = choose_format(format_)
+    if fmt == "json":
+        from segkit.writers.json_writer import dumps
+
+        sys.stdout.write(dumps(summary))
+    elif fmt == "table":
+        st = summary["input"]
+        sys.stdout.write(
+            f"{summary['table']}: read {st['rows_read']:,}, used {st['rows_used']:,}, rejected {st['rows_rejected']:,}; "
+            f"wrote {summary['rows_written']:,} rows to {summary['out']}\n"
+        )
+        for reason in st["top_rejection_reasons"]:
+            sys.stdout.write(f"  {reason['rows']:,} x {reason['reason']}\n")
+    else:
+        raise UsageError("convert prints --format table or json")
 
 
 @app.command()

@@ -34,6 +34,11 @@ CONFIG_KEYS: dict[str, dict[str, str] | None] = {
         "duplicates": "Duplicate account/user ids: last (default, the others are reported), first, or error.",
         "amount_unit": "Billing amounts: major (currency units) or minor (cents); default: the preset's (Stripe API: minor).",
         "group_key": "Events: the group key / property holding the account id (Mixpanel properties.KEY, Amplitude groups.KEY).",
+        "engine": "Events: the feature engine, duckdb (default, embedded) or spark (needs segkit[spark] and Java 17).",
+        "spark_master": "Events with engine spark: the Spark master, local[2] (default), spark://HOST:PORT, yarn or k8s://...",
+        "threads": "Events with engine duckdb: threads (default: SEGKIT_THREADS, else every core).",
+        "memory_limit": "Events with engine duckdb: memory DuckDB may use before spilling to disk, e.g. '2GB' (default: half the RAM, at most 4GB).",
+        "temp_directory": "Events with engine duckdb: where DuckDB spills (default: a temporary directory removed after the run).",
     },
     "inputs": None,
     "metrics": {

@@ -1,27 +1,31 @@
 """Per-account features from the event log, computed inside an embedded DuckDB.
 
-This module is the one definition of the event features (SPEC section 2). The event log is never
-loaded into pandas: DuckDB scans the files, only the mapped columns are read, and one row per
-account comes back. Distinct counts are written as separate de-duplicating aggregates joined on
-the account, which measured faster and leaner than ``COUNT(DISTINCT ...)`` in one GROUP BY.
+The feature SQL itself lives in ``definition.py`` (one definition, shared with the Spark engine);
+this module maps the event files onto canonical columns and runs it. The event log is never
+loaded into pandas: DuckDB scans the files, only the mapped columns are read, typed Parquet
+columns are used as they are (no text round trip), and one row per account comes back.
 Rejected-row accounting (no account, no event name, bad timestamp, after as-of, duplicate event
-id, unknown account) is exact and also done in the engine.
+id, unknown account) is exact and done in the engine: the rejected rows are counted per reason in
+the same pass as the per-account aggregate, and listed with their line numbers by a second,
+filtered scan only when something was rejected.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import sys
+import tempfile
+import threading
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-import tempfile
-from pathlib import Path
-
 from segkit.errors import InputDataError
-from segkit.loading.loader import EventFile, EventInput, Rejections
+from segkit.features import definition as fdef
+from segkit.loading.loader import EventFile, EventInput, Rejections, is_in
 from segkit.loading.readers import FileFormat, extract_zip_members, label
 
 #: Feature name -> what it means; the report's definitions and docs/features.md use this.
@@ -55,6 +59,20 @@ TS_MACRO = """CREATE OR REPLACE TEMP MACRO segkit_ts(raw) AS COALESCE(
     END)"""
 
 
+#: Reason code (``definition.REASON_CODES``) -> the text reported and listed in rejected.csv.
+REASON_TEXT: dict[int, str] = {
+    fdef.REASON_CODES["not_track"]: REASON_NOT_TRACK,
+    fdef.REASON_CODES["no_account"]: REASON_NO_ACCOUNT,
+    fdef.REASON_CODES["no_event"]: REASON_NO_EVENT,
+    fdef.REASON_CODES["bad_ts"]: REASON_BAD_TS,
+    fdef.REASON_CODES["before_1970"]: REASON_BEFORE_1970,
+    fdef.REASON_CODES["after"]: REASON_AFTER,
+}
+#: The column a rejected row is listed under, per reason code.
+REASON_COLUMN = {1: "type", 2: "account_id", 3: "event", 4: "timestamp", 5: "timestamp", 6: "timestamp"}
+_TIMESTAMP_TYPES = ("TIMESTAMP WITH TIME ZONE", "TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S", "DATE")
+
+
 @dataclass
 class EventFeatures:
     frame: pd.DataFrame  # one row per account_id (index), columns EVENT_FEATURES
@@ -65,55 +83,120 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _column_expr(event_file: EventFile, canonical: str) -> str:
-    """SQL for one mapped column; dotted names in JSON/Parquet are struct paths."""
-    source = event_file.mapping.get(canonical)
-    if source is None:
-        return "NULL"
-    if event_file.format.kind in ("jsonl", "parquet") and "." in source:
-        return ".".join(_quote(part) for part in source.split("."))
-    return _quote(source)
+def _lit(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
 
 
-def _account_expr(event_file: EventFile) -> str:
-    """The account column; Amplitude ``groups`` values may be lists, whose first element is used."""
-    expr = _column_expr(event_file, "account_id")
-    if expr != "NULL" and event_file.options.get("account_may_be_list"):
-        return f"CASE WHEN json_type(to_json({expr})) = 'ARRAY' THEN to_json({expr}) ->> 0 ELSE to_json({expr}) ->> '$' END"
-    return expr
-
-
-def _scan(event_file: EventFile) -> str:
-    path = str(event_file.path).replace("'", "''")
-    kind = event_file.format.kind
-    if kind == "parquet":
-        return f"read_parquet('{path}')"
-    if kind == "csv":
-        return f"read_csv('{path}', header=true, all_varchar=true, auto_detect=true)"
-    return f"read_json('{path}', format='newline_delimited', sample_size=-1, union_by_name=true)"
+def _path_lit(event_file: EventFile) -> str:
+    return _lit(str(event_file.path))
 
 
 def _text(expr: str) -> str:
     return f"NULLIF(TRIM(CAST({expr} AS VARCHAR)), '')"
 
 
-def _source_sql(files: list[EventFile], with_row_number: bool = False, first_index: int = 0) -> str:
-    """One relation over all event files, in canonical names; ``_file`` says which file."""
-    parts = []
-    for index, ef in enumerate(files, start=first_index):
-        row = ", row_number() OVER () AS _line" if with_row_number else ""
-        ts = f"CAST({_column_expr(ef, 'timestamp')} AS VARCHAR)"
-        parts.append(
-            f"SELECT {_text(_account_expr(ef))} AS account_id, "
-            f"{_text(_column_expr(ef, 'user_id'))} AS user_id, "
-            f"{_text(_column_expr(ef, 'event'))} AS event, "
-            f"{_text(_column_expr(ef, 'event_id'))} AS event_id, "
-            f"lower({_text(_column_expr(ef, 'call_type'))}) AS call_type, "
-            f"{_text(_column_expr(ef, 'group_id'))} AS group_id, "
-            f"timezone('UTC', segkit_ts({ts})) AS ts, "
-            f"{ts} AS ts_raw, {index} AS _file{row} FROM {_scan(ef)}"
-        )
-    return " UNION ALL ".join(parts)
+def _scan(event_file: EventFile, *, line: bool = False) -> str:
+    """The table function reading one file; JSON Lines declares only the mapped top-level keys."""
+    path = _path_lit(event_file)
+    kind = event_file.format.kind
+    if kind == "parquet":
+        return f"read_parquet({path}{', file_row_number=true' if line else ''})"
+    if kind == "csv":
+        return f"read_csv({path}, header=true, all_varchar=true, auto_detect=true)"
+    # Declaring the mapped keys as JSON means no schema inference pass over the file (a key that
+    # appears late is still read), and each value is extracted as text below.
+    tops = sorted({source.split(".")[0] for source in event_file.mapping.values() if source})
+    columns = ", ".join(f"{_lit(top)}: 'JSON'" for top in tops) or "'_none': 'JSON'"
+    return f"read_json({path}, format='newline_delimited', columns={{{columns}}})"
+
+
+def _describe_any(event_file: EventFile) -> str:
+    """A scan with inferred types, only for finding column names (Segment's late ``groupId``)."""
+    path = _path_lit(event_file)
+    if event_file.format.kind == "jsonl":
+        return f"read_json({path}, format='newline_delimited', sample_size=-1, union_by_name=true)"
+    return _scan(event_file)
+
+
+def _raw_expr(event_file: EventFile, canonical: str) -> str:
+    """SQL for one mapped column as stored; dotted names are struct paths (Parquet) or JSON paths."""
+    source = event_file.mapping.get(canonical)
+    if source is None:
+        return "NULL"
+    kind = event_file.format.kind
+    if kind == "jsonl":
+        top, _, rest = source.partition(".")
+        path = "$" + "".join(f'."{part}"' for part in rest.split(".")) if rest else "$"
+        return f"json_extract({_quote(top)}, {_lit(path)})"
+    if kind == "parquet" and "." in source:
+        return ".".join(_quote(part) for part in source.split("."))
+    return _quote(source)
+
+
+class _Columns:
+    """The canonical columns of one event file as SQL, by the file's own types."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, ef: EventFile, timezone: str) -> None:
+        self.ef = ef
+        self.kind = ef.format.kind
+        self.types: dict[str, str] = {}
+        if self.kind == "parquet":
+            mapped = [c for c in ("account_id", "user_id", "event", "event_id", "call_type", "group_id", "timestamp") if c in ef.mapping]
+            if mapped:
+                select = ", ".join(f"{_raw_expr(ef, c)} AS {_quote(c)}" for c in mapped)
+                rows = con.execute(f"DESCRIBE SELECT {select} FROM {_scan(ef)}").fetchall()
+                self.types = {row[0]: str(row[1]) for row in rows}
+        self.timezone = timezone
+
+    def text(self, canonical: str) -> str:
+        """An id or name: Parquet strings as they are, anything else as trimmed text."""
+        raw = _raw_expr(self.ef, canonical)
+        if raw == "NULL":
+            return "CAST(NULL AS VARCHAR)"
+        if self.kind == "jsonl":
+            if canonical == "account_id" and self.ef.options.get("account_may_be_list"):
+                return _text(f"CASE WHEN json_type({raw}) = 'ARRAY' THEN {raw} ->> '$[0]' ELSE {raw} ->> '$' END")
+            return _text(f"{raw} ->> '$'")
+        if self.kind == "parquet" and self.types.get(canonical) == "VARCHAR":
+            return raw  # kept as stored; empty strings count as missing in the reason rules
+        if self.kind == "parquet" and canonical == "account_id" and self.ef.options.get("account_may_be_list") \
+                and self.types.get(canonical, "").endswith("[]"):
+            return _text(f"{raw}[1]")
+        return _text(raw)
+
+    def ts_raw(self) -> str:
+        raw = _raw_expr(self.ef, "timestamp")
+        if raw == "NULL":
+            return "CAST(NULL AS VARCHAR)"
+        if self.kind == "jsonl":
+            return f"({raw} ->> '$')"
+        return f"CAST({raw} AS VARCHAR)"
+
+    def ts(self) -> str:
+        """UTC wall time as TIMESTAMP; typed Parquet timestamps need no parsing."""
+        raw = _raw_expr(self.ef, "timestamp")
+        if raw == "NULL":
+            return "CAST(NULL AS TIMESTAMP)"
+        kind = self.types.get("timestamp", "")
+        if kind == "TIMESTAMP WITH TIME ZONE":
+            return f"make_timestamp(epoch_us({raw}))"
+        if kind in _TIMESTAMP_TYPES:  # naive: wall time in --timezone
+            if self.timezone == "UTC":
+                return f"CAST({raw} AS TIMESTAMP)"
+            return f"make_timestamp(epoch_us(timezone({_lit(self.timezone)}, CAST({raw} AS TIMESTAMP))))"
+        return f"timezone('UTC', segkit_ts({self.ts_raw()}))"
+
+    def t(self) -> str:
+        """Event time in microseconds since 1970 (UTC); from a typed column without a detour."""
+        if self.types.get("timestamp") == "TIMESTAMP WITH TIME ZONE":
+            return f"epoch_us({_raw_expr(self.ef, 'timestamp')})"
+        return f"epoch_us({self.ts()})"
+
+    def ts_pushdown(self, end_us: int) -> str | None:
+        """``timestamp >= E`` on the stored column, so Parquet row groups before E are skipped."""
+        if self.types.get("timestamp") == "TIMESTAMP WITH TIME ZONE":
+            return f"{_raw_expr(self.ef, 'timestamp')} >= make_timestamptz({end_us})"
+        return None
 
 
 def prepare_files(files: list[EventFile], workdir: str) -> list[EventFile]:
@@ -129,8 +212,24 @@ def prepare_files(files: list[EventFile], workdir: str) -> list[EventFile]:
     return out
 
 
+def default_threads() -> int:
+    value = os.environ.get("SEGKIT_THREADS")
+    return max(1, int(value)) if value and value.isdigit() else (os.cpu_count() or 1)
+
+
+def default_memory_limit() -> str:
+    """Half the machine's memory, at most 4 GiB: DuckDB spills to disk beyond it."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return "4GB"
+    return f"{max(256, min(4096, total // 2 // 2**20))}MB"
+
+
 class EventEngine:
     """A DuckDB session over the mapped event files; one per run."""
+
+    name = "duckdb"
 
     def __init__(
         self,
@@ -139,22 +238,41 @@ class EventEngine:
         timezone: str = "UTC",
         users: pd.DataFrame | None = None,
         threads: int | None = None,
+        memory_limit: str | None = None,
+        temp_directory: str | None = None,
+        progress: bool = False,
     ) -> None:
         self.events = events
+        self.timezone = timezone
         self._workdir = tempfile.TemporaryDirectory(prefix="segkit-events-")
         self.files = prepare_files(events.files, self._workdir.name)
-        self.con = duckdb.connect(config={"threads": threads or os.cpu_count() or 1})
-        self.con.execute(f"SET TimeZone='{timezone}'")
+        # A database file in the work directory rather than memory: the tables kept between the
+        # queries (event_pairs, account_base, dup_ids) are stored compressed and can be evicted.
+        self.con = duckdb.connect(str(Path(self._workdir.name) / "events.duckdb"),
+                                  config={"threads": int(threads or default_threads())})
+        # DuckDB tracks progress (for our own bar, on a terminal only) but never prints its own.
+        self.con.execute(f"SET enable_progress_bar={'true' if progress else 'false'}")
+        self.con.execute("SET enable_progress_bar_print=false")
+        self.con.execute(f"SET memory_limit={_lit(memory_limit or default_memory_limit())}")
+        spill = Path(temp_directory) if temp_directory else Path(self._workdir.name) / "spill"
+        self.con.execute(f"SET temp_directory={_lit(str(spill))}")
+        self.con.execute(f"SET TimeZone={_lit(timezone)}")
         self.con.execute("SET preserve_insertion_order=false")
         self.con.execute(TS_MACRO)
+        self.progress = progress
         self.given_users = users is not None and len(users) > 0
         if self.given_users:
             self.con.register("users_given", users[["user_id", "account_id"]].astype("string"))
         self.has_calls = any("call_type" in f.mapping for f in self.files)
-        self.files = [self._with_group_calls(f) for f in self.files]
+        try:
+            self.files = [self._with_group_calls(f) for f in self.files]
+            self.columns = [_Columns(self.con, f, timezone) for f in self.files]
+        except duckdb.Error as exc:
+            raise InputDataError(f"cannot read the event files ({_first_line(exc)})") from None
         self.has_group_calls = any("call_type" in f.mapping and "group_id" in f.mapping for f in self.files)
         self.has_users = self.given_users or self.has_group_calls
         self.has_event_id = any("event_id" in f.mapping for f in self.files)
+        self.bounds: fdef.Bounds | None = None
         self._define_views()
 
     def _with_group_calls(self, ef: EventFile) -> EventFile:
@@ -162,15 +280,37 @@ class EventEngine:
         if "call_type" not in ef.mapping or "group_id" in ef.mapping:
             return ef
         try:
-            names = [row[0] for row in self.con.execute(f"DESCRIBE SELECT * FROM {_scan(ef)}").fetchall()]
+            names = [row[0] for row in self.con.execute(f"DESCRIBE SELECT * FROM {_describe_any(ef)}").fetchall()]
         except duckdb.Error:
             return ef
         hit = next((n for n in names if n.lower() == "groupid"), None)
         return EventFile(ef.path, ef.format, {**ef.mapping, "group_id": hit}, ef.options) if hit else ef
 
+    # -- relations -------------------------------------------------------------------------
+
+    def _file_sql(self, index: int, *, line: bool = False, where: str | None = None) -> str:
+        """One file in canonical columns; ``line`` adds the record number (1-based) as ``_line``."""
+        cols = self.columns[index]
+        ef = self.files[index]
+        number = ""
+        if line:
+            number = ", file_row_number + 1 AS _line" if ef.format.kind == "parquet" else ", row_number() OVER () AS _line"
+        sql = (
+            f"SELECT {cols.text('account_id')} AS account_id, {cols.text('user_id')} AS user_id, "
+            f"{cols.text('event')} AS event, {cols.text('event_id')} AS event_id, "
+            f"lower({cols.text('call_type')}) AS call_type, {cols.text('group_id')} AS group_id, "
+            f"{cols.ts()} AS ts, {cols.t()} AS t, {cols.ts_raw()} AS ts_raw, {index} AS _file{number} "
+            f"FROM {_scan(ef, line=line)}"
+        )
+        if where:
+            # CSV and JSON Lines number rows before filtering (the window must see every row).
+            sql = f"SELECT * FROM ({sql}) WHERE {where}" if line and ef.format.kind != "parquet" else f"{sql} WHERE {where}"
+        return sql
+
     def _define_views(self) -> None:
         try:
-            self.con.execute(f"CREATE TEMP VIEW src AS {_source_sql(self.files)}")
+            src = " UNION ALL ".join(self._file_sql(i) for i in range(len(self.files)))
+            self.con.execute(f"CREATE TEMP VIEW src AS {src}")
             if self.has_users:
                 parts = []
                 if self.given_users:
@@ -184,22 +324,27 @@ class EventEngine:
                         QUALIFY row_number() OVER (PARTITION BY user_id ORDER BY ts DESC NULLS LAST, group_id) = 1"""
                     )
                 self.con.execute(f"CREATE TEMP TABLE users_map AS {' UNION ALL '.join(parts)}")
-            account = "COALESCE(s.account_id, u.account_id)" if self.has_users else "s.account_id"
-            join = "LEFT JOIN users_map u ON s.account_id IS NULL AND s.user_id = u.user_id" if self.has_users else ""
-            self.con.execute(
-                f"""CREATE TEMP VIEW resolved AS
-                SELECT {account} AS account_id, s.user_id, s.event, s.event_id, s.ts, s.call_type, s._file
-                FROM src s {join}"""
-            )
+            self.con.execute(f"CREATE TEMP VIEW resolved AS {self._resolved_sql('src')}")
         except duckdb.Error as exc:
             raise InputDataError(f"cannot read the event files ({_first_line(exc)})") from None
 
-    def _sql(self, sql: str, params: list | None = None) -> duckdb.DuckDBPyRelation:
+    def _resolved_sql(self, relation: str, extra: str = "") -> str:
+        """Events with the account resolved through the users map (explicit account ids win)."""
+        account = "COALESCE(s.account_id, u.account_id)" if self.has_users else "s.account_id"
+        join = "LEFT JOIN users_map u ON s.account_id IS NULL AND s.user_id = u.user_id" if self.has_users else ""
+        return f"""SELECT {account} AS account_id, s.user_id, s.event, s.event_id, s.ts, s.t, s.call_type, s._file{extra}
+            FROM {relation} s {join}"""
+
+    def _sql(self, sql: str, params: list | None = None, *, what: str | None = None) -> duckdb.DuckDBPyConnection:
         try:
+            if what and self.progress:
+                return _with_progress(self.con, sql, params or [], what)
             return self.con.execute(sql, params or [])
         except duckdb.Error as exc:
             files = ", ".join(label(f.path) for f in self.events.files)
             raise InputDataError(f"{files}: cannot read the events ({_first_line(exc)})") from None
+
+    # -- questions asked before the features -----------------------------------------------
 
     def file_summary(self) -> dict[str, dict]:
         """Per event file: records read and the date range of valid timestamps (``segkit validate``)."""
@@ -217,90 +362,95 @@ class EventEngine:
         return out
 
     def max_timestamp(self) -> pd.Timestamp | None:
-        """Latest valid event time: the default as-of comes from the data, never the clock."""
+        """Latest valid event time: the default as-of comes from the data, never the clock.
+
+        Parquet files whose statistics show no missing account or event name are answered from
+        their metadata; anything else is one scan of the timestamp column.
+        """
+        fast = self._max_timestamp_from_metadata()
+        if fast is not None:
+            return fast
         (value,) = self._sql(
-            "SELECT max(ts) FROM resolved WHERE account_id IS NOT NULL AND event IS NOT NULL"
-        ).fetchone()
+            "SELECT max(ts) FROM resolved WHERE account_id IS NOT NULL AND account_id <> '' AND event IS NOT NULL AND event <> ''",
+            what="finding the latest event",
+        ).fetchall()[0]
         return pd.Timestamp(value, tz="UTC") if value is not None else None
+
+    def _max_timestamp_from_metadata(self) -> pd.Timestamp | None:
+        if self.has_calls or self.has_users:
+            return None
+        best: int | None = None
+        for ef, cols in zip(self.files, self.columns):
+            if ef.format.kind != "parquet" or cols.types.get("timestamp") != "TIMESTAMP WITH TIME ZONE":
+                return None
+            for canonical in ("account_id", "event"):
+                source = ef.mapping.get(canonical)
+                if source is None or "." in source or cols.types.get(canonical) != "VARCHAR":
+                    return None
+                nulls, smallest = self.con.execute(
+                    "SELECT sum(stats_null_count), min(stats_min_value) FROM parquet_metadata(?) WHERE path_in_schema = ?",
+                    [str(ef.path), source],
+                ).fetchall()[0]
+                if nulls is None or int(nulls) != 0 or smallest is None or smallest == "":
+                    return None  # statistics missing, or nulls / empty strings present
+            (value,) = self.con.execute(
+                f"SELECT epoch_us(max({_raw_expr(ef, 'timestamp')})) FROM {_scan(ef)}"
+            ).fetchall()[0]
+            if value is not None:
+                best = value if best is None else max(best, value)
+        if best is None:
+            return None
+        return pd.Timestamp(best, unit="us", tz="UTC")
+
+    # -- the features ----------------------------------------------------------------------
+
+    def _define_scored(self, bounds: fdef.Bounds) -> int:
+        """``scored`` (every row with a reason code) and ``valid``; returns the duplicate rows."""
+        reason = fdef.reason_sql(bounds.end, has_calls=self.has_calls)
+        self.con.execute(f"CREATE OR REPLACE TEMP VIEW scored_all AS SELECT *, {reason} AS reason FROM resolved")
+        duplicates = 0
+        if self.has_event_id:
+            # Only ids seen more than once among usable rows are kept aside; the earliest row of each
+            # wins. Nothing else is materialised (the old TEMP TABLE held every event).
+            self._sql(
+                """CREATE OR REPLACE TABLE dup_ids AS SELECT event_id, count(*) AS n FROM scored_all
+                WHERE reason IS NULL AND event_id IS NOT NULL GROUP BY event_id HAVING count(*) > 1""",
+                what="checking event ids",
+            )
+            n_ids, n_rows = self.con.execute("SELECT count(*), coalesce(sum(n), 0) FROM dup_ids").fetchall()[0]
+            duplicates = int(n_rows) - int(n_ids)
+        if duplicates:
+            self.con.execute(
+                """CREATE OR REPLACE TABLE dup_winners AS SELECT * FROM scored_all
+                WHERE reason IS NULL AND event_id IN (SELECT event_id FROM dup_ids)
+                QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY ts, _file, account_id, event, user_id) = 1"""
+            )
+            self.con.execute(
+                """CREATE OR REPLACE TEMP VIEW scored AS
+                SELECT * FROM scored_all
+                WHERE NOT (reason IS NULL AND event_id IS NOT NULL AND event_id IN (SELECT event_id FROM dup_ids))
+                UNION ALL SELECT * FROM dup_winners"""
+            )
+        else:
+            self.con.execute("CREATE OR REPLACE TEMP VIEW scored AS SELECT * FROM scored_all")
+        self.con.execute("CREATE OR REPLACE TEMP VIEW valid AS SELECT * FROM scored WHERE reason IS NULL")
+        return duplicates
 
     def features(self, as_of: dt.date, known_accounts: pd.Index | None, rejections: Rejections) -> EventFeatures:
         """Compute the features at ``as_of`` and settle the events' input accounting."""
-        end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time())
+        bounds = fdef.Bounds.at(as_of)
+        self.bounds = bounds
         stats = self.events.stats
-        p = {
-            name: f"TIMESTAMP '{end - dt.timedelta(days=days)}'"
-            for name, days in (("end", 0), ("e30", 30), ("e84", 84), ("e90", 90))
-        }
-        self.con.execute(
-            f"""CREATE OR REPLACE TEMP VIEW classified AS SELECT *, CASE
-                WHEN call_type IS NOT NULL AND call_type <> 'track' THEN '{REASON_NOT_TRACK}'
-                WHEN account_id IS NULL THEN '{REASON_NO_ACCOUNT}'
-                WHEN event IS NULL THEN '{REASON_NO_EVENT}'
-                WHEN ts IS NULL THEN '{REASON_BAD_TS}'
-                WHEN ts < TIMESTAMP '1970-01-01' THEN '{REASON_BEFORE_1970}'
-                WHEN ts >= {p['end']} THEN '{REASON_AFTER}'
-            END AS reason FROM resolved"""
-        )
-        if self.has_event_id:
-            valid = """SELECT * FROM classified WHERE reason IS NULL
-                QUALIFY event_id IS NULL OR row_number() OVER (PARTITION BY event_id ORDER BY ts, _file, account_id, event) = 1"""
-        else:
-            valid = "SELECT * FROM classified WHERE reason IS NULL"
-        # De-duplication needs a window over all rows: materialise it once rather than per aggregate.
-        kind = "TABLE" if self.has_event_id else "VIEW"
-        self.con.execute(f"CREATE OR REPLACE TEMP {kind} valid AS {valid}")
-        frame = self._sql(
-            f"""
-            WITH base AS (
-                SELECT account_id,
-                       count(*) AS event_count,
-                       min(ts) AS first_seen,
-                       max(ts) AS last_seen,
-                       count(*) FILTER (WHERE ts >= {p['e30']}) AS events_30,
-                       count(*) FILTER (WHERE ts >= {p['e90']} AND ts < {p['e30']}) AS events_prior_60,
-                       count(*) FILTER (WHERE ts >= {p['e84']}) AS n84,
-                       sum(floor(epoch(ts - {p['e84']}) / 604800)) FILTER (WHERE ts >= {p['e84']}) AS sum_w
-                FROM valid GROUP BY account_id
-            ),
-            users AS (
-                SELECT account_id, count(*) AS distinct_users
-                FROM (SELECT DISTINCT account_id, user_id FROM valid WHERE user_id IS NOT NULL)
-                GROUP BY account_id
-            ),
-            names AS (
-                SELECT account_id, count(*) AS distinct_events
-                FROM (SELECT DISTINCT account_id, event FROM valid) GROUP BY account_id
-            ),
-            days AS (
-                SELECT account_id,
-                       count(*) FILTER (WHERE day >= CAST({p['e30']} AS DATE)) AS active_days_30,
-                       count(*) AS active_days_90
-                FROM (SELECT DISTINCT account_id, CAST(ts AS DATE) AS day FROM valid WHERE ts >= {p['e90']})
-                GROUP BY account_id
-            )
-            SELECT b.account_id, b.event_count,
-                   COALESCE(u.distinct_users, 0) AS distinct_users,
-                   n.distinct_events, b.first_seen, b.last_seen,
-                   COALESCE(d.active_days_30, 0) AS active_days_30,
-                   COALESCE(d.active_days_90, 0) AS active_days_90,
-                   b.events_30, b.events_prior_60,
-                   (12 * COALESCE(b.sum_w, 0) - 66 * b.n84) / 1716.0 AS trend_slope_12w
-            FROM base b
-            LEFT JOIN users u USING (account_id)
-            LEFT JOIN names n USING (account_id)
-            LEFT JOIN days d USING (account_id)
-            ORDER BY b.account_id
-            """
-        ).df()
-        counts = dict(self._sql("SELECT reason, count(*) FROM classified WHERE reason IS NOT NULL GROUP BY reason").fetchall())
-        (total,) = self._sql("SELECT count(*) FROM classified").fetchone()
-        used = int(frame["event_count"].sum()) if len(frame) else 0
-        duplicates = total - sum(counts.values()) - used
-        if duplicates:
-            counts[REASON_DUPLICATE] = duplicates
+        duplicates = self._define_scored(bounds)
+        d = fdef.DUCKDB
+        self._sql(f"CREATE OR REPLACE TABLE event_pairs AS {fdef.pairs_sql(bounds)}", what="reading events (1/3)")
+        self._sql(f"CREATE OR REPLACE TABLE account_base AS {fdef.account_base_sql(d, bounds)}", what="reading events (2/3)")
+        frame = self._sql(fdef.features_sql(d, bounds), what="reading events (3/3)").df()
+        by_code = {int(code): int(n) for code, n in self.con.execute(fdef.rejected_counts_sql()).fetchall()}
+        frame, counts, total = settle(frame, by_code, duplicates)
         unknown: list[str] = []
         if known_accounts is not None and len(frame):
-            orphan = ~frame["account_id"].isin(known_accounts)
+            orphan = ~is_in(frame["account_id"], known_accounts)
             if orphan.any():
                 unknown = frame.loc[orphan, "account_id"].tolist()
                 counts[REASON_UNKNOWN] = int(frame.loc[orphan, "event_count"].sum())
@@ -311,93 +461,225 @@ class EventEngine:
             stats.reject_rows(int(count), reason)
         self._check_rejected_share(counts, int(total))
         if counts:
-            self._list_rejected(end, unknown, rejections)
-        for col in ("first_seen", "last_seen"):
-            frame[col] = pd.to_datetime(frame[col]).dt.tz_localize("UTC").astype("datetime64[us, UTC]")
-        frame = frame.set_index("account_id")
-        frame.index = frame.index.astype("string")
-        for col in ("event_count", "distinct_users", "distinct_events", "active_days_30", "active_days_90", "events_30", "events_prior_60"):
-            frame[col] = frame[col].astype("int64")
-        return EventFeatures(frame=frame, max_timestamp=None)
+            self._list_rejected(bounds, counts, unknown, rejections)
+        return EventFeatures(frame=finish_frame(frame), max_timestamp=None)
+
+    def list_rejected(self, as_of: dt.date, counts: dict[str, int], unknown: list[str], rejections: Rejections) -> None:
+        """List the rejected rows whose counts another engine (Spark) computed, with line numbers."""
+        bounds = fdef.Bounds.at(as_of)
+        self.bounds = bounds
+        self._define_scored(bounds)
+        self._list_rejected(bounds, counts, unknown, rejections)
 
     def _check_rejected_share(self, counts: dict[str, int], total: int) -> None:
         """``--max-rejected`` for the event files together (Segment non-track calls do not count)."""
-        limit = self.events.max_rejected
-        bad = {r: n for r, n in counts.items() if r != REASON_NOT_TRACK}
-        if limit is None or not total or sum(bad.values()) / total <= limit:
-            return
-        top = max(bad.items(), key=lambda kv: kv[1])[0]
-        share = sum(bad.values()) / total
-        raise InputDataError(
-            f"{sum(bad.values())} of {total} event rows rejected ({share:.1%}, more than --max-rejected {limit:g}); "
-            f"most common: {top}",
-            file=", ".join(label(f.path) for f in self.events.files),
-        )
+        check_rejected_share(self.events, counts, total)
 
-    def _list_rejected(self, end: dt.datetime, unknown: list[str], rejections: Rejections) -> None:
-        """Second pass, only when something was rejected: the rows with their line numbers."""
-        self.con.execute("SET preserve_insertion_order=true")
-        per_file = []
-        for index, ef in enumerate(self.files):
-            per_file.append(_source_sql([ef], with_row_number=True, first_index=index))
-        self.con.execute(f"CREATE OR REPLACE TEMP VIEW numbered AS {' UNION ALL '.join(per_file)}")
+    def _list_rejected(self, bounds: fdef.Bounds, counts: dict[str, int], unknown: list[str], rejections: Rejections) -> None:
+        """Only when something was rejected: those rows with their line numbers.
+
+        Each file is scanned once more, filtered on the stored columns by the reasons that occurred
+        (so Parquet skips row groups by their statistics and nothing else is materialised); the
+        exact reason of each remaining row is then decided by the same rules as the counts.
+        """
+        present = {code for code, text in REASON_TEXT.items() if counts.get(text)}
+        want_dup = bool(counts.get(REASON_DUPLICATE))
+        want_unknown = bool(counts.get(REASON_UNKNOWN))
         self.con.register("unknown_accounts", pd.DataFrame({"account_id": pd.Series(unknown, dtype="string")}))
-        account = "COALESCE(s.account_id, u.account_id)" if self.has_users else "s.account_id"
-        join = "LEFT JOIN users_map u ON s.account_id IS NULL AND s.user_id = u.user_id" if self.has_users else ""
-        offset = {i: (2 if ef.format.kind == "csv" else 1) for i, ef in enumerate(self.files)}
-        not_track = "s.call_type IS NOT NULL AND s.call_type <> 'track'"
-        end_sql = f"TIMESTAMP '{end}'"
-        dup = ""
-        if self.has_event_id:
-            usable = (
-                f"(NOT ({not_track}) AND {account} IS NOT NULL AND s.event IS NOT NULL AND s.ts IS NOT NULL "
-                f"AND s.ts >= TIMESTAMP '1970-01-01' AND s.ts < {end_sql})"
-            )
-            # Number duplicates among usable rows only, exactly as the feature query does.
-            dup = f"""WHEN s.event_id IS NOT NULL AND {usable}
-                      AND row_number() OVER (PARTITION BY s.event_id, {usable} ORDER BY s.ts, s._file, {account}, s.event) > 1
-                      THEN '{REASON_DUPLICATE}'"""
+        parts = []
+        for index in range(len(self.files)):
+            cols = self.columns[index]
+            conds = []
+            codes = fdef.REASON_CODES
+            if codes["not_track"] in present:
+                conds.append("(call_type IS NOT NULL AND call_type <> 'track')")
+            if codes["no_account"] in present or (want_unknown and self.has_users):
+                conds.append("(account_id IS NULL OR account_id = '')")
+            if codes["no_event"] in present:
+                conds.append("(event IS NULL OR event = '')")
+            if codes["bad_ts"] in present or codes["before_1970"] in present:
+                conds.append("(ts IS NULL OR ts < TIMESTAMP '1970-01-01')")
+            if codes["after"] in present:
+                conds.append(f"(ts >= make_timestamp({bounds.end}))")
+            if want_unknown:
+                conds.append("(account_id IN (SELECT account_id FROM unknown_accounts))")
+            if want_dup:
+                conds.append("(event_id IN (SELECT event_id FROM dup_ids))")
+            where = " OR ".join(conds) or "FALSE"
+            push = cols.ts_pushdown(bounds.end)
+            if push and conds == [f"(ts >= make_timestamp({bounds.end}))"]:
+                # Only late events: filter on the stored column so Parquet skips earlier row groups.
+                parts.append(f"SELECT * FROM ({self._file_sql(index, line=True, where=push)}) WHERE {where}")
+            else:
+                parts.append(self._file_sql(index, line=True, where=where))
+        self.con.execute("SET preserve_insertion_order=true")
+        self.con.execute(f"CREATE OR REPLACE TEMP VIEW numbered AS {' UNION ALL '.join(parts)}")
+        reason = fdef.reason_sql(bounds.end, has_calls=self.has_calls)
+        resolved = self._resolved_sql("numbered", ", s._line, s.ts_raw")
+        dup = unknown_case = ""
+        if want_dup:
+            dup = f"""WHEN r.reason IS NULL AND r.event_id IN (SELECT event_id FROM dup_ids)
+                AND row_number() OVER (PARTITION BY r.event_id, r.reason IS NULL, r.event_id IN (SELECT event_id FROM dup_ids)
+                                       ORDER BY r.ts, r._file, r.account_id, r.event, r.user_id) > 1
+                THEN 'dup'"""
+        if want_unknown:
+            unknown_case = "WHEN r.reason IS NULL AND r.account_id IN (SELECT account_id FROM unknown_accounts) THEN 'unknown'"
         rows = self._sql(
-            f"""SELECT * FROM (
-                SELECT s._file, s._line,
-                    CASE WHEN {not_track} THEN 'type'
-                         WHEN {account} IS NULL THEN 'account_id'
-                         WHEN s.event IS NULL THEN 'event'
-                         WHEN s.ts IS NULL OR s.ts >= {end_sql} OR s.ts < TIMESTAMP '1970-01-01' THEN 'timestamp'
-                         ELSE CASE WHEN {account} IN (SELECT account_id FROM unknown_accounts) THEN 'account_id' ELSE 'event_id' END END AS column_name,
-                    CASE WHEN {not_track} THEN s.call_type
-                         WHEN {account} IS NULL THEN NULL
-                         WHEN s.event IS NULL THEN NULL
-                         WHEN s.ts IS NULL OR s.ts >= {end_sql} OR s.ts < TIMESTAMP '1970-01-01' THEN s.ts_raw
-                         WHEN {account} IN (SELECT account_id FROM unknown_accounts) THEN {account}
-                         ELSE s.event_id END AS value,
-                    CASE WHEN {not_track} THEN '{REASON_NOT_TRACK}'
-                         WHEN {account} IS NULL THEN '{REASON_NO_ACCOUNT}'
-                         WHEN s.event IS NULL THEN '{REASON_NO_EVENT}'
-                         WHEN s.ts IS NULL THEN '{REASON_BAD_TS}'
-                         WHEN s.ts < TIMESTAMP '1970-01-01' THEN '{REASON_BEFORE_1970}'
-                         WHEN s.ts >= {end_sql} THEN '{REASON_AFTER}'
-                         WHEN {account} IN (SELECT account_id FROM unknown_accounts) THEN '{REASON_UNKNOWN}'
-                         {dup}
-                    END AS reason
-                FROM numbered s {join}
-            ) WHERE reason IS NOT NULL ORDER BY _file, _line"""
+            f"""SELECT _file, _line, code, CASE code
+                    WHEN 'dup' THEN event_id WHEN 'unknown' THEN account_id WHEN '1' THEN call_type
+                    WHEN '4' THEN ts_raw WHEN '5' THEN ts_raw WHEN '6' THEN ts_raw END AS value
+            FROM (
+                SELECT r.*, CASE WHEN r.reason IS NOT NULL THEN CAST(r.reason AS VARCHAR) {dup} {unknown_case} END AS code
+                FROM (SELECT *, {reason} AS reason FROM ({resolved})) r
+            ) WHERE code IS NOT NULL ORDER BY _file, _line""",
+            what="listing rejected events",
         ).df()
         self.con.execute("SET preserve_insertion_order=false")
         if len(rows):
             files = [label(ef.path) for ef in self.events.files]
+            offset = {i: (1 if ef.format.kind == "csv" else 0) for i, ef in enumerate(self.files)}
+            text = {str(k): v for k, v in REASON_TEXT.items()} | {"dup": REASON_DUPLICATE, "unknown": REASON_UNKNOWN}
+            column = {str(k): v for k, v in REASON_COLUMN.items()} | {"dup": "event_id", "unknown": "account_id"}
             rejections.add(
                 "events",
                 rows["_file"].map(lambda i: files[int(i)]),
-                rows["_line"].astype("int64") + rows["_file"].map(lambda i: offset[int(i)] - 1),
-                rows["column_name"],
+                rows["_line"].astype("int64") + rows["_file"].map(lambda i: offset[int(i)]),
+                rows["code"].map(column),
                 rows["value"],
-                rows["reason"],
+                rows["code"].map(text),
             )
+
+    # -- optional extras (segkit.features.extra) -------------------------------------------
+
+    def event_detail(self, max_event_names: int) -> tuple[list[str], pd.DataFrame, pd.DataFrame]:
+        """Top event names, first use (us) per account in columns ``c<i>``, breadth in 90 days."""
+        names = [row[0] for row in self.con.execute(f"{fdef.top_events_sql()} LIMIT {int(max_event_names)}").fetchall()]
+        self.con.register("top_event_names", pd.DataFrame({"idx": range(len(names)), "event": pd.Series(names, dtype="string")}))
+        wide = self.con.execute(fdef.first_used_sql(len(names), "top_event_names")).df()
+        breadth = self.con.execute(fdef.breadth_90_sql()).df()
+        return names, wide, breadth
+
+    def usage_window(self, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DataFrame:
+        """Events and active days per account in [lo, hi)."""
+        return self.con.execute(fdef.usage_window_sql(fdef.DUCKDB, _us(lo), _us(hi))).df()
 
     def close(self) -> None:
         self.con.close()
         self._workdir.cleanup()
+
+
+def convert_events(events: EventInput, out: Path, rejections: Rejections, *, timezone: str = "UTC",
+                   as_of: dt.date | None = None, users: pd.DataFrame | None = None) -> int:
+    """``segkit convert`` for events: the usable rows' canonical columns as Parquet; returns rows written.
+
+    Same rules and accounting as a run (no as-of check unless ``as_of`` is given); duplicate
+    event ids are kept, with the id, for the run to remove.
+    """
+    engine = EventEngine(events, timezone=timezone, users=users)
+    try:
+        bounds = fdef.Bounds.at(as_of or dt.date(9000, 1, 1))
+        engine.bounds = bounds
+        reason = fdef.reason_sql(bounds.end, has_calls=engine.has_calls)
+        engine.con.execute(f"CREATE OR REPLACE TEMP VIEW scored AS SELECT *, {reason} AS reason FROM resolved")
+        engine.con.execute("CREATE OR REPLACE TEMP VIEW valid AS SELECT * FROM scored WHERE reason IS NULL")
+        by_code = {int(c): int(n) for c, n in engine._sql(
+            "SELECT reason, count(*) FROM scored WHERE reason IS NOT NULL GROUP BY reason").fetchall()}
+        columns = "account_id, user_id, event" + (", event_id" if engine.has_event_id else "")
+        engine._sql(
+            f"COPY (SELECT {columns}, make_timestamptz(t) AS timestamp FROM valid) TO {_lit(str(out))} "
+            "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 1000000)",
+            what="converting events",
+        ).fetchall()
+        (written,) = engine.con.execute(f"SELECT count(*) FROM read_parquet({_lit(str(out))})").fetchall()[0]
+        counts = {REASON_TEXT[c]: n for c, n in by_code.items() if n}
+        total = int(written) + sum(counts.values())
+        stats = events.stats
+        stats.rows_read = stats.rows_used = total
+        for reason_text, count in sorted(counts.items()):
+            stats.reject_rows(count, reason_text)
+        check_rejected_share(events, counts, total)
+        if counts:
+            engine._list_rejected(bounds, counts, [], rejections)
+        return int(written)
+    finally:
+        engine.close()
+
+
+def _us(value: pd.Timestamp | dt.datetime) -> int:
+    stamp = pd.Timestamp(value)
+    if stamp.tzinfo is None:
+        stamp = stamp.tz_localize("UTC")
+    return int(stamp.value // 1000)
+
+
+def settle(frame: pd.DataFrame, by_code: dict[int, int], duplicates: int) -> tuple[pd.DataFrame, dict[str, int], int]:
+    """The rejected counts as ``{reason text: rows}`` and the rows read (used + rejected)."""
+    counts = {REASON_TEXT[code]: n for code, n in by_code.items() if n}
+    if duplicates:
+        counts[REASON_DUPLICATE] = duplicates
+    used = int(frame["event_count"].sum()) if len(frame) else 0
+    return frame, counts, used + sum(counts.values())
+
+
+def finish_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """The engine's rows as the feature frame: index ``account_id`` (string), UTC times, int64 counts."""
+    frame = frame.copy()
+    for col in ("first_seen", "last_seen"):
+        values = pd.to_datetime(frame[col])
+        if values.dt.tz is None:
+            values = values.dt.tz_localize("UTC")
+        frame[col] = values.dt.tz_convert("UTC").astype("datetime64[us, UTC]")
+    frame = frame.set_index("account_id")
+    frame.index = frame.index.astype("string")
+    for col in fdef.COUNT_COLUMNS:
+        frame[col] = frame[col].astype("int64")
+    frame["trend_slope_12w"] = frame["trend_slope_12w"].astype("float64")
+    return frame[list(fdef.FEATURE_COLUMNS)]
+
+
+def check_rejected_share(events: EventInput, counts: dict[str, int], total: int) -> None:
+    """``--max-rejected`` for the event files together (Segment non-track calls do not count)."""
+    limit = events.max_rejected
+    bad = {r: n for r, n in counts.items() if r != REASON_NOT_TRACK}
+    if limit is None or not total or sum(bad.values()) / total <= limit:
+        return
+    top = max(bad.items(), key=lambda kv: kv[1])[0]
+    share = sum(bad.values()) / total
+    raise InputDataError(
+        f"{sum(bad.values())} of {total} event rows rejected ({share:.1%}, more than --max-rejected {limit:g}); "
+        f"most common: {top}",
+        file=", ".join(label(f.path) for f in events.files),
+    )
+
+
+def _with_progress(con: duckdb.DuckDBPyConnection, sql: str, params: list, what: str) -> duckdb.DuckDBPyConnection:
+    """Run a query while a thread shows DuckDB's progress on stderr (only used on a terminal)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    done = threading.Event()
+
+    def watch() -> None:
+        if done.wait(1.0):  # short queries show nothing
+            return
+        with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                      TimeElapsedColumn(), console=Console(stderr=True), transient=True) as bar:
+            task = bar.add_task(what, total=100)
+            while not done.wait(0.2):
+                try:
+                    value = con.query_progress()
+                except Exception:  # noqa: BLE001 - progress is best effort
+                    value = -1
+                if value is not None and value >= 0:
+                    bar.update(task, completed=float(value))
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        return con.execute(sql, params)
+    finally:
+        done.set()
+        watcher.join()
 
 
 def _first_line(exc: BaseException) -> str:

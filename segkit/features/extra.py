@@ -2,9 +2,10 @@
 
 A segmenter declares what it needs in its ``extra_features`` class attribute (for example
 ``("event_detail",)``); ``build_features`` computes the union for the segmenters of the run and
-joins the columns onto the feature frame. The main event query (``events.py``) is untouched: the
-event extras read the engine's ``valid`` relation (de-duplicated, accounted events up to as-of)
-that it leaves behind.
+joins the columns onto the feature frame. The event extras are asked of the event engine
+(``EventEngine.event_detail`` / ``usage_window``, the same SQL in ``definition.py`` for DuckDB and
+Spark): ``event_detail`` reads the per-(account, event name) table the feature pass leaves behind,
+``usage_at_start`` the engine's ``valid`` relation (de-duplicated, accounted events up to as-of).
 
 | extra | columns |
 |---|---|
@@ -101,35 +102,27 @@ def _ts(value: dt.datetime | pd.Timestamp) -> str:
 
 
 def _utc(series: pd.Series) -> pd.Series:
-    return pd.to_datetime(series).dt.tz_localize("UTC").astype("datetime64[us, UTC]")
+    values = pd.to_datetime(series)
+    values = values.dt.tz_localize("UTC") if values.dt.tz is None else values.dt.tz_convert("UTC")
+    return values.astype("datetime64[us, UTC]")
 
 
 def event_detail(engine: object, as_of: pd.Timestamp, max_event_names: int = MAX_EVENT_NAMES) -> pd.DataFrame:
-    """Wide first-use times for the most frequent event names, and breadth in the last 90 days."""
-    con = engine.con  # type: ignore[attr-defined]
-    end = pd.Timestamp(as_of.date()) + pd.Timedelta(days=1)
-    names = [
-        row[0]
-        for row in con.execute(
-            "SELECT event, count(*) AS n FROM valid GROUP BY event ORDER BY n DESC, event LIMIT ?", [max_event_names]
-        ).fetchall()
-    ]
-    long = con.execute(
-        "SELECT account_id, event, min(ts) AS first_ts FROM valid WHERE event IN (SELECT UNNEST(?)) GROUP BY account_id, event",
-        [names],
-    ).df()
-    breadth = con.execute(
-        f"SELECT account_id, count(DISTINCT event) AS distinct_events_90 FROM valid "
-        f"WHERE ts >= {_ts(end - pd.Timedelta(days=90))} GROUP BY account_id"
-    ).df()
-    if long.empty:
-        wide = pd.DataFrame(index=pd.Index([], dtype="string", name="account_id"))
-    else:
-        long["first_ts"] = _utc(long["first_ts"])
-        wide = long.pivot(index="account_id", columns="event", values="first_ts")
-        wide = wide.reindex(columns=[n for n in names if n in wide.columns])
-        wide.columns = [first_used_column(str(c)) for c in wide.columns]
+    """Wide first-use times for the most frequent event names, and breadth in the last 90 days.
+
+    Read from the engine's per-(account, event name) table, which the feature pass already built:
+    no further pass over the events (``definition.first_used_sql`` and ``breadth_90_sql``).
+    """
+    names, wide, breadth = engine.event_detail(max_event_names)  # type: ignore[attr-defined]
+    wide = wide.set_index("account_id")
+    wide = pd.DataFrame(
+        {first_used_column(str(name)): pd.to_datetime(wide[f"c{i}"].astype("Int64"), unit="us", utc=True).astype("datetime64[us, UTC]")
+         for i, name in enumerate(names) if f"c{i}" in wide},
+        index=wide.index,
+    )
+    wide = wide.loc[:, wide.notna().any()] if len(wide.columns) else wide
     wide.index = wide.index.astype("string")
+    wide.index.name = "account_id"
     breadth = breadth.set_index("account_id")
     breadth.index = breadth.index.astype("string")
     return wide.join(breadth, how="outer")
@@ -137,14 +130,8 @@ def event_detail(engine: object, as_of: pd.Timestamp, max_event_names: int = MAX
 
 def usage_at_start(engine: object, period: Period) -> pd.DataFrame:
     """Usage in the 90 days before the period start: what was known at the churn cut-off."""
-    con = engine.con  # type: ignore[attr-defined]
     start = period.start
-    lo, hi = _ts(start - pd.Timedelta(days=90)), _ts(start)
-    frame = con.execute(
-        f"""SELECT account_id, count(*) AS events_90_before_start,
-                   count(DISTINCT CAST(ts AS DATE)) AS active_days_90_before_start
-            FROM valid WHERE ts >= {lo} AND ts < {hi} GROUP BY account_id"""
-    ).df()
+    frame = engine.usage_window(start - pd.Timedelta(days=90), start)  # type: ignore[attr-defined]
     frame = frame.set_index("account_id")
     frame.index = frame.index.astype("string")
     return frame

@@ -597,6 +597,19 @@ def _join_by_email_domain(tables: dict[str, TableData], rejections: Rejections, 
         data.frame = frame[~lost].reset_index(drop=True)
 
 
+def is_in(values: pd.Series, known: pd.Index | pd.Series) -> pd.Series:
+    """``values.isin(known)`` for string ids through Arrow (pandas' Arrow-string isin loops in Python)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        hit = pc.is_in(pa.array(values.astype("string"), type=pa.large_string()),
+                       value_set=pa.array(pd.Series(known).astype("string").dropna().unique(), type=pa.large_string()))
+    except (pa.ArrowException, TypeError, ValueError):
+        return values.isin(known).fillna(False).astype(bool)
+    return pd.Series(hit.fill_null(False).to_numpy(zero_copy_only=False), index=values.index)
+
+
 def _link_to_accounts(tables: dict[str, TableData], rejections: Rejections) -> None:
     """Rows of other tables whose account is not among the accounts are counted and reported."""
     accounts = tables.get("accounts")
@@ -608,7 +621,7 @@ def _link_to_accounts(tables: dict[str, TableData], rejections: Rejections) -> N
             continue
         frame = data.frame
         has_account = frame["account_id"].notna()
-        orphan = has_account & ~frame["account_id"].isin(known)
+        orphan = has_account & ~is_in(frame["account_id"], known)
         if orphan.any():
             reason = "account_id not found in the accounts table"
             rejections.add(

@@ -84,7 +84,24 @@ def parse_text(raw: pd.Series) -> Parsed:
     return Parsed(_text(raw), _no_reasons(raw.index))
 
 
+#: A cell that is already a plain number: parsed directly, without the cleaning regexes (which
+#: use look-ahead, so pandas runs them in Python per cell: seconds per million cells).
+_PLAIN_NUMBER = r"[+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?"
+
+
 def _to_number(text: pd.Series, decimal: str) -> pd.Series:
+    if decimal != "," and len(text):
+        plain = text.str.fullmatch(_PLAIN_NUMBER).fillna(False).astype(bool)
+        if plain.any():
+            out = pd.to_numeric(text.where(plain), errors="coerce").astype("Float64")
+            rest = ~plain & text.notna()
+            if rest.any():
+                out[rest] = _to_number_cleaned(text[rest], decimal)
+            return out
+    return _to_number_cleaned(text, decimal)
+
+
+def _to_number_cleaned(text: pd.Series, decimal: str) -> pd.Series:
     cleaned = text.str.replace(_CURRENCY, "", regex=True).str.replace(r"[\s\u00a0\u202f']+", "", regex=True)
     if decimal == ",":
         cleaned = cleaned.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)

@@ -150,3 +150,5 @@ def validate_summary(x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> None:
         raise ValueError(f"t_x exceeds T for {count} customer(s): the last purchase is after the end")
     if np.any((x == 0) & (t_x != 0)):
         raise ValueError("t_x must be 0 for customers with no repeat purchase (x = 0)")
+    if np.any((x > 0) & (t_x == 0)):
+        raise ValueError("t_x must be above 0 for customers with repeat purchases (x > 0): same-day purchases merge")

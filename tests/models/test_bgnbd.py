@@ -163,15 +163,16 @@ def test_removable_singularities_a_equal_one_and_a_plus_b_equal_one(a: float, b:
     ("params", "t", "x", "T"),
     [
         (BGNBDParams(r=0.01, alpha=0.01, a=0.01, b=4.0), 5.0, 0, 0.0),  # scipy gives NaN
-        (BGNBDParams(r=1.0, alpha=1.0, a=2.0, b=1.0), 10.0, 99, 0.0),  # scipy gives inf
+        (BGNBDParams(r=1.0, alpha=1.0, a=2.0, b=1.0), 10.0, 99, 0.5),  # scipy gives inf
     ],
 )
 def test_scipy_hyp2f1_failures_are_avoided(params: BGNBDParams, t: float, x: int, T: float) -> None:
     """r - a + 1 + x exactly an integer trips scipy's hyp2f1; neighbours give the value (1e-7)."""
-    value = conditional_expected_transactions(params, t, [x], [0.0], [T])[0]
+    t_x = T  # repeat purchases need t_x > 0; the singularity depends on the parameters, not t_x
+    value = conditional_expected_transactions(params, t, [x], [t_x], [T])[0]
     assert np.isfinite(value) and value > 0
     nearby = BGNBDParams(params.r * (1 + 1e-7), params.alpha, params.a, params.b)
-    assert value == pytest.approx(conditional_expected_transactions(nearby, t, [x], [0.0], [T])[0], rel=1e-5)
+    assert value == pytest.approx(conditional_expected_transactions(nearby, t, [x], [t_x], [T])[0], rel=1e-5)
 
 
 def test_non_identified_data_report_failure() -> None:

@@ -28,11 +28,12 @@ FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthChe
 
 @st.composite
 def rfm_rows(draw: st.DrawFn, max_size: int = 40) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Valid (x, t_x, T): t_x <= T, and t_x = 0 when x = 0."""
+    """Valid (x, t_x, T): t_x <= T, t_x = 0 when x = 0, and t_x > 0 when x > 0 (repeat purchases
+    fall on later days, since same-day purchases are merged)."""
     size = draw(st.integers(min_value=1, max_value=max_size))
-    T = np.array(draw(st.lists(st.floats(0.0, 500.0), min_size=size, max_size=size)))
+    T = np.array(draw(st.lists(st.floats(0.01, 500.0), min_size=size, max_size=size)))
     x = np.array(draw(st.lists(st.integers(0, 300), min_size=size, max_size=size)), dtype=float)
-    share = np.array(draw(st.lists(st.floats(0.0, 1.0), min_size=size, max_size=size)))
+    share = np.array(draw(st.lists(st.floats(0.001, 1.0), min_size=size, max_size=size)))
     t_x = np.where(x > 0, share * T, 0.0)
     return x, t_x, T
 
