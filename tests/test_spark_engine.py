@@ -52,7 +52,9 @@ def _write(events: pd.DataFrame, path: Path) -> None:
 def _run(accounts: Path, events: Path, engine: str, out: Path) -> tuple[str, pd.DataFrame]:
     report = api.segment(
         [accounts], tables={"events": [events]}, by=["behavioral", "attribute"], as_of=AS_OF,
-        overrides=["segmenters.attribute.column=distinct_users"], min_segment_size=0, max_rejected=0.5,
+        # the activation event exercises the engines' own first-use query (value features)
+        overrides=["segmenters.attribute.column=distinct_users", 'metrics.activation_event="share"'],
+        min_segment_size=0, max_rejected=0.5,
         engine=engine, spark_master="local[2]",
     )
     api.write_outputs(report, out)

@@ -38,20 +38,19 @@ def first_key_event(engine: EventEngine, event: str, as_of: dt.date) -> pd.Serie
     """First time each account did ``event`` before the midnight after as-of (UTC)."""
     end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time())
     try:
-        frame = engine.con.execute(
-            """SELECT account_id, min(ts) AS first_at FROM resolved
-               WHERE account_id IS NOT NULL AND event = ? AND ts IS NOT NULL AND ts < ?
-               GROUP BY account_id""",
-            [event, end],
-        ).df()
-    except Exception as exc:  # noqa: BLE001 - duckdb raises its own hierarchy
+        frame = engine.first_event(event, end)
+    except Exception as exc:  # noqa: BLE001 - each engine raises its own hierarchy
         raise InputDataError(f"cannot read the events for the activation event ({str(exc).splitlines()[0][:200]})") from None
     series = pd.Series(
-        pd.to_datetime(frame["first_at"]).dt.tz_localize("UTC").astype("datetime64[us, UTC]").to_numpy(),
+        pd.to_datetime(frame["first_us"].astype("int64"), unit="us", utc=True).astype("datetime64[us, UTC]").to_numpy(),
         index=pd.Index(frame["account_id"].astype("string"), name="account_id"),
         name="first_key_event_at",
     )
     return series.sort_index()
+
+
+def _stamps(column: pd.Series) -> pd.Series:
+    return pd.to_datetime(column, utc=True, errors="coerce").astype("datetime64[us, UTC]")
 
 
 def activation_facts(
@@ -68,8 +67,9 @@ def activation_facts(
     if days < 1:
         raise ConfigError(f"metrics.activation_days must be at least 1; got {days}")
     nat = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[us, UTC]")
-    first_paid = frame["first_paid_at"] if "first_paid_at" in frame else nat
-    created = frame["created_at"] if "created_at" in frame and start == "created_at" else nat
+    # Without subscriptions first_paid_at is an all-null column of another dtype: coerce to time.
+    first_paid = _stamps(frame["first_paid_at"]) if "first_paid_at" in frame else nat
+    created = _stamps(frame["created_at"]) if "created_at" in frame and start == "created_at" else nat
     began = created.fillna(first_paid)
     first = first_event.reindex(frame.index)
     waited = ((first - began).dt.total_seconds() / 86400).clip(lower=0)

@@ -217,3 +217,25 @@ COUNT_COLUMNS = (
     "event_count", "distinct_users", "distinct_events", "active_days_30", "active_days_90", "events_30",
     "events_prior_60",
 )
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def first_event_sql(event: str, end_us: int) -> str:
+    """First use (microseconds) of one event name per account before ``end_us`` (both dialects)."""
+    return (
+        "SELECT account_id, min(t) AS first_us FROM resolved "
+        f"WHERE account_id IS NOT NULL AND event = {_literal(event)} AND t IS NOT NULL AND t < {int(end_us)} "
+        "GROUP BY account_id"
+    )
+
+
+def event_days_sql(end_us: int) -> str:
+    """Active UTC days per account before ``end_us``, as day numbers since 1970 (both dialects)."""
+    return (
+        "SELECT account_id, CAST(floor(t / 86400000000) AS BIGINT) AS day FROM resolved "
+        f"WHERE account_id IS NOT NULL AND event IS NOT NULL AND t IS NOT NULL AND t < {int(end_us)} "
+        "GROUP BY account_id, CAST(floor(t / 86400000000) AS BIGINT)"
+    )

@@ -563,6 +563,14 @@ class EventEngine:
         """Events and active days per account in [lo, hi)."""
         return self.con.execute(fdef.usage_window_sql(fdef.DUCKDB, _us(lo), _us(hi))).df()
 
+    def first_event(self, event: str, end: pd.Timestamp | dt.datetime) -> pd.DataFrame:
+        """account_id, first_us: first use of ``event`` before ``end`` (activation)."""
+        return self.con.execute(fdef.first_event_sql(event, _us(end))).df()
+
+    def event_days(self, end: pd.Timestamp | dt.datetime) -> pd.DataFrame:
+        """account_id, day (days since 1970, UTC): active days before ``end`` (events as transactions)."""
+        return self.con.execute(fdef.event_days_sql(_us(end))).df()
+
     def close(self) -> None:
         self.con.close()
         self._workdir.cleanup()

@@ -299,6 +299,16 @@ class SparkEventEngine:
 
         return self.spark.sql(fdef.usage_window_sql(fdef.SPARK, _us(lo), _us(hi))).toPandas()
 
+    def first_event(self, event: str, end: pd.Timestamp) -> pd.DataFrame:
+        from segkit.features.events import _us
+
+        return self.spark.sql(fdef.first_event_sql(event, _us(end))).toPandas()
+
+    def event_days(self, end: pd.Timestamp) -> pd.DataFrame:
+        from segkit.features.events import _us
+
+        return self.spark.sql(fdef.event_days_sql(_us(end))).toPandas()
+
     def close(self) -> None:
         """Uncache and drop this run's views; the session stays for the next run in this process."""
         for name in reversed(self._views):

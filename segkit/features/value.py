@@ -72,16 +72,12 @@ def add_value_features(features: FeatureSet, inputs: Inputs, engine: EventEngine
 
 
 def _event_days(engine: EventEngine, features: FeatureSet) -> pd.DataFrame:
-    """Active days per account up to as-of as transactions without amounts (DuckDB)."""
+    """Active days per account up to as-of as transactions without amounts (either engine)."""
     end = features.period.end.tz_convert("UTC").tz_localize(None).to_pydatetime()
-    frame = engine.con.execute(
-        """SELECT account_id, CAST(ts AS DATE) AS date, 0.0 AS amount FROM resolved
-           WHERE account_id IS NOT NULL AND event IS NOT NULL AND ts IS NOT NULL AND ts < ?
-           GROUP BY account_id, CAST(ts AS DATE)""",
-        [end],
-    ).df()
+    frame = engine.event_days(end)
+    frame["amount"] = 0.0
     frame["account_id"] = frame["account_id"].astype("string")
-    frame["date"] = pd.to_datetime(frame["date"])
+    frame["date"] = pd.to_datetime(frame.pop("day").astype("int64"), unit="D")
     return frame
 
 
