@@ -107,6 +107,11 @@ def emit(report: api.Report, fmt: str) -> None:
         sys.stdout.flush()
 
 
+def _tables(*paths: list[Path] | None) -> dict[str, list[Path] | None]:
+    """The per-table file options, in the order every command declares them."""
+    return dict(zip(("accounts", "subscriptions", "invoices", "deals", "events", "users", "surveys"), paths))
+
+
 FilesArg = Annotated[Optional[list[Path]], typer.Argument(help="Export files; each file's table is detected from its header.", show_default=False)]
 TableOpt = Annotated[Optional[list[Path]], typer.Option(show_default=False)]
 # Reading overrides (issue #3, docs/inputs.md); each is also a [load] key in segkit.toml.
@@ -190,10 +195,7 @@ def segment(
     progress = info if (sys.stderr.isatty() and not quiet) else None
     report = api.segment(
         files or [],
-        tables={
-            "accounts": accounts, "subscriptions": subscriptions, "invoices": invoices, "deals": deals,
-            "events": events, "users": users, "surveys": surveys,
-        },
+        tables=_tables(accounts, subscriptions, invoices, deals, events, users, surveys),
         config=config_path,
         options=options,
         progress=progress,
@@ -241,10 +243,7 @@ def validate(
     """
     summary = api.validate(
         files or [],
-        tables={
-            "accounts": accounts, "subscriptions": subscriptions, "invoices": invoices, "deals": deals,
-            "events": events, "users": users, "surveys": surveys,
-        },
+        tables=_tables(accounts, subscriptions, invoices, deals, events, users, surveys),
         config=config if config is not None else _default_config(),
         timezone=timezone,
         max_rejected=max_rejected,
@@ -328,10 +327,7 @@ def convert(
     result = api.convert(
         files or [],
         out=out,
-        tables={
-            "accounts": accounts, "subscriptions": subscriptions, "invoices": invoices, "deals": deals,
-            "events": events, "users": users, "surveys": surveys,
-        },
+        tables=_tables(accounts, subscriptions, invoices, deals, events, users, surveys),
         config=config if config is not None else _default_config(),
         timezone=timezone,
         max_rejected=max_rejected,
@@ -379,10 +375,7 @@ def init(
     """Write a segkit.toml mapping each export's columns, as detected from its header, commented."""
     path = api.init_config(
         files or [],
-        tables={
-            "accounts": accounts, "subscriptions": subscriptions, "invoices": invoices, "deals": deals,
-            "events": events, "users": users, "surveys": surveys,
-        },
+        tables=_tables(accounts, subscriptions, invoices, deals, events, users, surveys),
         output=output,
         force=force,
         read=read_overrides(encoding, delimiter, None, None, None, group_key),
@@ -458,10 +451,7 @@ def icp(
         raise UsageError("icp prints --format table or json")
     result = api.icp(
         files or [],
-        tables={
-            "accounts": accounts, "subscriptions": subscriptions, "invoices": invoices, "deals": deals,
-            "events": events, "users": users, "surveys": surveys,
-        },
+        tables=_tables(accounts, subscriptions, invoices, deals, events, users, surveys),
         config=config if config is not None else _default_config(),
         options=api.SegmentOptions(as_of=parse_date(as_of), timezone=timezone),
         top_share=top_share,

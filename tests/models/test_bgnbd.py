@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -21,21 +19,16 @@ from segkit.models import (
     summarise_transactions,
 )
 from segkit.models.bgnbd import _BGNBDObjective
+from tests.conftest import shared_dataset
 
-DATASETS = (Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets").resolve()
 CDNOW_COLUMNS = ["master_id", "customer", "date", "cds", "amount"]
 PAPER = BGNBDParams(r=0.243, alpha=4.414, a=0.793, b=2.426)
 
 
-def datasets_dir() -> Path:
-    if not DATASETS.is_dir():
-        pytest.skip(f"shared datasets folder not found at {DATASETS} (tests read ../shared/datasets)")
-    return DATASETS
-
 
 @pytest.fixture(scope="module")
 def cdnow() -> pd.DataFrame:
-    raw = pd.read_csv(datasets_dir() / "cdnow" / "CDNOW_sample.txt", sep=r"\s+", header=None, names=CDNOW_COLUMNS)
+    raw = pd.read_csv(shared_dataset("cdnow", "CDNOW_sample.txt"), sep=r"\s+", header=None, names=CDNOW_COLUMNS)
     return summarise_transactions(raw, "1997-09-30", date_format="%Y%m%d")
 
 
@@ -55,7 +48,7 @@ def test_parameters_from_raw_transactions(raw_fit: BGNBDResult) -> None:
 
 
 def test_parameters_from_published_summary_match_lifetimes_quickstart() -> None:
-    summary = pd.read_csv(datasets_dir() / "cdnow" / "cdnow_customers_summary.csv")
+    summary = pd.read_csv(shared_dataset("cdnow", "cdnow_customers_summary.csv"))
     result = fit_bgnbd(summary["frequency"], summary["recency"], summary["T"])
     # lifetimes Quickstart prints 6 decimals: 0.242593, 4.413532, 0.792886, 2.425752; abs 5e-6
     np.testing.assert_allclose(
@@ -189,7 +182,7 @@ def test_non_identified_data_report_failure() -> None:
 
 def test_degenerate_dropout_reports_failure() -> None:
     """First 100 CDNOW customers: a, b -> 0 (no interior maximum); every restart fails too."""
-    summary = pd.read_csv(datasets_dir() / "cdnow" / "cdnow_customers_summary.csv").iloc[:100]
+    summary = pd.read_csv(shared_dataset("cdnow", "cdnow_customers_summary.csv")).iloc[:100]
     result = fit_bgnbd(summary["frequency"], summary["recency"], summary["T"])
     assert not result.converged
     assert result.starts == 6

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -26,8 +24,8 @@ from segkit.models import (
     summarise_transactions,
 )
 from segkit.models.gammagamma import _GammaGammaObjective
+from tests.conftest import shared_dataset
 
-DATASETS = (Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets").resolve()
 CDNOW_COLUMNS = ["master_id", "customer", "date", "cds", "amount"]
 NOTE_025 = GammaGammaParams(p=6.25, q=3.74, gamma=15.44)
 LIFETIMES_CLV = [
@@ -36,15 +34,10 @@ LIFETIMES_CLV = [
 ]
 
 
-def datasets_dir() -> Path:
-    if not DATASETS.is_dir():
-        pytest.skip(f"shared datasets folder not found at {DATASETS} (tests read ../shared/datasets)")
-    return DATASETS
-
 
 @pytest.fixture(scope="module")
 def cdnow() -> pd.DataFrame:
-    raw = pd.read_csv(datasets_dir() / "cdnow" / "CDNOW_sample.txt", sep=r"\s+", header=None, names=CDNOW_COLUMNS)
+    raw = pd.read_csv(shared_dataset("cdnow", "CDNOW_sample.txt"), sep=r"\s+", header=None, names=CDNOW_COLUMNS)
     return summarise_transactions(raw, "1997-09-30", date_format="%Y%m%d")
 
 
@@ -64,7 +57,7 @@ def test_parameters_from_raw_transactions(fits: tuple[BGNBDResult, GammaGammaRes
 
 
 def test_parameters_from_stored_file_match_independent_fit() -> None:
-    stored = pd.read_csv(datasets_dir() / "cdnow" / "cdnow_customers_summary_with_transactions.csv")
+    stored = pd.read_csv(shared_dataset("cdnow", "cdnow_customers_summary_with_transactions.csv"))
     spend = fit_gamma_gamma(stored["x"], stored["zbar"])
     # independent scipy fit, printed to 4 dp: abs 1e-4
     np.testing.assert_allclose(spend.params.as_tuple(), (6.2488, 3.7446, 15.4477), atol=1e-4)
@@ -90,7 +83,7 @@ def test_clv_lifetimes_convention_from_raw(cdnow: pd.DataFrame, fits: tuple[BGNB
 
 
 def test_clv_lifetimes_convention_from_stored_summary_is_tighter() -> None:
-    stored = pd.read_csv(datasets_dir() / "cdnow" / "cdnow_customers_summary_with_transactions.csv")
+    stored = pd.read_csv(shared_dataset("cdnow", "cdnow_customers_summary_with_transactions.csv"))
     transactions = fit_bgnbd(stored["x"], stored["t_x"], stored["T"])
     spend = fit_gamma_gamma(stored["x"], stored["zbar"])
     first = stored.iloc[:10]

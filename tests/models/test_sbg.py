@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -21,8 +19,7 @@ from segkit.models import (
     sbg_survival,
 )
 from segkit.models.sbg import _sbg_objective
-
-DATASETS = (Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets").resolve()
+from tests.conftest import shared_dataset
 
 REGULAR_ALIVE = (1000, 631, 468, 382, 326, 289, 262, 241)
 HIGH_END_ALIVE = (1000, 869, 743, 653, 593, 551, 517, 491)
@@ -32,11 +29,6 @@ PROJECTED_PCT = {
     "highend": [46.0, 43.6, 41.4, 39.5, 37.8],
 }
 
-
-def datasets_dir() -> Path:
-    if not DATASETS.is_dir():
-        pytest.skip(f"shared datasets folder not found at {DATASETS} (tests read ../shared/datasets)")
-    return DATASETS
 
 
 def assert_published(result: SBGResult, cohort: str) -> None:
@@ -72,7 +64,7 @@ def test_projections_years_8_to_12(cohort: str) -> None:
 
 def test_projections_against_paper_holdout_file() -> None:
     """Actual years 8-12 are a bit above the projection; the paper's fit underpredicts by <1.7 pts."""
-    table = pd.read_csv(datasets_dir() / "sbg" / "fader_hardie_2007_pct_alive.csv")
+    table = pd.read_csv(shared_dataset("sbg", "fader_hardie_2007_pct_alive.csv"))
     for cohort, column, alive in [
         ("regular", "regular_pct_alive", REGULAR_ALIVE),
         ("highend", "highend_pct_alive", HIGH_END_ALIVE),
@@ -98,7 +90,7 @@ def test_derl_high_end_after_seven_renewals() -> None:
 
 
 def test_fit_from_per_customer_file_matches_counts() -> None:
-    frame = pd.read_csv(datasets_dir() / "sbg" / "sbg_paper.csv")
+    frame = pd.read_csv(shared_dataset("sbg", "sbg_paper.csv"))
     assert len(frame) == 2000
     for cohort, counts in [("regular", REGULAR_ALIVE), ("highend", HIGH_END_ALIVE)]:
         rows = frame[frame["cohorts"] == cohort]

@@ -2,32 +2,25 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from segkit.models import summarise_transactions, validate_summary
+from tests.conftest import shared_dataset
 
-DATASETS = (Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets").resolve()
 CDNOW_COLUMNS = ["master_id", "customer", "date", "cds", "amount"]
 
-
-def datasets_dir() -> Path:
-    if not DATASETS.is_dir():
-        pytest.skip(f"shared datasets folder not found at {DATASETS} (tests read ../shared/datasets)")
-    return DATASETS
 
 
 @pytest.fixture(scope="module")
 def cdnow_summary() -> pd.DataFrame:
-    raw = pd.read_csv(datasets_dir() / "cdnow" / "CDNOW_sample.txt", sep=r"\s+", header=None, names=CDNOW_COLUMNS)
+    raw = pd.read_csv(shared_dataset("cdnow", "CDNOW_sample.txt"), sep=r"\s+", header=None, names=CDNOW_COLUMNS)
     return summarise_transactions(raw, "1997-09-30", date_format="%Y%m%d")
 
 
 def test_rebuilds_cdnow_summary_exactly(cdnow_summary: pd.DataFrame) -> None:
-    published = pd.read_csv(datasets_dir() / "cdnow" / "cdnow_customers_summary.csv").set_index("ID")
+    published = pd.read_csv(shared_dataset("cdnow", "cdnow_customers_summary.csv")).set_index("ID")
     assert len(cdnow_summary) == 2357
     assert cdnow_summary.index.tolist() == published.index.tolist()
     # exact: x equal; t_x and T equal after rounding to the file's 2 dp
@@ -37,14 +30,14 @@ def test_rebuilds_cdnow_summary_exactly(cdnow_summary: pd.DataFrame) -> None:
 
 
 def test_zbar_matches_published_file(cdnow_summary: pd.DataFrame) -> None:
-    published = pd.read_csv(datasets_dir() / "cdnow" / "cdnow_customers_summary_with_transactions.csv")
+    published = pd.read_csv(shared_dataset("cdnow", "cdnow_customers_summary_with_transactions.csv"))
     # SOURCES.md: zbar matches within +-0.01 (the file is rounded to cents)
     np.testing.assert_allclose(cdnow_summary["zbar"].to_numpy(), published["zbar"].to_numpy(), atol=0.01)
     assert (cdnow_summary["x"] > 0).sum() == 946
 
 
 def test_cdnow_totals(cdnow_summary: pd.DataFrame) -> None:
-    raw = pd.read_csv(datasets_dir() / "cdnow" / "CDNOW_sample.txt", sep=r"\s+", header=None, names=CDNOW_COLUMNS)
+    raw = pd.read_csv(shared_dataset("cdnow", "CDNOW_sample.txt"), sep=r"\s+", header=None, names=CDNOW_COLUMNS)
     in_calibration = raw[raw["date"] <= 19970930]
     # all calibration spend is kept (merging days sums amounts), to 1e-6 dollars
     assert cdnow_summary["monetary_total"].sum() == pytest.approx(in_calibration["amount"].sum(), abs=1e-6)
