@@ -16,7 +16,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 GOLDEN = Path(__file__).resolve().parent
-SHARED = REPO.parent / "shared" / "datasets"
+#: Relative to the repository root (run_case runs there), so the recorded file names hold in any clone.
+SHARED = Path("..") / "shared" / "datasets"
 
 ALL_SEGMENTERS = (
     "firmographic,geographic,value,attribute,behavioral,nps,lifecycle,cohort,rfm,churn_risk,cluster,"
