@@ -140,28 +140,3 @@ class CohortMatrix:
             "mrr_without_cohort": float(self.mrr_now[mask & (self.cohort < 0)].sum()),
             "rows": rows,
         }
-
-
-def cohorts_frame(report_data: dict[str, Any]) -> pd.DataFrame:
-    """cohorts.csv: one row per (segmentation, segment, cohort, period k), long format."""
-    records = []
-
-    def add(segmentation: str, segment: str, section: dict[str, Any]) -> None:
-        for row in section["rows"]:
-            for k, (logo, revenue) in enumerate(zip(row["logo_retention"], row["revenue_retention"], strict=True)):
-                records.append({
-                    "segmentation": segmentation, "segment": segment, "cohort": row["cohort"],
-                    "cohort_start": row["cohort_start"], "accounts": row["accounts"], "customers": row["customers"],
-                    "starting_mrr": row["starting_mrr"], "mrr": row["mrr"], "share_of_mrr": row["share_of_mrr"],
-                    "period": k, "logo_retention": logo, "revenue_retention": revenue,
-                })
-
-    top = report_data.get("cohorts")
-    if top:
-        add("overall", "all accounts", top)
-    for name in sorted(report_data.get("segmentations", {})):
-        for segment, section in (report_data["segmentations"][name].get("cohorts") or {}).items():
-            add(name, segment, section)
-    columns = ["segmentation", "segment", "cohort", "cohort_start", "accounts", "customers", "starting_mrr", "mrr",
-               "share_of_mrr", "period", "logo_retention", "revenue_retention"]
-    return pd.DataFrame(records, columns=columns)

@@ -18,7 +18,7 @@ import pandas as pd
 from scipy.stats import fisher_exact
 
 from segkit.metrics.quality import ALPHA, bh_adjust
-from segkit.segmenters._checks import end_of_as_of
+from segkit.segmenters.checks import end_of_as_of
 
 DAYS_PER_MONTH = 365.25 / 12
 #: Feature-frame columns that are not account attributes (facts, outcomes, extras).

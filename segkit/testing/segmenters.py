@@ -6,7 +6,7 @@ Run it on your own segmenter (no data needed: a synthetic feature frame is gener
     check_segmenter(MySegmenter)                       # raises AssertionError listing what failed
     check_segmenter(MySegmenter, params={"column": "industry"})
 
-segkit's own suite runs it on every registered segmenter (``tests/test_conformance.py``), the way
+segkit's own suite runs it on every registered segmenter (``tests/segmenters/test_conformance.py``), the way
 scikit-learn's ``check_estimator`` runs on every estimator. The checks:
 
 - ``class_attributes``: a name, a description, declared ``parameters`` (``Param``), a tuple of

@@ -15,7 +15,7 @@ import pytest
 from segkit import api
 from segkit.segmenters import discover
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "segkit-plugin-example"
 SAMPLE_CONFIG = ROOT / "configs" / "samples.toml"
 BUILT_INS = {

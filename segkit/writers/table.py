@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from segkit.report import Report
-from segkit.writers.base import Writer, register_writer
+from segkit.writers.base import Writer
 from segkit.writers.display import caption, columns_for, display_rows, quality_lines
 
 
@@ -29,7 +29,6 @@ def render_tables(report: Report, console: Console) -> None:
         console.print(f"[yellow]warning[/yellow] {warning['code']}: {warning['message']}", highlight=False)
 
 
-@register_writer
 class TableWriter(Writer):
     format = "table"
 
