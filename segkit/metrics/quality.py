@@ -23,7 +23,8 @@ import pandas as pd
 from scipy.stats import chi2_contingency, false_discovery_control, fisher_exact
 
 from segkit.features.build import FeatureSet
-from segkit.metrics.compute import MetricOptions, conversion_flags
+from segkit.metrics.conversion import conversion_flags
+from segkit.metrics.options import MetricOptions
 from segkit.segmenters.base import UNKNOWN, Segmenter
 
 ALPHA = 0.05
