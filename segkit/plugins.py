@@ -58,6 +58,22 @@ class PluginRecord:
     problem: str | None = None
 
 
+@dataclass(frozen=True)
+class Kind:
+    """What a valid object of one extension kind is (registered by the stage that owns the kind)."""
+
+    accepts: Callable[[object], bool]
+    expected: str  # for the warning: "a segkit Segmenter class"
+
+
+_KINDS: dict[str, Kind] = {}
+
+
+def register_kind(kind: str, accepts: Callable[[object], bool], expected: str) -> None:
+    """Say what a valid plugin of ``kind`` is, so ``describe_all`` flags wrong objects too."""
+    _KINDS[kind] = Kind(accepts, expected)
+
+
 def origin_of(ep: EntryPoint) -> str:
     dist = getattr(ep, "dist", None)
     return f"{dist.metadata['Name']} {dist.version}" if dist is not None else "unknown distribution"
@@ -110,19 +126,29 @@ def describe_group(kind: str, group: str | None = None) -> list[PluginRecord]:
     """Every entry point of one kind, loaded to see whether it works (broken ones included)."""
     records = []
     for ep in _entry_points(group or GROUPS[kind]):
-        try:
-            ep.load()
-        except Exception as exc:  # noqa: BLE001 - reported, never raised
-            problem = f"failed to import ({type(exc).__name__}: {exc}); remove it with: pip uninstall {package_of(ep)}"
-            records.append(PluginRecord(kind, ep.name, origin_of(ep), ep.value, False, problem))
-            continue
-        records.append(PluginRecord(kind, ep.name, origin_of(ep), ep.value, True))
+        problem = _problem(kind, ep)
+        records.append(PluginRecord(kind, ep.name, origin_of(ep), ep.value, problem is None, problem))
     return records
 
 
+def _problem(kind: str, ep: EntryPoint) -> str | None:
+    try:
+        obj = ep.load()
+    except Exception as exc:  # noqa: BLE001 - reported, never raised
+        return f"failed to import ({type(exc).__name__}: {exc}); remove it with: pip uninstall {package_of(ep)}"
+    known = _KINDS.get(kind)
+    if known is not None and not known.accepts(obj):
+        return f"not {known.expected}; ignored"
+    return None
+
+
 def describe_all() -> list[PluginRecord]:
-    """Every registered extension of every kind, in kind then name order (for ``segkit plugins``)."""
+    """Every registered extension of every kind, in kind then name order (for ``segkit plugins``).
+
+    Objects are checked against the kinds registered with ``register_kind`` (segmenters and
+    writers register theirs when imported); other kinds are checked for importing only.
+    """
     return [record for kind in GROUPS for record in describe_group(kind)]
 
 
-__all__ = ["GROUPS", "Discovery", "Plugin", "PluginRecord", "describe_all", "describe_group", "discover_group"]
+__all__ = ["GROUPS", "Discovery", "Kind", "Plugin", "PluginRecord", "describe_all", "describe_group", "discover_group", "register_kind"]

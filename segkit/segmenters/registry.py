@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import cast
 
 from segkit.errors import UsageError
-from segkit.plugins import GROUPS, discover_group
+from segkit.plugins import GROUPS, discover_group, register_kind
 from segkit.segmenters.base import Segmenter
 
 ENTRY_POINT_GROUP = GROUPS["segmenter"]
@@ -50,8 +50,12 @@ def _is_segmenter(obj: object) -> bool:
     return isinstance(obj, type) and issubclass(obj, Segmenter)
 
 
+EXPECTED = "a segkit Segmenter class"
+register_kind("segmenter", _is_segmenter, EXPECTED)
+
+
 def discover() -> Registry:
-    found = discover_group(ENTRY_POINT_GROUP, "segmenter", _is_segmenter, "a segkit Segmenter class")
+    found = discover_group(ENTRY_POINT_GROUP, "segmenter", _is_segmenter, EXPECTED)
     segmenters = {p.name: SegmenterInfo(p.name, cast(type[Segmenter], p.obj), p.origin) for p in found.plugins}
     segmenters.update(_extra)
     return Registry(segmenters, found.warnings)

@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import ClassVar, cast
 
 from segkit.errors import UsageError
-from segkit.plugins import GROUPS, Discovery, discover_group
+from segkit.plugins import GROUPS, Discovery, discover_group, register_kind
 from segkit.report import Report
 
 ENTRY_POINT_GROUP = GROUPS["writer"]
@@ -45,10 +45,19 @@ def _is_writer(obj: object) -> bool:
     return isinstance(obj, type) and issubclass(obj, Writer) and bool(obj.format)
 
 
+EXPECTED = "a segkit Writer class with a format"
+register_kind("writer", _is_writer, EXPECTED)
+
+
 @lru_cache(maxsize=1)
 def discovered() -> Discovery:
     """The writers registered through entry points (loaded once per process)."""
-    return discover_group(ENTRY_POINT_GROUP, "writer", _is_writer, "a segkit Writer class with a format")
+    return discover_group(ENTRY_POINT_GROUP, "writer", _is_writer, EXPECTED)
+
+
+def writer_warnings() -> tuple[str, ...]:
+    """One line per writer plugin that failed to load (for the run's warnings)."""
+    return discovered().warnings
 
 
 def writers() -> dict[str, type[Writer]]:
