@@ -30,7 +30,7 @@ sbg: refits per replicate; bgnbd: refits of both models on the resampled base
 from __future__ import annotations
 
 import zlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -39,6 +39,9 @@ from segkit.features.build import FeatureSet
 from segkit.features.value import monthly_rate
 from segkit.metrics.options import MetricOptions
 from segkit.metrics.registry import Group, after_groups, metric
+
+if TYPE_CHECKING:
+    from segkit.models.sbg import SBGResult
 
 CONFIDENCE = 0.95
 MAX_CELLS = 4_000_000  # bootstrap weights held at once (replicates x accounts)
@@ -127,14 +130,14 @@ def _sbg_groups(rows: pd.DataFrame) -> pd.DataFrame:
     return rows[rows["renewal_periods"].notna()] if "renewal_periods" in rows else rows.iloc[0:0]
 
 
-def _fit_group(group: pd.DataFrame, weights: np.ndarray | None = None, initial: tuple[float, float] | None = None):
+def _fit_group(group: pd.DataFrame, weights: np.ndarray | None = None, initial: tuple[float, float] | None = None) -> SBGResult:
     from segkit.models import fit_sbg_customers
 
     return fit_sbg_customers(group["renewal_periods"].to_numpy(dtype=np.float64),
                              group["renewal_churned"].to_numpy(dtype=bool), weights=weights, initial=initial)
 
 
-def _group_values(fit: Any, group: pd.DataFrame, months: int, options: MetricOptions) -> np.ndarray:
+def _group_values(fit: SBGResult, group: pd.DataFrame, months: int, options: MetricOptions) -> np.ndarray:
     """Residual value of each row of the group (0 for rows not paying now)."""
     d = (1.0 + options.discount_rate) ** (months / 12.0) - 1.0
     renewals = group["renewals_made"].to_numpy(dtype=np.int64)
