@@ -24,7 +24,7 @@ from segkit.features import FeatureSet, Period, build_features, latest_date
 from segkit.features.value import add_value_features
 from segkit.loading import Inputs, LoadOptions, load_inputs
 from segkit.metrics import DEFINITIONS, MetricOptions, compute_metrics
-from segkit.metrics.definitions import PERIOD_NOTE
+from segkit.metrics import PERIOD_NOTE
 from segkit.metrics.quality import QUALITY_DEFINITIONS, segment_quality
 from segkit.value import clv_model_report, clv_warnings, cohort_matrix_for, int_setting, value_settings
 from segkit.report import DEFAULT_FLOAT_PRECISION, SCHEMA_VERSION, Report

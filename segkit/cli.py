@@ -90,7 +90,7 @@ def choose_format(requested: str | None) -> str:
 
 def emit(report: api.Report, fmt: str) -> None:
     from segkit.writers import get_writer
-    from segkit.writers.table_writer import TableWriter, render_tables
+    from segkit.writers.table import TableWriter, render_tables
 
     writer = get_writer(fmt)
     if isinstance(writer, TableWriter) and sys.stdout.isatty():
@@ -147,7 +147,7 @@ def segment(
     as_of: Annotated[Optional[str], typer.Option("--as-of", help="Date the figures are computed at (default: the latest date in the data).")] = None,
     period: Annotated[Optional[str], typer.Option(help="Length of the metric period ending at as-of: 12, 6m, 1y (default 12 months).")] = None,
     out: Annotated[Optional[Path], typer.Option(help="Directory to write every output file to (atomically).")] = None,
-    format_: Annotated[Optional[str], typer.Option("--format", help="stdout format: table, json, jsonl, csv, markdown, html, parquet (default: table on a terminal, json when piped).")] = None,
+    format_: Annotated[Optional[str], typer.Option("--format", help="stdout format: the name of any registered writer, built in or plugin (table, json, csv, ...; default: table on a terminal, json when piped).")] = None,
     min_segment_size: Annotated[Optional[int], typer.Option(help="Suppress metrics of segments smaller than this (default 5).")] = None,
     gross_margin: Annotated[Optional[float], typer.Option(help="Gross margin for CLV, 0-1 (default 1.0).")] = None,
     timezone: Annotated[Optional[str], typer.Option(help="Zone of timestamps that carry none (default UTC).")] = None,
@@ -252,7 +252,7 @@ def validate(
     )
     fmt = choose_format(format_)
     if fmt == "json":
-        from segkit.writers.json_writer import dumps
+        from segkit.writers.json import dumps
 
         sys.stdout.write(dumps(summary))
     elif fmt == "table":
@@ -335,13 +335,13 @@ def convert(
         read=read_overrides(encoding, delimiter, decimal, date_format, amount_unit, group_key),
     )
     if rejected is not None:
-        from segkit.writers.csv_writer import frame_to_csv
+        from segkit.writers.csv import frame_to_csv
 
         rejected.write_text(frame_to_csv(result["rejected"]), encoding="utf-8")
     summary = {k: v for k, v in result.items() if k != "rejected"}
     fmt = choose_format(format_)
     if fmt == "json":
-        from segkit.writers.json_writer import dumps
+        from segkit.writers.json import dumps
 
         sys.stdout.write(dumps(summary))
     elif fmt == "table":
@@ -393,7 +393,7 @@ def segmenters(
         info(f"warning: {warning}")
     fmt = choose_format(format_)
     if fmt == "json":
-        from segkit.writers.json_writer import dumps
+        from segkit.writers.json import dumps
 
         sys.stdout.write(dumps(items))
         return
@@ -461,7 +461,7 @@ def icp(
     )
     if fmt == "json":
         from segkit.report import clean_json
-        from segkit.writers.json_writer import dumps
+        from segkit.writers.json import dumps
 
         sys.stdout.write(dumps(clean_json(result, 6)))
         return
@@ -492,7 +492,7 @@ def _print_fit(result: dict, fmt: str, render) -> None:
         info(f"warning: {warning}")
     if fmt == "json":
         from segkit.report import clean_json
-        from segkit.writers.json_writer import dumps
+        from segkit.writers.json import dumps
 
         sys.stdout.write(dumps(clean_json(result, 8)))
         return

@@ -328,7 +328,7 @@ def fit_clv_file(
 
 
 def _write_predictions(frame: pd.DataFrame, path: Path) -> None:
-    from segkit.writers.csv_writer import frame_to_csv
+    from segkit.writers.csv import frame_to_csv
 
     try:
         path.write_text(frame_to_csv(frame.rename_axis("customer_id").reset_index().round(6)), encoding="utf-8")

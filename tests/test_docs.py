@@ -7,7 +7,7 @@ import re
 from segkit import api
 from segkit.cli import app
 from segkit.config import CONFIG_KEYS, INPUT_KEYS
-from segkit.metrics.definitions import DEFINITIONS
+from segkit.metrics import DEFINITIONS
 from tests.conftest import REPO
 
 DOCS = REPO / "docs"

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from segkit import api
-from segkit.writers.json_writer import dumps
+from segkit.writers.json import dumps
 
 pytestmark = [
     pytest.mark.slow,

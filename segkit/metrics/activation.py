@@ -9,12 +9,22 @@ from typing import Any
 
 import pandas as pd
 
+from segkit.metrics.registry import Group, metric
 from segkit.metrics.stats import ratio, wilson_interval
 
 ACTIVATION_KEYS = (
     "activation_rate", "activation_rate_ci", "activation_eligible", "activated",
     "median_days_to_first_value", "engagement_score",
 )
+
+DEFINITIONS = {
+    "activation_rate": "activated / activation_eligible: eligible accounts are those whose start (created_at, or the first payment without one; or always the first payment with activation_start = 'first_payment') is at least activation_days before the end of as-of; activated ones did activation_event within activation_days of the start (a key event before the start counts)",
+    "activation_rate_ci": "95% Wilson score interval of activation_rate",
+    "activation_eligible": "accounts old enough to have had the whole activation window",
+    "activated": "eligible accounts that did activation_event within activation_days of their start",
+    "median_days_to_first_value": "median over the segment's accounts with a start and a key event of the days from the start to the first activation_event (0 when it came first)",
+    "engagement_score": "mean over the segment's current customers (all accounts without billing data) of 100 x (w1 x min(active_days_30 / 30, 1) + w2 x distinct_events / the largest distinct_events of any account + w3 x min(log(1 + events_30) / log(1 + the 95th percentile of events_30 among accounts with events), 1)), weights engagement_weights normalised to sum 1 (default 0.4, 0.3, 0.3); 0 for accounts without events",
+}
 
 
 def activation_metrics(rows: pd.DataFrame, has_billing: bool) -> dict[str, Any]:
@@ -35,3 +45,8 @@ def activation_metrics(rows: pd.DataFrame, has_billing: bool) -> dict[str, Any]:
             median_days_to_first_value=float(waited.median()) if len(waited) else None,
         )
     return out
+
+
+@metric(DEFINITIONS, suppress=ACTIVATION_KEYS)
+def activation(group: Group) -> dict[str, Any]:
+    return activation_metrics(group.rows, group.features.has_billing)

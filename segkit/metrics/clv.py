@@ -30,16 +30,35 @@ sbg: refits per replicate; bgnbd: refits of both models on the resampled base
 from __future__ import annotations
 
 import zlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from segkit.features.build import FeatureSet
 from segkit.features.value import monthly_rate
+from segkit.metrics.options import MetricOptions
+from segkit.metrics.registry import Group, after_groups, metric
+
+if TYPE_CHECKING:
+    from segkit.models.sbg import SBGResult
 
 CONFIDENCE = 0.95
 MAX_CELLS = 4_000_000  # bootstrap weights held at once (replicates x accounts)
 CLV_KEYS = ("clv_ci", "clv_total", "clv_customers", "p_alive", "expected_transactions", "clv_fit")
+
+DEFINITIONS = {
+    "clv": "customer lifetime value by clv_method (parameters.clv_method; see clv_simple, clv_sbg, clv_bgnbd); null with clv_reason when there is no churn, no customer or the segment is too small; a fit that does not converge falls back as clv_reason says",
+    "clv_simple": "arpa x gross_margin x L, L = expected months paying at monthly churn c = monthly_churn_rate: min(1/c, clv_horizon_months) (= arpa x gross_margin / monthly_churn_rate when 1/c <= the horizon); with clv_discount_simple, L = sum_{k=0}^{H-1} ((1 - c)/(1 + d_m))^k, d_m = (1 + discount_rate)^(1/12) - 1",
+    "clv_sbg": "mean over the segment's current customers of mrr x gross_margin x period_months x DERL, the discounted expected margin from the coming renewal on (currency per customer); DERL = (beta + n - 1)/(alpha + beta + n - 1) x 2F1(1, beta + n; alpha + beta + n; 1/(1 + d_p)) with n - 1 = renewals made, d_p = (1 + discount_rate)^(period_months/12) - 1; alpha, beta fitted by maximum likelihood (shifted-beta-geometric, Fader & Hardie 2007) per segment and renewal period on the accounts' renewal counts (churned in period n, or still active after n renewals at as-of)",
+    "clv_bgnbd": "mean over the segment's accounts with a paid invoice of sum_{k=1..H} E(M) x [E(Y(k months)) - E(Y((k-1) months))] / (1 + d_m)^k: BG/NBD (Fader, Hardie & Lee 2005) and Gamma-Gamma (Fader & Hardie, note 025) fitted on all accounts' paid invoices up to as-of (same-day invoices merged, weeks), H = clv_horizon_months, d_m = (1 + discount_rate)^(1/12) - 1",
+    "clv_ci": "95% percentile bootstrap interval of clv: accounts resampled with replacement within the segment, clv_bootstrap replicates (seeded by clv_seed); sbg and bgnbd refit the models in each replicate",
+    "clv_total": "sbg and bgnbd: the sum of the customers' values behind clv (the segment's residual value)",
+    "clv_customers": "bgnbd: accounts with a paid invoice up to as-of (the customers clv averages over)",
+    "clv_fit": "sbg: per renewal period (month, quarter, year) the fitted alpha, beta (or the geometric fallback's churn), log-likelihood, n, convergence, expected lifetime in periods (E[T] = (alpha + beta - 1)/(alpha - 1); null when alpha <= 1) and the survival curve S(t) = B(alpha, beta + t)/B(alpha, beta) for t = 0..12",
+    "p_alive": "bgnbd: mean P(alive | x, t_x, T) (FHL 2005 eq. 11) over the segment's accounts with a transaction (paid invoice, or event day with clv_transactions = 'events')",
+    "expected_transactions": "bgnbd: sum over those accounts of the expected transactions (paid invoices; active days with clv_transactions = 'events') in the next clv_horizon_months months, E[Y(t) | x, t_x, T] (FHL 2005 eq. 10)",
+}
 
 
 def simple_lifetime_months(churn: np.ndarray | float, horizon: int | None, monthly_discount: float | None) -> np.ndarray:
@@ -55,7 +74,7 @@ def simple_lifetime_months(churn: np.ndarray | float, horizon: int | None, month
         return 1.0 / (1.0 - rho)
 
 
-def simple_clv(values: dict[str, Any], options: Any) -> dict[str, Any]:
+def simple_clv(values: dict[str, Any], options: MetricOptions) -> dict[str, Any]:
     """The simple method for one group, from its customers, ARPA and monthly churn rate."""
     out: dict[str, Any] = {"clv": None, "clv_method": "simple", "clv_reason": None}
     if not values["customers"]:
@@ -70,11 +89,11 @@ def simple_clv(values: dict[str, Any], options: Any) -> dict[str, Any]:
     return out
 
 
-def _simple_discount(options: Any) -> float | None:
+def _simple_discount(options: MetricOptions) -> float | None:
     return monthly_rate(options.discount_rate) if options.clv_discount_simple else None
 
 
-def segment_clv(rows: pd.DataFrame, values: dict[str, Any], extras: dict[str, Any], options: Any) -> dict[str, Any]:
+def segment_clv(rows: pd.DataFrame, values: dict[str, Any], extras: dict[str, Any], options: MetricOptions) -> dict[str, Any]:
     """CLV of one group by the configured method, falling back to simple with a reason."""
     method = options.clv_method
     if method == "simple":
@@ -92,6 +111,18 @@ def segment_clv(rows: pd.DataFrame, values: dict[str, Any], extras: dict[str, An
     return out
 
 
+@metric(DEFINITIONS, suppress=("clv", *CLV_KEYS))
+def clv(group: Group) -> dict[str, Any]:
+    """CLV of the group by the configured method (needs customers, ARPA and monthly churn first)."""
+    return segment_clv(group.rows, group.values, group.features.extras, group.options)
+
+
+@after_groups
+def clv_intervals(groups: dict[str, pd.DataFrame], results: dict[str, dict[str, Any]], features: FeatureSet,
+                  options: MetricOptions) -> None:
+    add_intervals(groups, results, features.extras, options)
+
+
 # --------------------------------------------------------------------------- sBG
 
 
@@ -99,14 +130,14 @@ def _sbg_groups(rows: pd.DataFrame) -> pd.DataFrame:
     return rows[rows["renewal_periods"].notna()] if "renewal_periods" in rows else rows.iloc[0:0]
 
 
-def _fit_group(group: pd.DataFrame, weights: np.ndarray | None = None, initial: tuple[float, float] | None = None):
+def _fit_group(group: pd.DataFrame, weights: np.ndarray | None = None, initial: tuple[float, float] | None = None) -> SBGResult:
     from segkit.models import fit_sbg_customers
 
     return fit_sbg_customers(group["renewal_periods"].to_numpy(dtype=np.float64),
                              group["renewal_churned"].to_numpy(dtype=bool), weights=weights, initial=initial)
 
 
-def _group_values(fit: Any, group: pd.DataFrame, months: int, options: Any) -> np.ndarray:
+def _group_values(fit: SBGResult, group: pd.DataFrame, months: int, options: MetricOptions) -> np.ndarray:
     """Residual value of each row of the group (0 for rows not paying now)."""
     d = (1.0 + options.discount_rate) ** (months / 12.0) - 1.0
     renewals = group["renewals_made"].to_numpy(dtype=np.int64)
@@ -120,7 +151,7 @@ def _group_values(fit: Any, group: pd.DataFrame, months: int, options: Any) -> n
     return group["mrr"].to_numpy(dtype=np.float64) * options.gross_margin * months * derl
 
 
-def sbg_clv(rows: pd.DataFrame, options: Any) -> dict[str, Any]:
+def sbg_clv(rows: pd.DataFrame, options: MetricOptions) -> dict[str, Any]:
     out: dict[str, Any] = {"clv": None, "clv_method": "sbg", "clv_reason": None, "clv_total": None, "clv_fit": None}
     history = _sbg_groups(rows)
     customers = int(rows["is_customer"].sum())
@@ -170,7 +201,7 @@ def sbg_clv(rows: pd.DataFrame, options: Any) -> dict[str, Any]:
     return out
 
 
-def _sbg_bootstrap(rows: pd.DataFrame, options: Any, rng: np.random.Generator) -> np.ndarray:
+def _sbg_bootstrap(rows: pd.DataFrame, options: MetricOptions, rng: np.random.Generator) -> np.ndarray:
     history = _sbg_groups(rows)
     groups = [(int(m), g) for m, g in history.groupby("renewal_period_months", sort=True) if g["is_customer"].any()]
     fits0 = {m: _fit_group(g) for m, g in groups}
@@ -196,7 +227,7 @@ def _sbg_bootstrap(rows: pd.DataFrame, options: Any, rng: np.random.Generator) -
 # --------------------------------------------------------------------------- BG/NBD
 
 
-def bgnbd_clv(rows: pd.DataFrame, extras: dict[str, Any], options: Any) -> dict[str, Any]:
+def bgnbd_clv(rows: pd.DataFrame, extras: dict[str, Any], options: MetricOptions) -> dict[str, Any]:
     out: dict[str, Any] = {"clv": None, "clv_method": "bgnbd", "clv_reason": None, "clv_total": None,
                            "clv_customers": None, "p_alive": None, "expected_transactions": None}
     if extras.get("bgnbd_fallback"):
@@ -224,7 +255,7 @@ def bgnbd_clv(rows: pd.DataFrame, extras: dict[str, Any], options: Any) -> dict[
 # --------------------------------------------------------------------------- intervals
 
 
-def _seed(options: Any, name: str) -> int:
+def _seed(options: MetricOptions, name: str) -> int:
     return (int(options.clv_seed) * 1_000_003 + zlib.crc32(name.encode("utf-8"))) % (2**32)
 
 
@@ -239,7 +270,7 @@ def _percentiles(samples: np.ndarray) -> list[float] | None:
     return [float(low), float(high)]
 
 
-def _simple_bootstrap(rows: pd.DataFrame, options: Any, rng: np.random.Generator) -> np.ndarray:
+def _simple_bootstrap(rows: pd.DataFrame, options: MetricOptions, rng: np.random.Generator) -> np.ndarray:
     n = len(rows)
     columns = np.column_stack([
         rows["mrr"].to_numpy(dtype=np.float64),
@@ -266,7 +297,7 @@ def _simple_bootstrap(rows: pd.DataFrame, options: Any, rng: np.random.Generator
 
 
 def add_intervals(groups: dict[str, pd.DataFrame], results: dict[str, dict[str, Any]], extras: dict[str, Any],
-                  options: Any) -> None:
+                  options: MetricOptions) -> None:
     """Set ``clv_ci`` on each group's result whose CLV is a number (in place)."""
     if options.clv_bootstrap <= 0:
         return
@@ -287,7 +318,7 @@ def add_intervals(groups: dict[str, pd.DataFrame], results: dict[str, dict[str, 
         _bgnbd_intervals({n: groups[n] for n in bg_names}, results, extras, options)
 
 
-def _bgnbd_intervals(groups: dict[str, pd.DataFrame], results: dict[str, dict[str, Any]], extras: dict[str, Any], options: Any) -> None:
+def _bgnbd_intervals(groups: dict[str, pd.DataFrame], results: dict[str, dict[str, Any]], extras: dict[str, Any], options: MetricOptions) -> None:
     from segkit.features.value import WEEKS_PER_MONTH
     from segkit.models import bootstrap_segment_clv
 

@@ -31,9 +31,19 @@ import pandas as pd
 
 from segkit.errors import ConfigError
 from segkit.features.movements import mrr_at
+from segkit.metrics.registry import define
 
 COHORT_STARTS = ("first_payment", "signup")
 COHORT_PERIODS = {"month": 1, "quarter": 3}
+
+DEFINITIONS = {
+    "cohorts": "cohort of an account: the month (or quarter) of its first payment (cohort_start = 'first_payment') or of created_at ('signup'); column k is read at the end of the k-th period after the cohort's own; only ended periods are shown",
+    "logo_retention": "cohort accounts paying at the end of period k / the cohort's accounts that ever paid (customers)",
+    "revenue_retention": "the cohort's MRR at the end of period k / starting_mrr, the sum of each account's MRR when it first paid; expansion and reactivation add, so it can exceed 100%",
+    "retention_m2_m12": "logo_retention_m2, logo_retention_m12, revenue_retention_m2, revenue_retention_m12: columns k = 2 and k = 12 of monthly cohorts (m12 = k = 4 of quarterly cohorts; m2 is null there); null while the cohort is younger",
+    "share_of_mrr": "the cohort's MRR at the end of as-of / all accounts' MRR then (the layer cake)",
+}
+define(DEFINITIONS)
 
 
 def _month_number(ts: pd.Series) -> np.ndarray:
@@ -140,28 +150,3 @@ class CohortMatrix:
             "mrr_without_cohort": float(self.mrr_now[mask & (self.cohort < 0)].sum()),
             "rows": rows,
         }
-
-
-def cohorts_frame(report_data: dict[str, Any]) -> pd.DataFrame:
-    """cohorts.csv: one row per (segmentation, segment, cohort, period k), long format."""
-    records = []
-
-    def add(segmentation: str, segment: str, section: dict[str, Any]) -> None:
-        for row in section["rows"]:
-            for k, (logo, revenue) in enumerate(zip(row["logo_retention"], row["revenue_retention"], strict=True)):
-                records.append({
-                    "segmentation": segmentation, "segment": segment, "cohort": row["cohort"],
-                    "cohort_start": row["cohort_start"], "accounts": row["accounts"], "customers": row["customers"],
-                    "starting_mrr": row["starting_mrr"], "mrr": row["mrr"], "share_of_mrr": row["share_of_mrr"],
-                    "period": k, "logo_retention": logo, "revenue_retention": revenue,
-                })
-
-    top = report_data.get("cohorts")
-    if top:
-        add("overall", "all accounts", top)
-    for name in sorted(report_data.get("segmentations", {})):
-        for segment, section in (report_data["segmentations"][name].get("cohorts") or {}).items():
-            add(name, segment, section)
-    columns = ["segmentation", "segment", "cohort", "cohort_start", "accounts", "customers", "starting_mrr", "mrr",
-               "share_of_mrr", "period", "logo_retention", "revenue_retention"]
-    return pd.DataFrame(records, columns=columns)

@@ -18,7 +18,7 @@ import pandas as pd
 from scipy.stats import fisher_exact
 
 from segkit.metrics.quality import ALPHA, bh_adjust
-from segkit.segmenters._checks import end_of_as_of
+from segkit.segmenters.checks import end_of_as_of
 
 DAYS_PER_MONTH = 365.25 / 12
 #: Feature-frame columns that are not account attributes (facts, outcomes, extras).
@@ -71,6 +71,42 @@ def attributes(features: pd.DataFrame, columns: list[str] | None = None, max_lev
     return out
 
 
+def _holders(values: pd.Series, icp: pd.Series) -> pd.DataFrame:
+    """(value, icp) per account holding a value: one row per account and value (lists exploded)."""
+    if values.map(lambda v: isinstance(v, list)).any():
+        long = values.explode().astype("string").str.strip()
+        long = long[long.notna() & (long != "")]
+        pairs = pd.DataFrame({"value": long, "icp": icp.reindex(long.index).to_numpy()})
+        return pairs.reset_index().drop_duplicates(["account_id", "value"]) if "account_id" in pairs.reset_index() else pairs
+    clean = values.astype("string").str.strip()
+    holders = pd.DataFrame({"value": clean, "icp": icp}).dropna(subset=["value"])
+    return holders[holders["value"] != ""]
+
+
+def _attribute_rows(attribute: str, holders: pd.DataFrame, n_icp: int, n_all: int, min_accounts: int) -> list[dict[str, Any]]:
+    """Counts, shares, lift and Fisher p of each value of one attribute held by enough ICP accounts."""
+    rows = []
+    counts = holders.groupby("value")["icp"].agg(["sum", "size"])
+    for value, (in_icp, in_all) in counts.iterrows():
+        in_icp, in_all = int(in_icp), int(in_all)
+        if in_icp < min_accounts or not n_icp:
+            continue
+        share_icp, share_all = in_icp / n_icp, in_all / n_all
+        rest_with, rest_total = in_all - in_icp, n_all - n_icp
+        _, p = fisher_exact([[in_icp, n_icp - in_icp], [rest_with, rest_total - rest_with]], alternative="two-sided")
+        rows.append({
+            "attribute": attribute,
+            "value": str(value),
+            "icp_accounts": in_icp,
+            "icp_share": share_icp,
+            "all_accounts": in_all,
+            "all_share": share_all,
+            "lift": share_icp / share_all if share_all else None,
+            "p_value": float(min(1.0, p)),
+        })
+    return rows
+
+
 def ideal_customer_profile(
     features: pd.DataFrame,
     *,
@@ -91,35 +127,7 @@ def ideal_customer_profile(
     n_icp, n_all = int(icp.sum()), len(features)
     rows: list[dict[str, Any]] = []
     for attribute, values in attributes(features, columns).items():
-        if values.map(lambda v: isinstance(v, list)).any():
-            long = values.explode().astype("string").str.strip()
-            long = long[long.notna() & (long != "")]
-            pairs = pd.DataFrame({"value": long, "icp": icp.reindex(long.index).to_numpy()})
-            holders = pairs.reset_index().drop_duplicates(["account_id", "value"]) if "account_id" in pairs.reset_index() else pairs
-        else:
-            clean = values.astype("string").str.strip()
-            holders = pd.DataFrame({"value": clean, "icp": icp}).dropna(subset=["value"])
-            holders = holders[holders["value"] != ""]
-        counts = holders.groupby("value")["icp"].agg(["sum", "size"])
-        for value, (in_icp, in_all) in counts.iterrows():
-            in_icp, in_all = int(in_icp), int(in_all)
-            if in_icp < min_accounts or not n_icp:
-                continue
-            share_icp, share_all = in_icp / n_icp, in_all / n_all
-            rest_with, rest_total = in_all - in_icp, n_all - n_icp
-            _, p = fisher_exact([[in_icp, n_icp - in_icp], [rest_with, rest_total - rest_with]], alternative="two-sided")
-            rows.append(
-                {
-                    "attribute": attribute,
-                    "value": str(value),
-                    "icp_accounts": in_icp,
-                    "icp_share": share_icp,
-                    "all_accounts": in_all,
-                    "all_share": share_all,
-                    "lift": share_icp / share_all if share_all else None,
-                    "p_value": float(min(1.0, p)),
-                }
-            )
+        rows += _attribute_rows(attribute, _holders(values, icp), n_icp, n_all, min_accounts)
     for row, q in zip(rows, bh_adjust([r["p_value"] for r in rows])):
         row["q_value"] = q
         row["significant"] = bool(q < ALPHA)

@@ -20,10 +20,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import chi2_contingency, fisher_exact
+from scipy.stats import chi2_contingency, false_discovery_control, fisher_exact
 
 from segkit.features.build import FeatureSet
-from segkit.metrics.compute import MetricOptions, conversion_flags
+from segkit.metrics.conversion import conversion_flags
+from segkit.metrics.options import MetricOptions
 from segkit.segmenters.base import UNKNOWN, Segmenter
 
 ALPHA = 0.05
@@ -49,16 +50,10 @@ MULTIPLE_COMPARISONS_NOTE = (
 
 
 def bh_adjust(p_values: list[float]) -> list[float]:
-    """Benjamini-Hochberg q-values, in the input order."""
-    m = len(p_values)
-    if not m:
+    """Benjamini-Hochberg q-values, in the input order (scipy's ``false_discovery_control``)."""
+    if not p_values:
         return []
-    order = np.argsort(p_values, kind="stable")
-    ranked = np.asarray(p_values, dtype="float64")[order] * m / np.arange(1, m + 1)
-    adjusted = np.minimum.accumulate(ranked[::-1])[::-1].clip(max=1.0)
-    out = np.empty(m)
-    out[order] = adjusted
-    return out.tolist()
+    return false_discovery_control(np.asarray(p_values, dtype="float64"), method="bh").tolist()
 
 
 def _outcomes(features: FeatureSet, options: MetricOptions) -> dict[str, tuple[pd.Series, pd.Series, str]]:

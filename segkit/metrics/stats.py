@@ -24,3 +24,9 @@ def wilson_interval(successes: int, trials: int, confidence: float = 0.95) -> tu
 def ratio(numerator: float, denominator: float) -> float | None:
     """numerator / denominator, None when the denominator is zero (JSON null, not NaN)."""
     return numerator / denominator if denominator else None
+
+
+def wilson_list(successes: int, trials: int) -> list[float] | None:
+    """The 95% Wilson interval as a JSON list, None without trials."""
+    interval = wilson_interval(successes, trials)
+    return list(interval) if interval else None

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
-from scipy.optimize import minimize
+from scipy.optimize import OptimizeResult, minimize
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -172,23 +172,9 @@ def minimise_in_log_space(
         )
     hessian: FloatArray | None = None
     if not problems:
-        gradient = np.asarray(result.jac, dtype=np.float64)  # L-BFGS-B's gradient at result.x
-        gradient_norm = float(np.max(np.abs(gradient))) if np.all(np.isfinite(gradient)) else np.inf
-        if gradient_norm > GRADIENT_TOLERANCE:
-            problems.append(
-                f"optimiser stopped with gradient {gradient_norm:.2e} > {GRADIENT_TOLERANCE:.0e} "
-                f"({result.message})"
-            )
-        else:
-            hessian = numerical_hessian(objective, log_params)
-            with single_threaded_blas():
-                finite = bool(np.all(np.isfinite(hessian)))
-                eigenvalues = np.linalg.eigvalsh(hessian) if finite else np.array([np.nan])
-            if not np.all(np.isfinite(eigenvalues)) or eigenvalues[0] <= MIN_CURVATURE_RATIO * eigenvalues[-1]:
-                problems.append(
-                    "the likelihood is flat in some direction at the optimum (Hessian eigenvalues "
-                    f"{np.array2string(eigenvalues, precision=2)}): the parameters are not identified"
-                )
+        hessian, problem = _check_optimum(objective, log_params, result)
+        if problem:
+            problems.append(problem)
     converged = not problems
     message = "converged" if converged else "; ".join(problems)
     return OptimisationOutcome(
@@ -199,6 +185,24 @@ def minimise_in_log_space(
         iterations=int(result.nit),
         hessian=hessian,
     )
+
+
+def _check_optimum(objective: ObjectiveWithGradient, log_params: FloatArray, result: OptimizeResult) -> tuple[FloatArray | None, str | None]:
+    """(Hessian, problem): the gradient must vanish and the curvature be positive in every direction."""
+    gradient = np.asarray(result.jac, dtype=np.float64)  # L-BFGS-B's gradient at result.x
+    gradient_norm = float(np.max(np.abs(gradient))) if np.all(np.isfinite(gradient)) else np.inf
+    if gradient_norm > GRADIENT_TOLERANCE:
+        return None, f"optimiser stopped with gradient {gradient_norm:.2e} > {GRADIENT_TOLERANCE:.0e} ({result.message})"
+    hessian = numerical_hessian(objective, log_params)
+    with single_threaded_blas():
+        finite = bool(np.all(np.isfinite(hessian)))
+        eigenvalues = np.linalg.eigvalsh(hessian) if finite else np.array([np.nan])
+    if not np.all(np.isfinite(eigenvalues)) or eigenvalues[0] <= MIN_CURVATURE_RATIO * eigenvalues[-1]:
+        return hessian, (
+            "the likelihood is flat in some direction at the optimum (Hessian eigenvalues "
+            f"{np.array2string(eigenvalues, precision=2)}): the parameters are not identified"
+        )
+    return hessian, None
 
 
 def numerical_hessian(objective: ObjectiveWithGradient, point: FloatArray, step: float = 1e-5) -> FloatArray:

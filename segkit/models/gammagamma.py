@@ -406,15 +406,7 @@ def bootstrap_segment_clv(
         raise ValueError("confidence must be in (0, 1)")
     x, t_x, T, zbar = _summary_columns(summary)
     n = x.shape[0]
-    labels = pd.Series(np.zeros(n, dtype=np.int64) if segments is None else np.asarray(segments))
-    if labels.shape[0] != n:
-        raise ValueError("segments must have one label per customer")
-    if labels.isna().any():
-        raise ValueError("segments contains missing labels")
-    codes, segment_names = pd.factorize(labels, sort=True)
-    if segments is None:
-        segment_names = pd.Index(["all"])
-
+    codes, segment_names = _segment_codes(segments, n)
     full_bg = transactions_fit if transactions_fit is not None else fit_bgnbd(x, t_x, T)
     full_gg = spend_fit if spend_fit is not None else fit_gamma_gamma(x, zbar)
 
@@ -426,28 +418,51 @@ def bootstrap_segment_clv(
 
     point_clv = clv_of(full_bg, full_gg, np.ones(n, dtype=bool))
     point_sums = np.bincount(codes, weights=point_clv, minlength=len(segment_names))
-
-    rng = np.random.default_rng(seed)
-    members = [np.flatnonzero(codes == k) for k in range(len(segment_names))]
     sums = np.full((n_boot, len(segment_names)), np.nan)
     failed = 0
+    rng = np.random.default_rng(seed)
+    members = [np.flatnonzero(codes == k) for k in range(len(segment_names))]
     for replicate in range(n_boot):
         draws = np.concatenate([rng.choice(idx, size=idx.size, replace=True) for idx in members])
         weights = np.bincount(draws, minlength=n).astype(np.float64)
-        bg = fit_bgnbd(x, t_x, T, weights=weights, initial=full_bg.params, n_restarts=2, seed=seed + replicate)
-        repeaters = weights[x > 0].sum()
-        if not bg.converged or repeaters == 0:
-            failed += 1
-            continue
-        gg = fit_gamma_gamma(x, zbar, weights=weights, initial=full_gg.params, n_restarts=2, seed=seed + replicate)
-        if not gg.converged or gg.params.q <= 1:
+        fits = _refit(x, t_x, T, zbar, weights, full_bg, full_gg, seed + replicate)
+        if fits is None:
             failed += 1
             continue
         drawn = weights > 0
         clv = np.zeros(n)
-        clv[drawn] = clv_of(bg, gg, drawn)
+        clv[drawn] = clv_of(*fits, drawn)
         sums[replicate] = np.bincount(codes, weights=weights * clv, minlength=len(segment_names))
+    return _bootstrap_result(sums, codes, segment_names, point_sums, confidence, failed)
 
+
+def _segment_codes(segments: ArrayLike | None, n: int) -> tuple[npt.NDArray[np.int64], pd.Index]:
+    """Integer segment codes per customer and the sorted segment names (``all`` without segments)."""
+    labels = pd.Series(np.zeros(n, dtype=np.int64) if segments is None else np.asarray(segments))
+    if labels.shape[0] != n:
+        raise ValueError("segments must have one label per customer")
+    if labels.isna().any():
+        raise ValueError("segments contains missing labels")
+    codes, segment_names = pd.factorize(labels, sort=True)
+    if segments is None:
+        segment_names = pd.Index(["all"])
+    return codes, pd.Index(segment_names)
+
+
+def _refit(x: FloatArray, t_x: FloatArray, T: FloatArray, zbar: FloatArray, weights: FloatArray, full_bg: BGNBDResult,
+           full_gg: GammaGammaResult, seed: int) -> tuple[BGNBDResult, GammaGammaResult] | None:
+    """Both models refitted on one resample (warm-started), or None when either fit fails."""
+    bg = fit_bgnbd(x, t_x, T, weights=weights, initial=full_bg.params, n_restarts=2, seed=seed)
+    if not bg.converged or weights[x > 0].sum() == 0:
+        return None
+    gg = fit_gamma_gamma(x, zbar, weights=weights, initial=full_gg.params, n_restarts=2, seed=seed)
+    if not gg.converged or gg.params.q <= 1:
+        return None
+    return bg, gg
+
+
+def _bootstrap_result(sums: FloatArray, codes: npt.NDArray[np.int64], segment_names: pd.Index, point_sums: FloatArray,
+                      confidence: float, failed: int) -> SegmentCLVBootstrap:
     ok = sums[~np.isnan(sums[:, 0])]
     tail = (1.0 - confidence) / 2.0
     if ok.shape[0] > 0:

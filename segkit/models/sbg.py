@@ -223,6 +223,24 @@ def _aggregate(periods: FloatArray, weights: FloatArray) -> tuple[FloatArray, Fl
     return unique, summed
 
 
+def _geometric_limit(churn_periods: FloatArray, churn_weights: FloatArray, censored_periods: FloatArray,
+                     censored_weights: FloatArray) -> tuple[float, float]:
+    """(pooled churn p, log-likelihood) of constant churn, the alpha, beta -> infinity limit of the sBG.
+
+    If the sBG cannot beat it, the likelihood has its supremum at infinity (no heterogeneity in
+    the data): the optimiser then stops somewhere along a flat ridge, and those alpha, beta mean
+    nothing.
+    """
+    churn_events = float(churn_weights.sum())
+    exposure = float(churn_weights @ churn_periods + censored_weights @ censored_periods)
+    p = churn_events / exposure if exposure > 0 else 1.0
+    geometric_ll = float(
+        churn_weights @ (xlogy(1.0, p) + xlog1py(churn_periods - 1.0, -p))
+        + censored_weights @ xlog1py(censored_periods, -p)
+    )
+    return p, geometric_ll
+
+
 def _fit_aggregated(
     churn_periods: FloatArray,
     churn_weights: FloatArray,
@@ -245,16 +263,7 @@ def _fit_aggregated(
     loglik = -outcome.mean_neg_loglik * total
     converged, message = outcome.converged, outcome.message
 
-    # Constant churn is the alpha, beta -> infinity limit of the sBG. If the sBG cannot beat it,
-    # the likelihood has its supremum at infinity (no heterogeneity in the data): the optimiser
-    # then stops somewhere along a flat ridge, and those alpha, beta mean nothing.
-    churn_events = float(churn_weights.sum())
-    exposure = float(churn_weights @ churn_periods + censored_weights @ censored_periods)
-    p = churn_events / exposure if exposure > 0 else 1.0
-    geometric_ll = float(
-        churn_weights @ (xlogy(1.0, p) + xlog1py(churn_periods - 1.0, -p))
-        + censored_weights @ xlog1py(censored_periods, -p)
-    )
+    p, geometric_ll = _geometric_limit(churn_periods, churn_weights, censored_periods, censored_weights)
     if converged and loglik <= geometric_ll + 1e-6 * total:
         converged = False
         message = (

@@ -77,6 +77,15 @@ def summarise_transactions(
     """
     if time_unit not in DAYS_PER_UNIT:
         raise ValueError(f"time_unit must be one of {sorted(DAYS_PER_UNIT)}, got {time_unit!r}")
+    frame, end = _checked_purchases(transactions, calibration_end, customer_col, date_col, amount_col, date_format)
+    return _per_customer(frame, end, DAYS_PER_UNIT[time_unit], customer_col)
+
+
+def _checked_purchases(
+    transactions: pd.DataFrame, calibration_end: str | pd.Timestamp, customer_col: str, date_col: str, amount_col: str,
+    date_format: str | None,
+) -> tuple[pd.DataFrame, pd.Timestamp]:
+    """(customer, day, amount) rows up to the calibration end, and that end; ValueError on bad input."""
     missing = [c for c in (customer_col, date_col, amount_col) if c not in transactions.columns]
     if missing:
         raise ValueError(f"transactions is missing column(s) {missing}")
@@ -103,7 +112,10 @@ def summarise_transactions(
     frame = frame[frame["day"] <= end]
     if frame.empty:
         raise ValueError("no transactions on or before the calibration end date")
+    return frame, end
 
+
+def _per_customer(frame: pd.DataFrame, end: pd.Timestamp, unit_days: float, customer_col: str) -> pd.DataFrame:
     # one row per purchase day, sorted so that the first row of each customer is the first day
     daily = frame.groupby(["customer", "day"], sort=True, observed=True)["amount"].sum().reset_index()
     per_customer = daily.groupby("customer", sort=True, observed=True)
@@ -113,7 +125,6 @@ def summarise_transactions(
     total = per_customer["amount"].sum()
     first_amount = per_customer["amount"].first()
 
-    unit_days = DAYS_PER_UNIT[time_unit]
     repeat = (purchase_days - 1).astype(np.int64)
     repeat_spend = total - first_amount
     zbar = (repeat_spend / repeat.where(repeat > 0)).fillna(0.0)

@@ -1,6 +1,12 @@
 """UN M49 regions and sub-regions by ISO 3166-1 alpha-2 code (UN Statistics Division standard).
 
 Taiwan (TW) and Kosovo (XK), absent from M49's list, are placed where M49's neighbours are.
+
+Why a table and not ``country_converter`` (issue 9 asked): coco 1.3.2, the current release,
+fails to build its ``CountryConverter`` under pandas 3.1 (the pandas segkit runs on: a
+``TypeError`` compiling its ISO2 regexes, a missing value among them), so it cannot be a
+dependency today; and this table is 50 lines with no import cost. Revisit when coco supports
+pandas 3.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from segkit.segmenters._checks import integer, names, number
+from segkit.segmenters.checks import integer, names, number
 from segkit.segmenters.base import Param, Segmenter, one_of
 
 POWER, REGULAR, LIGHT, DORMANT = "Power", "Regular", "Light", "Dormant"

@@ -39,7 +39,7 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from segkit.errors import InputDataError, UsageError
-from segkit.segmenters._checks import as_bool, boolean, increasing, integer, names, number, period_start, text
+from segkit.segmenters.checks import as_bool, boolean, increasing, integer, names, number, period_start, text
 from segkit.segmenters.base import Param, Segmenter, one_of
 
 LOW, MEDIUM, HIGH, NOT_SCORED = "Low risk", "Medium risk", "High risk", "Not scored"

@@ -18,7 +18,7 @@ import pandas as pd
 
 from segkit.errors import InputDataError, UsageError
 from segkit.segmenters import _clustering as cl
-from segkit.segmenters._checks import boolean, integer, names
+from segkit.segmenters.checks import boolean, integer, names
 from segkit.segmenters.base import Param, Segmenter
 
 DEFAULT_FEATURES = ["mrr", "active_days_30", "events_30", "distinct_events", "distinct_users", "employees"]

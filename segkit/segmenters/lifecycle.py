@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from segkit.features.extra import first_used_column
-from segkit.segmenters._checks import end_of_as_of, integer, mapping, number, text
+from segkit.segmenters.checks import end_of_as_of, integer, mapping, number, text
 from segkit.segmenters.base import Param, Segmenter
 
 STAGES = ["Awareness", "Consideration", "Decision", "Onboarding", "Adoption", "Retention", "Expansion", "Advocacy"]

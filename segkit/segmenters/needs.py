@@ -31,7 +31,7 @@ import pandas as pd
 
 from segkit.errors import InputDataError, UsageError
 from segkit.segmenters import _clustering as cl
-from segkit.segmenters._checks import integer, names, text
+from segkit.segmenters.checks import integer, names, text
 from segkit.segmenters.base import Param, Segmenter
 
 NO_ANSWER = "No answer"

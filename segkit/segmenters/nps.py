@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from segkit.segmenters._checks import number
+from segkit.segmenters.checks import number
 from segkit.segmenters.base import Param, Segmenter
 
 PROMOTER, PASSIVE, DETRACTOR, NO_RESPONSE = "Promoter", "Passive", "Detractor", "No response"

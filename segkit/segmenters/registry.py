@@ -1,18 +1,20 @@
 """Discovery of segmenters through the ``segkit.segmenters`` entry-point group.
 
 Built-ins register through the same group as plugins (see ``pyproject.toml``), so the plugin
-path is exercised on every run. A plugin that fails to import becomes a warning, never a crash.
+path is exercised on every run. Discovery and the warnings for broken plugins are
+``segkit.plugins``; a plugin that fails to import becomes a warning, never a crash.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib.metadata import entry_points
+from typing import cast
 
 from segkit.errors import UsageError
+from segkit.plugins import GROUPS, discover_group, register_kind
 from segkit.segmenters.base import Segmenter
 
-ENTRY_POINT_GROUP = "segkit.segmenters"
+ENTRY_POINT_GROUP = GROUPS["segmenter"]
 
 
 @dataclass(frozen=True)
@@ -44,27 +46,16 @@ def register(cls: type[Segmenter], origin: str = "registered at run time") -> ty
     return cls
 
 
+def _is_segmenter(obj: object) -> bool:
+    return isinstance(obj, type) and issubclass(obj, Segmenter)
+
+
+EXPECTED = "a segkit Segmenter class"
+register_kind("segmenter", _is_segmenter, EXPECTED)
+
+
 def discover() -> Registry:
-    found: dict[str, SegmenterInfo] = {}
-    warnings: list[str] = []
-    for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
-        dist = getattr(ep, "dist", None)
-        origin = f"{dist.metadata['Name']} {dist.version}" if dist is not None else "unknown distribution"
-        try:
-            cls = ep.load()
-        except Exception as exc:  # noqa: BLE001 - a broken plugin must not break segkit
-            package = dist.metadata["Name"] if dist is not None else ep.value.split(":")[0]
-            warnings.append(
-                f"segmenter plugin {ep.name!r} from {origin} failed to import ({type(exc).__name__}: {exc}); "
-                f"remove it with: pip uninstall {package}"
-            )
-            continue
-        if not (isinstance(cls, type) and issubclass(cls, Segmenter)):
-            warnings.append(f"entry point {ep.name!r} from {origin} is not a segkit Segmenter class; ignored")
-            continue
-        if ep.name in found:
-            warnings.append(f"segmenter {ep.name!r} from {origin} ignored: already provided by {found[ep.name].origin}")
-            continue
-        found[ep.name] = SegmenterInfo(ep.name, cls, origin)
-    found.update(_extra)
-    return Registry(found, tuple(warnings))
+    found = discover_group(ENTRY_POINT_GROUP, "segmenter", _is_segmenter, EXPECTED)
+    segmenters = {p.name: SegmenterInfo(p.name, cast(type[Segmenter], p.obj), p.origin) for p in found.plugins}
+    segmenters.update(_extra)
+    return Registry(segmenters, found.warnings)

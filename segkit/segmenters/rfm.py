@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from segkit.segmenters._checks import end_of_as_of, integer
+from segkit.segmenters.checks import end_of_as_of, integer
 from segkit.segmenters.base import Param, Segmenter, one_of
 
 NO_TRANSACTIONS = "No transactions"

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from segkit.features.extra import first_used_columns
-from segkit.segmenters._checks import increasing, integer, names, text
+from segkit.segmenters.checks import increasing, integer, names, text
 from segkit.segmenters.base import Param, Segmenter, band, one_of
 
 OTHER_STACK = "Other stack"

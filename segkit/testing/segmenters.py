@@ -6,7 +6,7 @@ Run it on your own segmenter (no data needed: a synthetic feature frame is gener
     check_segmenter(MySegmenter)                       # raises AssertionError listing what failed
     check_segmenter(MySegmenter, params={"column": "industry"})
 
-segkit's own suite runs it on every registered segmenter (``tests/test_conformance.py``), the way
+segkit's own suite runs it on every registered segmenter (``tests/segmenters/test_conformance.py``), the way
 scikit-learn's ``check_estimator`` runs on every estimator. The checks:
 
 - ``class_attributes``: a name, a description, declared ``parameters`` (``Param``), a tuple of
@@ -27,6 +27,7 @@ scikit-learn's ``check_estimator`` runs on every estimator. The checks:
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 import json
 import re
 from collections.abc import Callable
@@ -53,22 +54,40 @@ class _Nonsense:
         return "<nonsense value>"
 
 
-def make_features(n_accounts: int = 300, seed: int = 0) -> pd.DataFrame:
-    """A synthetic per-account feature frame with every standard column (and the extras).
+@dataclass(frozen=True)
+class _Draws:
+    """The per-account random draws behind ``make_features`` (in the order they are drawn)."""
 
-    The columns, dtypes and ``attrs`` (``as_of``, ``period_start``, ``survey_answer_columns``)
-    follow ``segkit.features.build_features``; values are random but plausible (paying accounts
-    use the product more; detractors and small accounts churn more), so every built-in segmenter
-    can run on it. Seeded: the same arguments give the same frame.
-    """
-    rng = np.random.default_rng(seed)
-    n = n_accounts
-    ids = pd.Index([f"acct-{i:05d}" for i in range(n)], dtype="string", name="account_id")
+    employees: np.ndarray
+    industry: np.ndarray
+    country: np.ndarray
+    created_days: np.ndarray
+    paid: np.ndarray
+    first_paid_days: np.ndarray
+    active_at_start: np.ndarray
+    hazard: np.ndarray
+    nps_class: np.ndarray
+    churned: np.ndarray
+    is_customer: np.ndarray
+    mrr_start: np.ndarray
+    mrr: np.ndarray
+    uses: np.ndarray
+    intensity: np.ndarray
+    active_days_90: np.ndarray
+    active_days_30: np.ndarray
+    events_30: np.ndarray
+    events_prior_60: np.ndarray
+    event_count: np.ndarray
+    has_events: np.ndarray
+    first_seen_days: np.ndarray
+    last_seen_days: np.ndarray
+    responses: np.ndarray
+    promoters: np.ndarray
+    detractors: np.ndarray
+    scores: np.ndarray
 
-    def utc(days_before_as_of: np.ndarray) -> pd.Series:
-        stamps = AS_OF - pd.to_timedelta(days_before_as_of, unit="D")
-        return pd.Series(stamps, index=ids).astype("datetime64[us, UTC]")
 
+def _draw(rng: np.random.Generator, n: int) -> _Draws:
     employees = np.clip(np.round(np.exp(rng.normal(4.5, 1.5, n))), 1, 50_000)
     industry = rng.choice(["Computer Software", "Financial Services", "Retail", "Education", "Health Care"], n)
     country = rng.choice(["United States", "Germany", "UK", "France", "Brazil", "Japan", "India", "Canada"], n)
@@ -98,74 +117,120 @@ def make_features(n_accounts: int = 300, seed: int = 0) -> pd.DataFrame:
     promoters = np.where(nps_class == "promoter", responses, np.where(nps_class == "passive", rng.binomial(responses, 0.2), 0))
     detractors = np.where(nps_class == "detractor", responses, 0)
     scores = np.select([nps_class == "promoter", nps_class == "passive"], [9.5, 7.5], 4.0)
-    frame = pd.DataFrame(
+    return _Draws(
+        employees=employees, industry=industry, country=country, created_days=created_days, paid=paid,
+        first_paid_days=first_paid_days, active_at_start=active_at_start, hazard=hazard, nps_class=nps_class,
+        churned=churned, is_customer=is_customer, mrr_start=mrr_start, mrr=mrr, uses=uses,
+        intensity=intensity, active_days_90=active_days_90, active_days_30=active_days_30,
+        events_30=events_30, events_prior_60=events_prior_60, event_count=event_count, has_events=has_events,
+        first_seen_days=first_seen_days, last_seen_days=last_seen_days, responses=responses,
+        promoters=promoters, detractors=detractors, scores=scores,
+    )
+
+
+def _utc(ids: pd.Index, days_before_as_of: np.ndarray) -> pd.Series:
+    stamps = AS_OF - pd.to_timedelta(days_before_as_of, unit="D")
+    return pd.Series(stamps, index=ids).astype("datetime64[us, UTC]")
+
+
+def _standard_columns(rng: np.random.Generator, ids: pd.Index, d: _Draws) -> pd.DataFrame:
+    """The columns ``build_features`` gives every run."""
+    n = len(ids)
+
+    def utc(days: np.ndarray) -> pd.Series:
+        return _utc(ids, days)
+
+    return pd.DataFrame(
         {
             "name": pd.Series([f"Company {i}" for i in range(n)], index=ids, dtype="string"),
             "domain": pd.Series([f"company{i}.{rng.choice(['com', 'io', 'de', 'co.uk'])}" for i in range(n)], index=ids, dtype="string"),
-            "created_at": utc(created_days),
-            "industry": pd.Series(industry, index=ids, dtype="string"),
-            "employees": pd.Series(employees, index=ids, dtype="Float64"),
-            "annual_revenue": pd.Series(np.round(employees * rng.lognormal(11.6, 0.5, n), -3), index=ids, dtype="Float64"),
-            "country": pd.Series(country, index=ids, dtype="string"),
+            "created_at": utc(d.created_days),
+            "industry": pd.Series(d.industry, index=ids, dtype="string"),
+            "employees": pd.Series(d.employees, index=ids, dtype="Float64"),
+            "annual_revenue": pd.Series(np.round(d.employees * rng.lognormal(11.6, 0.5, n), -3), index=ids, dtype="Float64"),
+            "country": pd.Series(d.country, index=ids, dtype="string"),
             "lifecycle_stage": pd.Series(
-                np.where(is_customer, "customer", np.where(paid, "other", rng.choice(["subscriber", "lead", "marketingqualifiedlead", "opportunity"], n))),
+                np.where(d.is_customer, "customer", np.where(d.paid, "other", rng.choice(["subscriber", "lead", "marketingqualifiedlead", "opportunity"], n))),
                 index=ids, dtype="string",
             ),
             "technologies": pd.Series(
                 [";".join(sorted(set(rng.choice(TOOLS, int(k), replace=False)))) or pd.NA for k in rng.integers(0, 5, n)],
                 index=ids, dtype="string",
             ),
-            "mrr": mrr.astype("float64"),
-            "mrr_start": mrr_start.astype("float64"),
-            "is_customer": is_customer,
-            "active_at_start": active_at_start,
-            "churned_in_period": churned,
-            "first_paid_at": utc(first_paid_days),
-            "churn_events": churned.astype("int64"),
-            "customer_months": np.where(is_customer, 12.0, np.where(churned, rng.uniform(0, 12, n), 0.0)),
-            "subscriptions": paid.astype("int64"),
-            "event_count": event_count.astype("int64"),
-            "distinct_users": np.where(has_events, rng.integers(1, 20, n), 0).astype("int64"),
-            "distinct_events": np.where(has_events, rng.integers(1, len(EVENT_NAMES) + 1, n), 0).astype("int64"),
-            "first_seen": utc(first_seen_days),
-            "last_seen": utc(last_seen_days),
-            "active_days_30": active_days_30,
-            "active_days_90": active_days_90,
-            "events_30": events_30,
-            "events_prior_60": events_prior_60,
-            "trend_slope_12w": rng.normal(0, 1, n) * has_events,
-            "nps_responses": responses.astype("int64"),
-            "nps_promoters": promoters.astype("int64"),
-            "nps_detractors": detractors.astype("int64"),
-            "nps_mean_score": np.where(responses > 0, scores, np.nan),
+            "mrr": d.mrr.astype("float64"),
+            "mrr_start": d.mrr_start.astype("float64"),
+            "is_customer": d.is_customer,
+            "active_at_start": d.active_at_start,
+            "churned_in_period": d.churned,
+            "first_paid_at": utc(d.first_paid_days),
+            "churn_events": d.churned.astype("int64"),
+            "customer_months": np.where(d.is_customer, 12.0, np.where(d.churned, rng.uniform(0, 12, n), 0.0)),
+            "subscriptions": d.paid.astype("int64"),
+            "event_count": d.event_count.astype("int64"),
+            "distinct_users": np.where(d.has_events, rng.integers(1, 20, n), 0).astype("int64"),
+            "distinct_events": np.where(d.has_events, rng.integers(1, len(EVENT_NAMES) + 1, n), 0).astype("int64"),
+            "first_seen": utc(d.first_seen_days),
+            "last_seen": utc(d.last_seen_days),
+            "active_days_30": d.active_days_30,
+            "active_days_90": d.active_days_90,
+            "events_30": d.events_30,
+            "events_prior_60": d.events_prior_60,
+            "trend_slope_12w": rng.normal(0, 1, n) * d.has_events,
+            "nps_responses": d.responses.astype("int64"),
+            "nps_promoters": d.promoters.astype("int64"),
+            "nps_detractors": d.detractors.astype("int64"),
+            "nps_mean_score": np.where(d.responses > 0, d.scores, np.nan),
         },
         index=ids,
     )
-    # Extras (segkit.features.extra).
+
+
+def _add_extras(frame: pd.DataFrame, rng: np.random.Generator, d: _Draws) -> None:
+    """The extra features (``segkit.features.extra``), in place."""
+    ids, n = frame.index, len(frame)
+
+    def utc(days: np.ndarray) -> pd.Series:
+        return _utc(ids, days)
+
     launch = {name: (700.0 if k < 3 else 300.0 - 60 * k) for k, name in enumerate(EVENT_NAMES)}
     for name, launch_days in launch.items():
-        adopts = has_events & (rng.random(n) < 0.7)
-        start = np.minimum(first_seen_days, launch_days)
+        adopts = d.has_events & (rng.random(n) < 0.7)
+        start = np.minimum(d.first_seen_days, launch_days)
         lag = rng.exponential(40, n)
         when = np.where(adopts, np.maximum(start - lag, 0.0), np.nan)
         frame[first_used_column(name)] = utc(when)
-    frame["distinct_events_90"] = np.minimum(frame["distinct_events"], (active_days_90 > 0) * rng.integers(1, len(EVENT_NAMES) + 1, n)).astype("int64")
-    frame["events_90_before_start"] = np.where(active_at_start, rng.poisson(intensity * 30 * np.where(churned, 0.5, 1.0)), 0).astype("int64")
+    frame["distinct_events_90"] = np.minimum(frame["distinct_events"], (d.active_days_90 > 0) * rng.integers(1, len(EVENT_NAMES) + 1, n)).astype("int64")
+    frame["events_90_before_start"] = np.where(d.active_at_start, rng.poisson(d.intensity * 30 * np.where(d.churned, 0.5, 1.0)), 0).astype("int64")
     frame["active_days_90_before_start"] = np.minimum(90, frame["events_90_before_start"] // 3).astype("int64")
-    frame["deals"] = np.where(paid | (rng.random(n) < 0.2), rng.integers(1, 3, n), 0).astype("int64")
-    frame["deals_open"] = np.where(~paid & (frame["deals"] > 0), 1, 0).astype("int64")
-    frame["deals_won"] = np.where(paid, 1, 0).astype("int64")
-    frame["first_deal_at"] = utc(np.where(frame["deals"] > 0, created_days - 1, np.nan))
-    invoices = np.where(paid, rng.integers(1, 24, n), 0)
+    frame["deals"] = np.where(d.paid | (rng.random(n) < 0.2), rng.integers(1, 3, n), 0).astype("int64")
+    frame["deals_open"] = np.where(~d.paid & (frame["deals"] > 0), 1, 0).astype("int64")
+    frame["deals_won"] = np.where(d.paid, 1, 0).astype("int64")
+    frame["first_deal_at"] = utc(np.where(frame["deals"] > 0, d.created_days - 1, np.nan))
+    invoices = np.where(d.paid, rng.integers(1, 24, n), 0)
     frame["invoices"] = invoices.astype("int64")
-    frame["invoice_amount"] = (invoices * np.maximum(mrr, mrr_start + 20)).astype("float64")
-    frame["first_invoice_at"] = utc(first_paid_days)
-    frame["last_invoice_at"] = utc(np.where(paid, np.where(is_customer, rng.uniform(0, 31, n), rng.uniform(31, 300, n)), np.nan))
-    answered = responses > 0
+    frame["invoice_amount"] = (invoices * np.maximum(d.mrr, d.mrr_start + 20)).astype("float64")
+    frame["first_invoice_at"] = utc(d.first_paid_days)
+    frame["last_invoice_at"] = utc(np.where(d.paid, np.where(d.is_customer, rng.uniform(0, 31, n), rng.uniform(31, 300, n)), np.nan))
+    answered = d.responses > 0
     frame["Main need"] = pd.Series(np.where(answered, rng.choice(["Reporting", "Collaboration", "Automation", "Integrations"], n), None), index=ids, dtype="string")
     frame["Team size"] = pd.Series(np.where(answered, rng.choice(["1-5", "6-20", "21+"], n), None), index=ids, dtype="string")
-    frame["support_tickets"] = rng.poisson(np.where(employees > 500, 6, 1.5)).astype("int64")
+    frame["support_tickets"] = rng.poisson(np.where(d.employees > 500, 6, 1.5)).astype("int64")
     frame.attrs.update({"as_of": AS_OF, "period_start": PERIOD_START, "survey_answer_columns": ["Main need", "Team size"]})
+
+
+def make_features(n_accounts: int = 300, seed: int = 0) -> pd.DataFrame:
+    """A synthetic per-account feature frame with every standard column (and the extras).
+
+    The columns, dtypes and ``attrs`` (``as_of``, ``period_start``, ``survey_answer_columns``)
+    follow ``segkit.features.build_features``; values are random but plausible (paying accounts
+    use the product more; detractors and small accounts churn more), so every built-in segmenter
+    can run on it. Seeded: the same arguments give the same frame.
+    """
+    rng = np.random.default_rng(seed)
+    ids = pd.Index([f"acct-{i:05d}" for i in range(n_accounts)], dtype="string", name="account_id")
+    draws = _draw(rng, n_accounts)
+    frame = _standard_columns(rng, ids, draws)
+    _add_extras(frame, rng, draws)
     return frame
 
 

@@ -1,14 +1,7 @@
-"""Stage 5, writers: one file per format, registered by format name."""
+"""Stage 6, writers: one file per format, registered by format name in the ``segkit.writers``
+entry-point group (the built-ins exactly like outside plugins). Writers read only the Report."""
 
-from segkit.writers import (  # noqa: F401 - importing registers the writers
-    csv_writer,
-    html_writer,
-    json_writer,
-    markdown_writer,
-    parquet_writer,
-    table_writer,
-)
-from segkit.writers.base import Writer, formats, get_writer, register_writer
-from segkit.writers.outdir import write_outputs
+from segkit.writers.base import ENTRY_POINT_GROUP, Writer, formats, get_writer, register_writer, writer_warnings, writers
+from segkit.writers.outdir import output_files, write_outputs
 
-__all__ = ["Writer", "formats", "get_writer", "register_writer", "write_outputs"]
+__all__ = ["ENTRY_POINT_GROUP", "Writer", "formats", "get_writer", "output_files", "register_writer", "write_outputs", "writer_warnings", "writers"]

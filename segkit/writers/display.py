@@ -8,15 +8,15 @@ from typing import Any
 from segkit.report import Report
 
 
-def _pct(value: Any) -> str:
+def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value * 100:.1f}%"
 
 
-def _money(value: Any) -> str:
+def _money(value: float | None) -> str:
     return "-" if value is None else f"{value:,.0f}"
 
 
-def _count(value: Any) -> str:
+def _count(value: int | None) -> str:
     return "-" if value is None else f"{value:,}"
 
 
@@ -27,7 +27,7 @@ def _rate_ci(row: dict[str, Any], key: str) -> str:
     return f"{value * 100:.1f}% ({ci[0] * 100:.0f}-{ci[1] * 100:.0f})" if ci else _pct(value)
 
 
-def _nps(value: Any) -> str:
+def _nps(value: float | None) -> str:
     return "-" if value is None else f"{value:+.0f}"
 
 

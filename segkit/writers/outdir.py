@@ -11,33 +11,42 @@ import json
 import os
 from pathlib import Path
 
-import pyarrow as pa
-
 from segkit.errors import OutputError
 from segkit.report import Report
-from segkit.writers.base import get_writer
-from segkit.writers.csv_writer import cohorts_csv, frame_to_csv
-from segkit.writers.parquet_writer import parquet_bytes
+from segkit.writers.base import Writer, writers
 
-OUTPUT_FILES = (
-    "report.json", "segments.csv", "assignments.parquet", "assignments.csv", "rejected.csv", "report.html", "run.json",
-    "cohorts.csv",
-)
+RUN_RECORD = "run.json"  # timings and versions: written by every run, not a format
+
+
+def _file_writers() -> list[Writer]:
+    """The registered writers that put files in --out DIR, in format order."""
+    found = writers()
+    return [found[name]() for name in sorted(found) if found[name].filename or found[name].also_writes]
+
+
+def output_files() -> tuple[str, ...]:
+    """Every file --out DIR gets: each writer's declared files, then run.json."""
+    names: list[str] = []
+    for writer in _file_writers():
+        names += ([writer.filename] if writer.filename else []) + list(writer.also_writes)
+    return (*names, RUN_RECORD)
+
+
+def _encode(content: str | bytes) -> bytes:
+    return content if isinstance(content, bytes) else content.encode("utf-8")
 
 
 def render_outputs(report: Report) -> dict[str, bytes]:
     """File name -> content: everything --out writes, in memory first."""
     files: dict[str, bytes] = {}
-    for fmt in ("json", "csv", "html"):
-        writer = get_writer(fmt)
-        content = writer.render(report)
-        files[writer.filename] = content if isinstance(content, bytes) else content.encode("utf-8")
-    assignments = report.assignments
-    files["assignments.parquet"] = parquet_bytes(pa.Table.from_pandas(assignments, preserve_index=False))
-    files["assignments.csv"] = frame_to_csv(assignments).encode("utf-8")
-    files["rejected.csv"] = frame_to_csv(report.rejected).encode("utf-8")
-    files["cohorts.csv"] = cohorts_csv(report).encode("utf-8")
-    files["run.json"] = (json.dumps(report.run, sort_keys=True, indent=2, default=str) + "\n").encode("utf-8")
+    for writer in _file_writers():
+        if writer.filename:
+            files[writer.filename] = _encode(writer.render(report))
+        extra = writer.extra_files(report)
+        if set(extra) != set(writer.also_writes):
+            raise OutputError(f"writer {writer.format!r} declared {sorted(writer.also_writes)} but rendered {sorted(extra)}")
+        files.update(extra)
+    files[RUN_RECORD] = (json.dumps(report.run, sort_keys=True, indent=2, default=str) + "\n").encode("utf-8")
     return files
 
 

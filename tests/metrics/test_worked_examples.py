@@ -12,7 +12,8 @@ import pytest
 
 from segkit import api
 from segkit.features.billing import subscription_mrr
-from segkit.metrics.compute import MetricOptions, _clv
+from segkit.metrics import MetricOptions
+from segkit.metrics.clv import simple_clv
 
 
 def _write(path: Path, header: str, rows: list[str]) -> Path:
@@ -47,7 +48,7 @@ def test_annual_plan_4_seats_billed_2000_is_166_67_mrr(tmp_path: Path):
 
 def _clv_of(arpa: float, monthly_churn: float, margin: float = 1.0) -> float:
     values = {"customers": 100, "customer_months": 1000.0, "monthly_churn_rate": monthly_churn, "arpa": arpa}
-    return _clv(values, MetricOptions(gross_margin=margin))["clv"]
+    return simple_clv(values, MetricOptions(gross_margin=margin))["clv"]
 
 
 def test_ltv_as_arpa_over_churn_100_at_5_percent_is_2000():
@@ -60,7 +61,7 @@ def test_simple_lifetime_value_3_years_at_500_a_year_is_1500():
 
 def test_clv_is_null_with_a_reason_without_churn():
     values = {"customers": 100, "customer_months": 1000.0, "monthly_churn_rate": 0.0, "arpa": 50.0}
-    out = _clv(values, MetricOptions())
+    out = simple_clv(values, MetricOptions())
     assert out["clv"] is None and "no churn" in out["clv_reason"]
 
 

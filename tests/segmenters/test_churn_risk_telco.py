@@ -15,7 +15,7 @@ import pytest
 
 from segkit.segmenters import discover
 
-DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
+DATASETS = Path(__file__).resolve().parents[2].parent / "shared" / "datasets"
 TELCO = DATASETS / "telco" / "Telco-Customer-Churn.csv"
 CATEGORICAL = [
     "gender", "SeniorCitizen", "Partner", "Dependents", "PhoneService", "MultipleLines", "InternetService",

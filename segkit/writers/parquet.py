@@ -8,8 +8,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from segkit.report import Report
-from segkit.writers.base import Writer, register_writer
-from segkit.writers.csv_writer import flatten_rows
+from segkit.writers.base import Writer
+from segkit.writers.csv import flatten_rows
 
 
 def parquet_bytes(table: pa.Table) -> bytes:
@@ -18,12 +18,15 @@ def parquet_bytes(table: pa.Table) -> bytes:
     return buffer.getvalue()
 
 
-@register_writer
 class ParquetWriter(Writer):
     format = "parquet"
     binary = True
+    also_writes = ("assignments.parquet",)
 
     def render(self, report: Report) -> bytes:
         precision = report.data.get("parameters", {}).get("float_precision", 6)
         frame = flatten_rows(report.segment_rows(), precision)
         return parquet_bytes(pa.Table.from_pandas(frame, preserve_index=False))
+
+    def extra_files(self, report: Report) -> dict[str, bytes]:
+        return {"assignments.parquet": parquet_bytes(pa.Table.from_pandas(report.assignments, preserve_index=False))}

@@ -12,7 +12,7 @@ from segkit import api
 from segkit.cli import main
 from segkit.metrics.icp import ideal_customer_profile
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 AS_OF = pd.Timestamp("2025-12-31", tz="UTC")
 
 

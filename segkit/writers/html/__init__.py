@@ -5,9 +5,9 @@ from __future__ import annotations
 import html
 
 from segkit.report import Report
-from segkit.writers.base import Writer, register_writer
+from segkit.writers.base import Writer
 from segkit.writers.display import caption, columns_for, display_rows, quality_lines
-from segkit.writers.html_value import cohort_section, value_table
+from segkit.writers.html.value import cohort_section, value_table
 
 STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:2rem auto;max-width:72rem;color:#1f2328;padding:0 1rem}
@@ -21,7 +21,6 @@ dl{font-size:0.85rem}dt{font-weight:600;margin-top:0.4rem}dd{margin-left:1rem;co
 """
 
 
-@register_writer
 class HtmlWriter(Writer):
     format = "html"
     filename = "report.html"

@@ -1,4 +1,4 @@
-"""Third-party segmenters: the example plugin installed from its own package, broken plugins."""
+"""Third-party plugins: the example package (a segmenter and a writer) installed from its own package, broken plugins."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import pytest
 from segkit import api
 from segkit.segmenters import discover
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "segkit-plugin-example"
 SAMPLE_CONFIG = ROOT / "configs" / "samples.toml"
 BUILT_INS = {
@@ -80,6 +80,20 @@ def test_example_plugin_is_discovered_from_its_installed_package_and_runs(tmp_pa
     segments = {row["segment"]: row["accounts"] for row in report["segmentations"]["domain_tld"]["segments"]}
     assert segments.get(".example", 0) >= 290  # the sample's domains are companyN.example
     assert "tests" in report["segmentations"]["domain_tld"]["quality"]
+
+    # the example's writer: discovered by --format, written by --out, conformant
+    tsv = _run(["-m", "segkit", "segment", "--config", str(SAMPLE_CONFIG), "--by", "nps", "--format", "tsv", "--quiet"],
+               pythonpath=site)
+    assert tsv.returncode == 0, tsv.stderr
+    assert tsv.stdout.splitlines()[0] == "segmentation\tsegment\taccounts\tcustomers\tchurn_rate\tmrr"
+    out = tmp_path / "out"
+    written = _run(["-m", "segkit", "segment", "--config", str(SAMPLE_CONFIG), "--by", "nps", "--out", str(out), "--quiet"],
+                   pythonpath=site)
+    assert written.returncode == 0, written.stderr
+    assert (out / "segments.tsv").read_text(encoding="utf-8") == tsv.stdout
+    kit = _run(["-c", "from segkit.testing import check_writer; from segkit.writers import writers; "
+                "print(check_writer(writers()['tsv'], name='tsv'))"], pythonpath=site)
+    assert kit.returncode == 0 and "escaping" in kit.stdout, kit.stderr
 
 
 def _fake_dist(site: Path, name: str, entry_points: str) -> None:

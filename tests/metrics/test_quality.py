@@ -11,7 +11,7 @@ from scipy.stats import fisher_exact
 from segkit import api
 from segkit.metrics.quality import bh_adjust, independence, per_segment
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_bh_adjust_matches_hand_computation() -> None:

@@ -11,11 +11,11 @@ from segkit.report import Report
 MAX_COHORT_COLUMNS = 25  # k = 0..24 months shown; report.json and cohorts.csv have them all
 
 
-def _pct(v: Any) -> str:
+def _pct(v: float | None) -> str:
     return "-" if v is None else f"{v * 100:.1f}%"
 
 
-def _money(v: Any) -> str:
+def _money(v: float | None) -> str:
     return "-" if v is None else f"{v:,.0f}"
 
 
@@ -26,7 +26,7 @@ def _clv(row: dict[str, Any]) -> str:
     return _money(row["clv"]) + (f" ({ci[0]:,.0f}-{ci[1]:,.0f})" if ci else "")
 
 
-def _num(v: Any, fmt: str = "{:.1f}") -> str:
+def _num(v: float | None, fmt: str = "{:.1f}") -> str:
     return "-" if v is None else fmt.format(v)
 
 

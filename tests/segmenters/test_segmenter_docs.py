@@ -8,7 +8,7 @@ import pytest
 
 from segkit.segmenters import discover
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BUILT_IN = {name: info for name, info in discover().segmenters.items() if info.origin.startswith("segkit ")}
 
 

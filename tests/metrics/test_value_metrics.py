@@ -17,8 +17,8 @@ import pytest
 from segkit import api
 from segkit.features.billing import paying_subscriptions, subscription_mrr
 from segkit.features.renewals import renewal_facts
-from segkit.metrics.clv import simple_lifetime_months
-from segkit.metrics.compute import MetricOptions, _clv
+from segkit.metrics import MetricOptions
+from segkit.metrics.clv import simple_clv, simple_lifetime_months
 from tests.conftest import shared_dataset
 
 SURVIVORS = {
@@ -59,15 +59,15 @@ def test_simple_clv_cap_and_discount():
     options = MetricOptions(clv_horizon_months=60)
     values = {"customers": 100, "customer_months": 1000.0, "arpa": 100.0}
     # 5% churn: 1/c = 20 months, under the 60-month cap -> ChartMogul's $2,000
-    assert _clv({**values, "monthly_churn_rate": 0.05}, options)["clv"] == pytest.approx(2000.0, rel=1e-12)
+    assert simple_clv({**values, "monthly_churn_rate": 0.05}, options)["clv"] == pytest.approx(2000.0, rel=1e-12)
     # 1% churn: 100 months, capped at 60
-    assert _clv({**values, "monthly_churn_rate": 0.01}, options)["clv"] == pytest.approx(6000.0, rel=1e-12)
+    assert simple_clv({**values, "monthly_churn_rate": 0.01}, options)["clv"] == pytest.approx(6000.0, rel=1e-12)
     # discounted: sum_{k<60} (0.95/(1+d_m))^k
     discounted = MetricOptions(clv_horizon_months=60, clv_discount_simple=True, discount_rate=0.10)
     d_m = 1.1 ** (1 / 12) - 1
     rho = 0.95 / (1 + d_m)
     expected = 100.0 * sum(rho**k for k in range(60))
-    assert _clv({**values, "monthly_churn_rate": 0.05}, discounted)["clv"] == pytest.approx(expected, rel=1e-12)
+    assert simple_clv({**values, "monthly_churn_rate": 0.05}, discounted)["clv"] == pytest.approx(expected, rel=1e-12)
     # without discount and horizon the discounted form is the geometric 1/c
     assert simple_lifetime_months(0.05, None, 1e-15) == pytest.approx(20.0, rel=1e-9)
 

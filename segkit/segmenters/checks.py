@@ -1,4 +1,8 @@
-"""Parameter checks shared by the built-in segmenters: ``(check, expected)`` pairs for ``Param``."""
+"""Public helpers of the segmenters stage: parameter checks (``(check, expected)`` pairs for
+``Param``) and the frame's time anchors (``as_of``, ``end_of_as_of``, ``period_start``).
+
+Public so that later stages (``segkit.metrics.icp``) and plugin segmenters can use them.
+"""
 
 from __future__ import annotations
 

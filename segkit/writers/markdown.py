@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from segkit.report import Report
-from segkit.writers.base import Writer, register_writer
+from segkit.writers.base import Writer
 from segkit.writers.display import caption, columns_for, display_rows, quality_lines
 
 
@@ -11,7 +11,6 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-@register_writer
 class MarkdownWriter(Writer):
     format = "markdown"
 

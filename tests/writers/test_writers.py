@@ -11,7 +11,7 @@ import pytest
 
 from segkit import api
 from segkit.errors import OutputError
-from segkit.writers.csv_writer import escape_text_cells, frame_to_csv
+from segkit.writers.csv import escape_text_cells, frame_to_csv
 from tests.conftest import SAMPLES_CONFIG
 
 
