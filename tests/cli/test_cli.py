@@ -254,3 +254,15 @@ def test_help_and_version(run_cli):
     assert run_cli("--version").out.startswith("segkit ")
     result = run_cli("segment", "--help")
     assert result.code == 0 and "--as-of" in result.out
+
+
+def test_quiet_segment_does_not_silence_a_later_command(run_cli, tmp_path: Path):
+    """--quiet belongs to one invocation (its Environment), not to the process."""
+    quiet = run_cli("segment", "--config", SAMPLES_CONFIG, "--quiet", "--format", "json")
+    assert quiet.code == 0, quiet.err
+    assert quiet.err == ""
+    samples = SAMPLES_CONFIG.parent.parent / "data" / "samples"
+    target = tmp_path / "segkit.toml"
+    result = run_cli("init", *sorted(samples.glob("*.csv")), "--output", target)
+    assert result.code == 0, result.err
+    assert result.err.startswith(f"wrote {target}; review it, then run: segkit segment --config {target}")
