@@ -36,7 +36,7 @@ class MetricOptions:
     discount_rate: float = 0.10
     clv_horizon_months: int | None = None
     clv_discount_simple: bool = False
-    clv_bootstrap: int = 0
+    clv_bootstrap: int = 200  # the CLI default since #5; issue 9: one default for CLI and API
     clv_seed: int = 0
 
 
