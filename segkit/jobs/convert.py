@@ -38,7 +38,7 @@ def convert(
     timezone: str | None = None,
     max_rejected: float | None = None,
     as_of: dt.date | None = None,
-    read: Mapping[str, Any] | None = None,
+    read: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Write the inputs of one table, mapped to segkit's canonical columns, as one Parquet file.
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 from segkit.config import Config
 from segkit.errors import OutputError, UsageError
@@ -18,7 +17,7 @@ def init_config(
     tables: TableFiles | None = None,
     output: PathLike = "segkit.toml",
     force: bool = False,
-    read: Mapping[str, Any] | None = None,
+    read: Mapping[str, str] | None = None,
 ) -> Path:
     """Write a commented ``segkit.toml`` with the mapping detected from each file's header."""
     from segkit.loading.inspect import init_config as config_text

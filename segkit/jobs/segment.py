@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from segkit import __version__
@@ -84,7 +85,7 @@ def cohort_matrix_for(features: FeatureSet, inputs: Inputs, settings: Settings) 
 @dataclass
 class _Segmented:
     segmentations: dict[str, SegmentationPart] = field(default_factory=dict)
-    assignments: dict[str, Any] = field(default_factory=dict)  # label column per segmentation
+    assignments: dict[str, np.ndarray] = field(default_factory=dict)  # label column per segmentation
     warnings: list[ReportWarning] = field(default_factory=list)
 
 

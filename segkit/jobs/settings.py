@@ -66,7 +66,7 @@ class SegmentOptions:
     timezone: str | None = None
     max_rejected: float | None = None
     overrides: Sequence[str] = field(default_factory=list)
-    read: dict[str, Any] = field(default_factory=dict)  # reading overrides: see READ_OPTIONS
+    read: dict[str, str] = field(default_factory=dict)  # reading overrides: see READ_OPTIONS
     clv_method: str | None = None
     discount_rate: float | None = None
     cohorts_by_segment: bool | None = None
@@ -123,7 +123,7 @@ def check_timezone(name: str) -> None:
 
 
 def resolve_load(config: Config, *, timezone: str | None = None, max_rejected: float | None = None,
-                 as_of: dt.date | None = None, read: Mapping[str, Any] | None = None) -> LoadOptions:
+                 as_of: dt.date | None = None, read: Mapping[str, str] | None = None) -> LoadOptions:
     """LoadOptions from the command line, then ``[load]`` in the config, then LoadOptions' defaults."""
     values: dict[str, Any] = {}
     for name in READ_OPTIONS:

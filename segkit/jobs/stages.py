@@ -52,7 +52,7 @@ def load(
     timezone: str | None = None,
     max_rejected: float | None = None,
     as_of: dt.date | None = None,
-    read: Mapping[str, Any] | None = None,
+    read: Mapping[str, str] | None = None,
 ) -> Inputs:
     """Stage 1 alone: read, map, parse and validate the inputs."""
     config = config or Config()

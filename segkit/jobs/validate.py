@@ -19,7 +19,7 @@ def validate(
     timezone: str | None = None,
     max_rejected: float | None = None,
     as_of: dt.date | None = None,
-    read: Mapping[str, Any] | None = None,
+    read: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Per file: preset and table, rows read/used/rejected and why, dates, what metrics lack.
 
