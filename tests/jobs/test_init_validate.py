@@ -11,7 +11,7 @@ import pytest
 
 from segkit.cli import main
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "exports"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "exports"
 FILES = ["hubspot_companies.csv", "stripe_subscriptions.csv", "stripe_invoices.csv", "mixpanel.jsonl", "nps.csv"]
 
 

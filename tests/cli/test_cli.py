@@ -254,3 +254,32 @@ def test_help_and_version(run_cli):
     assert run_cli("--version").out.startswith("segkit ")
     result = run_cli("segment", "--help")
     assert result.code == 0 and "--as-of" in result.out
+
+
+def test_quiet_segment_does_not_silence_a_later_command(run_cli, tmp_path: Path):
+    """--quiet belongs to one invocation (its Environment), not to the process."""
+    quiet = run_cli("segment", "--config", SAMPLES_CONFIG, "--quiet", "--format", "json")
+    assert quiet.code == 0, quiet.err
+    assert quiet.err == ""
+    samples = SAMPLES_CONFIG.parent.parent / "data" / "samples"
+    target = tmp_path / "segkit.toml"
+    result = run_cli("init", *sorted(samples.glob("*.csv")), "--output", target)
+    assert result.code == 0, result.err
+    assert result.err.startswith(f"wrote {target}; review it, then run: segkit segment --config {target}")
+
+
+def test_an_environment_carries_the_streams_of_one_invocation(tmp_path: Path):
+    """main(args, env) writes only to the Environment's streams (httpie style), not sys.stdout."""
+    import io
+
+    from segkit.cli import Environment, main
+
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["sample", str(tmp_path / "s"), "--accounts", "5"], env=Environment(stdout=out, stderr=err))
+    assert code == 0, err.getvalue()
+    written = out.getvalue().splitlines()
+    assert sorted(Path(line).name for line in written) == sorted(p.name for p in (tmp_path / "s").iterdir())
+    code = main(["segment", "--format", "nope"], env=Environment(stdout=out, stderr=err))
+    assert code == 2
+    lines = err.getvalue().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("segkit: error: unknown --format 'nope'; choose one of: ")

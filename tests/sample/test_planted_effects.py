@@ -15,7 +15,7 @@ import pytest
 from segkit import api
 from segkit.sample.generator import write_sample
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,70 @@
+"""``segkit segment``: the main job, one call into ``segkit.api.segment``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from segkit import api
+from segkit.cli.app import app
+from segkit.cli.environment import environment
+from segkit.cli.options import (
+    ConfigOpt, FilesArg, ReadOverrides, TableFiles, TimezoneOpt, default_config, parse_date, parse_period,
+    with_option_groups,
+)
+from segkit.cli.render import choose_format, emit
+from segkit.errors import UsageError
+
+
+@app.command()
+@with_option_groups
+def segment(
+    ctx: typer.Context,
+    files: FilesArg = None,
+    tables: TableFiles = TableFiles(),
+    config: ConfigOpt = None,
+    by: Annotated[Optional[list[str]], typer.Option(help="Segmenters: NAME[,NAME...]; NAME*NAME crosses two. Default: firmographic,geographic,value.")] = None,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Date the figures are computed at (default: the latest date in the data).")] = None,
+    period: Annotated[Optional[str], typer.Option(help="Length of the metric period ending at as-of: 12, 6m, 1y (default 12 months).")] = None,
+    out: Annotated[Optional[Path], typer.Option(help="Directory to write every output file to (atomically).")] = None,
+    format_: Annotated[Optional[str], typer.Option("--format", help="stdout format: table, json, jsonl, csv, markdown, html, parquet (default: table on a terminal, json when piped).")] = None,
+    min_segment_size: Annotated[Optional[int], typer.Option(help="Suppress metrics of segments smaller than this (default 5).")] = None,
+    gross_margin: Annotated[Optional[float], typer.Option(help="Gross margin for CLV, 0-1 (default 1.0).")] = None,
+    timezone: TimezoneOpt = None,
+    max_rejected: Annotated[Optional[float], typer.Option(help="Largest share of rejected rows per file before exit 3 (default 0.05).")] = None,
+    set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override a config value: SECTION.KEY=VALUE, e.g. segmenters.value.cut_points=[50,500].")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or warnings on stderr.")] = False,
+    clv_method: Annotated[Optional[str], typer.Option("--clv-method", help="CLV method: simple, sbg or bgnbd (default simple).")] = None,
+    discount_rate: Annotated[Optional[float], typer.Option("--discount-rate", help="Annual discount rate for CLV (default 0.10).")] = None,
+    cohorts_by_segment: Annotated[Optional[bool], typer.Option("--cohorts-by-segment/--no-cohorts-by-segment", help="Also compute cohort tables per segment.", show_default=False)] = None,
+    read: ReadOverrides = ReadOverrides(),
+    engine: Annotated[Optional[str], typer.Option("--engine", help="Event-feature engine: duckdb (default, embedded) or spark (pip install 'segkit[spark]').")] = None,
+    spark_master: Annotated[Optional[str], typer.Option("--spark-master", help="With --engine spark: local[2] (default), spark://HOST:PORT, yarn, k8s://...")] = None,
+) -> None:
+    """Segment accounts and compute per-segment conversion, churn, MRR and CLV."""
+    env = environment(ctx)
+    env.quiet = quiet
+    fmt = choose_format(format_, env)
+    from segkit.writers import formats
+
+    if fmt not in formats():
+        raise UsageError(f"unknown --format {fmt!r}; choose one of: {', '.join(formats())}")
+    options = api.SegmentOptions(
+        by=by, as_of=parse_date(as_of), period_months=parse_period(period) if period else None,
+        min_segment_size=min_segment_size, gross_margin=gross_margin, timezone=timezone, max_rejected=max_rejected,
+        overrides=set_ or [], read=read.as_dict(), clv_method=clv_method, discount_rate=discount_rate,
+        cohorts_by_segment=cohorts_by_segment, engine=engine, spark_master=spark_master,
+    )
+    if min_segment_size is not None and min_segment_size < 0:
+        raise UsageError("--min-segment-size must be 0 or more")
+    progress = env.info if (env.stderr_is_tty and not quiet) else None
+    report = api.segment(files or [], tables=tables.as_dict(), config=default_config(config), options=options, progress=progress)
+    if out is not None:
+        paths = api.write_outputs(report, out)
+        env.info(f"wrote {len(paths)} files to {out}")
+    if not quiet and fmt != "table":
+        for warning in report.data["warnings"]:
+            env.info(f"warning: {warning['message']}")
+    emit(report, fmt, env)

@@ -1,0 +1,38 @@
+"""``list_segmenters`` and ``sample``: the registry as data, and the sample exports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from segkit.jobs.stages import PathLike
+from segkit.segmenters import discover
+
+
+def list_segmenters() -> list[dict[str, Any]]:
+    """The registry: each segmenter with its origin, description and parameters with defaults."""
+    registry = discover()
+    return [
+        {
+            "name": name,
+            "origin": info.origin,
+            "description": info.cls.description,
+            "required_columns": list(info.cls.required_columns),
+            "parameters": {
+                pname: {"default": spec.default, "doc": spec.doc, "expected": spec.expected}
+                for pname, spec in info.cls.parameters.items()
+            },
+        }
+        for name, info in sorted(registry.segmenters.items())
+    ]
+
+
+def registry_warnings() -> list[str]:
+    return list(discover().warnings)
+
+
+def sample(out_dir: PathLike, *, accounts: int = 300, seed: int = 7) -> list[Path]:
+    """Write realistic sample exports with planted effects (see ``segkit.sample``)."""
+    from segkit.sample.generator import write_sample
+
+    return write_sample(Path(out_dir), accounts=accounts, seed=seed)

@@ -1,0 +1,235 @@
+"""``segment``: load -> features -> segment -> metrics -> report, as one Report."""
+
+from __future__ import annotations
+
+import datetime as dt
+import platform
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from segkit import __version__
+from segkit.config import Config
+from segkit.errors import InputDataError, UsageError
+from segkit.features import FeatureSet
+from segkit.jobs.settings import CLV_CI_CONFIDENCE, SegmentOptions, Settings, resolve_settings
+from segkit.jobs.stages import PathLike, Progress, TableFiles, as_config, features_for, load_with
+from segkit.loading import Inputs
+from segkit.metrics import DEFINITIONS, compute_metrics
+from segkit.metrics.cohorts import CohortMatrix
+from segkit.metrics import PERIOD_NOTE
+from segkit.metrics.quality import QUALITY_DEFINITIONS, segment_quality
+from segkit.report import Report
+from segkit.report.builder import build_report, clv_warnings
+from segkit.report.parts import ClvModelPart, Parameters, PeriodPart, ReportParts, ReportWarning, SegmentationPart
+from segkit.segmenters import Registry, Segmenter, discover
+
+DEFAULT_SEGMENTERS = ("firmographic", "geographic", "value")
+CROSS = "*"
+
+
+def parse_by(by: Sequence[str] | None) -> list[list[str]]:
+    """``["firmographic*geographic", "value"]`` -> [["firmographic", "geographic"], ["value"]]."""
+    if not by:
+        return [[name] for name in DEFAULT_SEGMENTERS]
+    out = []
+    for item in by:
+        for part in str(item).split(","):
+            names = [n.strip() for n in part.split(CROSS)]
+            if not part.strip() or not all(names):
+                raise UsageError(f"--by takes NAME[,NAME...] or NAME*NAME to cross two; got {item!r}")
+            out.append(names)
+    return out
+
+
+def _plan(registry: Registry, by: Sequence[str] | None) -> list[list[str]]:
+    plan = parse_by(by)
+    for names in plan:
+        for name in names:
+            registry.get(name)
+        if len(names) > 2:
+            raise UsageError(f"--by crosses two segmenters at most; got {'*'.join(names)}")
+    return plan
+
+
+def build_segmenter(name: str, registry: Registry, config: Config) -> Segmenter:
+    cls = registry.get(name)
+    return cls(**config.segmenters.get(name, {}))
+
+
+def _combine(parts: list[Segmenter]) -> tuple[pd.Series, list[str]]:
+    if len(parts) == 1:
+        return parts[0].labels_, list(parts[0].segments_)
+    a, b = parts
+    labels = (a.labels_.astype("string") + " × " + b.labels_.astype("string")).rename(f"{a.name}{CROSS}{b.name}")
+    order = [f"{x} × {y}" for x in a.segments_ for y in b.segments_]
+    present = set(labels.unique())
+    return labels, [s for s in order if s in present]
+
+
+def cohort_matrix_for(features: FeatureSet, inputs: Inputs, settings: Settings) -> CohortMatrix | None:
+    from segkit.features.billing import paying_subscriptions
+    from segkit.features.invoices import billing_source
+
+    subs = billing_source(inputs)
+    if subs is None or subs.empty:
+        return None
+    paying = paying_subscriptions(subs, past_due=settings.past_due)
+    return CohortMatrix(features.frame, paying, features.period.end, start=settings.cohort_start, period=settings.cohort_period)
+
+
+@dataclass
+class _Segmented:
+    segmentations: dict[str, SegmentationPart] = field(default_factory=dict)
+    assignments: dict[str, np.ndarray] = field(default_factory=dict)  # label column per segmentation
+    warnings: list[ReportWarning] = field(default_factory=list)
+
+
+def _segment_all(plan: list[list[str]], explicit_by: bool, registry: Registry, config: Config, features: FeatureSet,
+                 settings: Settings, cohorts: CohortMatrix | None) -> _Segmented:
+    """Fit each planned segmenter (once each, crosses reuse them) and compute its segments' metrics."""
+    out = _Segmented()
+    fitted: dict[str, Segmenter] = {}
+    for names in plan:
+        label_name = CROSS.join(names)
+        try:
+            for name in names:
+                if name not in fitted:
+                    fitted[name] = build_segmenter(name, registry, config).fit(features.frame)
+        except InputDataError as exc:
+            if explicit_by:
+                raise
+            out.warnings.append(ReportWarning("segmenter_skipped", f"{label_name}: skipped, {exc}"))
+            continue
+        parts = [fitted[name] for name in names]
+        labels, order = _combine(parts)
+        rows = compute_metrics(features, labels, order, settings.metrics)
+        part = SegmentationPart(
+            params={p.name: p.get_params() for p in parts} if len(parts) > 1 else parts[0].get_params(),
+            segments=rows,
+            quality=segment_quality(features, labels, parts, settings.metrics, rows, order),
+        )
+        if cohorts is not None and settings.cohorts_by_segment:
+            aligned = labels.reindex(features.frame.index).to_numpy()
+            part.cohorts = {seg["segment"]: cohorts.table(aligned == seg["segment"]) for seg in rows if not seg.get("suppressed")}
+        out.segmentations[label_name] = part
+        out.assignments[label_name] = labels.to_numpy()
+    if not out.segmentations:
+        raise InputDataError("no segmenter could run on these inputs; see the warnings, or name one with --by")
+    return out
+
+
+def _parameters(settings: Settings, cohorts: CohortMatrix | None) -> Parameters:
+    m, v = settings.metrics, settings.value
+    return Parameters(
+        gross_margin=m.gross_margin, min_segment_size=m.min_segment_size, conversion_window_days=m.conversion_window_days,
+        clv_method=m.clv_method, discount_rate=m.discount_rate, clv_horizon_months=m.clv_horizon_months,
+        clv_discount_simple=m.clv_discount_simple, clv_bootstrap=m.clv_bootstrap, clv_ci_confidence=CLV_CI_CONFIDENCE,
+        activation_event=v.activation_event, activation_days=v.activation_days, activation_start=v.activation_start,
+        engagement_weights=v.engagement_weights,
+        cohort_start=cohorts.start if cohorts is not None else None,
+        cohort_period=cohorts.period if cohorts is not None else None,
+        float_precision=settings.float_precision, timezone=settings.timezone,
+    )
+
+
+def _input_warnings(registry: Registry, inputs: Inputs, value_warnings: list[dict[str, str]], settings: Settings) -> list[ReportWarning]:
+    warnings = [ReportWarning("plugin", w) for w in registry.warnings]
+    warnings.extend(ReportWarning("input", note) for st in inputs.stats().values() for note in st.notes)
+    warnings.extend(ReportWarning(w["code"], w["message"]) for w in value_warnings)
+    if settings.metrics.gross_margin == 1.0:
+        warnings.append(ReportWarning("gross_margin", "gross margin is 1.0, so CLV is revenue CLV, not profit CLV; set metrics.gross_margin"))
+    return warnings
+
+
+class _Timer:
+    """Wall-clock seconds per stage, for run.json only."""
+
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+        self.started_at = dt.datetime.now(dt.timezone.utc)
+        self.last = self.started
+        self.timings: dict[str, float] = {}
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.timings[stage] = round(now - self.last, 4)
+        self.last = now
+
+    def run_info(self, registry: Registry) -> dict[str, Any]:
+        self.timings["total"] = round(time.perf_counter() - self.started, 4)
+        return {
+            "started_at": self.started_at.isoformat(),
+            "timings_seconds": self.timings,
+            "versions": _versions(),
+            "segmenters": {name: info.origin for name, info in sorted(registry.segmenters.items())},
+        }
+
+
+def segment(
+    files: Sequence[PathLike] = (),
+    *,
+    tables: TableFiles | None = None,
+    config: Config | PathLike | None = None,
+    options: SegmentOptions | None = None,
+    progress: Progress | None = None,
+    **option_values: Any,
+) -> Report:
+    """The main job: load -> features -> segment -> metrics, as one Report.
+
+    ``option_values`` are ``SegmentOptions`` fields, for notebook use:
+    ``segment(files, by=["value"], as_of=date(2025, 12, 31))``.
+    """
+    options = options or SegmentOptions(**option_values)
+    config = as_config(config).with_overrides(list(options.overrides))
+    say = progress or (lambda message: None)
+    timer = _Timer()
+    registry = discover()
+    plan = _plan(registry, options.by)
+    settings = resolve_settings(config, options)
+    say("loading inputs")
+    inputs = load_with(files, tables, config, settings.load)
+    timer.lap("load")
+    extras = sorted({x for names in plan for name in names for x in getattr(registry.get(name), "extra_features", ())})
+    built = features_for(inputs, settings, extras, say, with_value=True, progress=progress is not None)
+    features = built.features
+    timer.lap("features")
+    warnings = _input_warnings(registry, inputs, built.value_warnings, settings)
+    cohorts = cohort_matrix_for(features, inputs, settings)
+    say("segmenting")
+    segmented = _segment_all(plan, bool(options.by), registry, config, features, settings, cohorts)
+    overall = compute_metrics(features, None, [], settings.metrics)
+    timer.lap("segment_and_metrics")
+    parts = ReportParts(
+        segkit_version=__version__,
+        period=PeriodPart(features.as_of, features.period.start, features.period.end, features.months, PERIOD_NOTE),
+        parameters=_parameters(settings, cohorts),
+        inputs={name: st.as_report() for name, st in sorted(inputs.stats().items())},
+        definitions={**DEFINITIONS, **QUALITY_DEFINITIONS},
+        segmentations=segmented.segmentations,
+        overall=overall,
+        warnings=warnings + segmented.warnings + clv_warnings(segmented.segmentations, overall),
+        cohorts=cohorts.table() if cohorts is not None else None,
+        clv_model=ClvModelPart.from_value_fits(built.value_fits),
+    )
+    assignments = pd.DataFrame({"account_id": features.frame.index.astype("string"), **segmented.assignments})
+    return build_report(parts, assignments, inputs.rejections.frame(), timer.run_info(registry))
+
+
+def _versions() -> dict[str, str]:
+    import duckdb
+    import pyarrow
+    import sklearn
+
+    return {
+        "segkit": __version__,
+        "python": platform.python_version(),
+        "pandas": pd.__version__,
+        "pyarrow": pyarrow.__version__,
+        "duckdb": duckdb.__version__,
+        "scikit-learn": sklearn.__version__,
+    }

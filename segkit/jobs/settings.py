@@ -1,0 +1,239 @@
+"""Every setting of a run, resolved once: the command-line value, else the config, else the default.
+
+Each default is declared once: the load defaults on ``LoadOptions``, the metric defaults on
+``MetricOptions``, the value-model defaults on ``ValueSettings``, and the few that belong to
+no stage (period, cohorts, precision) in ``RunDefaults`` below. The CLI passes ``None`` for
+what the user did not give, so the API and the CLI resolve to the same values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import MISSING, dataclass, field, fields
+from typing import Any
+
+import pandas as pd
+
+from segkit.config import Config
+from segkit.errors import UsageError
+from segkit.features.value import CLV_METHODS, ValueSettings
+from segkit.loading import LoadOptions
+from segkit.metrics import MetricOptions
+from segkit.report import DEFAULT_FLOAT_PRECISION
+
+#: Reading overrides (``--encoding`` ...), each also a ``[load]`` key in segkit.toml.
+READ_OPTIONS = ("encoding", "delimiter", "decimal", "date_format", "ranges", "duplicates", "amount_unit", "group_key")
+#: Confidence of the bootstrap CLV intervals (fixed; stated in report.json).
+CLV_CI_CONFIDENCE = 0.95
+
+
+@dataclass(frozen=True)
+class RunDefaults:
+    """Defaults of the settings no stage's options class owns."""
+
+    period_months: int = 12
+    flat_churn_window_months: float = 1.0
+    cohort_start: str = "first_payment"
+    cohort_period: str = "month"
+    cohorts_by_segment: bool = False
+    float_precision: int = DEFAULT_FLOAT_PRECISION
+
+
+RUN_DEFAULTS = RunDefaults()
+
+
+def default_of(cls: type, name: str) -> Any:
+    """The declared default of one dataclass field (the one place each default lives)."""
+    for item in fields(cls):
+        if item.name == name:
+            if item.default is not MISSING:
+                return item.default
+            if item.default_factory is not MISSING:
+                return item.default_factory()
+    raise KeyError(f"{cls.__name__}.{name} has no default")
+
+
+@dataclass
+class SegmentOptions:
+    """What ``segkit segment`` takes besides the files; ``None`` means "from the config, else the default"."""
+
+    by: Sequence[str] | None = None
+    as_of: dt.date | None = None
+    period_months: int | None = None
+    min_segment_size: int | None = None
+    gross_margin: float | None = None
+    timezone: str | None = None
+    max_rejected: float | None = None
+    overrides: Sequence[str] = field(default_factory=list)
+    read: dict[str, str] = field(default_factory=dict)  # reading overrides: see READ_OPTIONS
+    clv_method: str | None = None
+    discount_rate: float | None = None
+    cohorts_by_segment: bool | None = None
+    engine: str | None = None  # event-feature engine: duckdb (default) or spark (issue #6)
+    spark_master: str | None = None  # --engine spark: local[2] (default), spark://HOST:PORT, yarn, k8s://...
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """The event engine of a run (``--engine``, ``[load]`` engine keys)."""
+
+    engine: str | None = None
+    spark_master: str | None = None
+    threads: int | None = None
+    memory_limit: str | None = None
+    temp_directory: str | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """One run's settings, typed and checked; built once by ``resolve_settings``."""
+
+    load: LoadOptions
+    engine: EngineSettings
+    as_of: dt.date | None
+    config_as_of: pd.Timestamp | None  # metrics.as_of: the as-of when the data has no dates
+    period_months: int
+    past_due: str
+    flat_churn_window_months: float
+    metrics: MetricOptions
+    value: ValueSettings
+    cohort_start: str
+    cohort_period: str
+    cohorts_by_segment: bool
+    float_precision: int
+
+    @property
+    def timezone(self) -> str:
+        return self.load.timezone
+
+
+def _pick(given: Any, section: Mapping[str, Any], key: str, default: Any) -> Any:
+    """The command-line value, else the config's, else the default."""
+    if given is not None:
+        return given
+    return section.get(key, default)
+
+
+def check_timezone(name: str) -> None:
+    try:
+        pd.Timestamp("2020-01-01").tz_localize(name)
+    except Exception:  # noqa: BLE001 - any failure means an unknown zone name
+        raise UsageError(f"unknown timezone {name!r}; use an IANA name such as UTC or Europe/Berlin") from None
+
+
+def resolve_load(config: Config, *, timezone: str | None = None, max_rejected: float | None = None,
+                 as_of: dt.date | None = None, read: Mapping[str, str] | None = None) -> LoadOptions:
+    """LoadOptions from the command line, then ``[load]`` in the config, then LoadOptions' defaults."""
+    values: dict[str, Any] = {}
+    for name in READ_OPTIONS:
+        value = _pick((read or {}).get(name), config.load, name, None)
+        if value is not None:
+            values[name] = value
+    raw_max = _pick(max_rejected, config.load, "max_rejected", default_of(LoadOptions, "max_rejected"))
+    try:
+        max_share = float(raw_max)
+    except (TypeError, ValueError):
+        raise UsageError(f"max_rejected takes a fraction such as 0.05; got {raw_max!r}") from None
+    zone = str(_pick(timezone or None, config.load, "timezone", default_of(LoadOptions, "timezone")))
+    check_timezone(zone)
+    return LoadOptions(timezone=zone, max_rejected=max_share, as_of=pd.Timestamp(as_of) if as_of is not None else None, **values)
+
+
+def int_setting(config: Config, key: str, default: int, *, minimum: int) -> int:
+    value = config.metrics.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise UsageError(f"metrics.{key} takes a whole number of at least {minimum}; got {value!r}")
+    return value
+
+
+def _config_as_of(value: Any) -> pd.Timestamp | None:
+    """``metrics.as_of`` (a TOML date or a YYYY-MM-DD string) as a UTC timestamp."""
+    if value is None:
+        return None
+    try:
+        return pd.Timestamp(dt.date.fromisoformat(str(value))).tz_localize("UTC")
+    except ValueError:
+        raise UsageError(f"metrics.as_of takes a date as YYYY-MM-DD; got {value!r}") from None
+
+
+def value_settings(config: Config, options: SegmentOptions) -> ValueSettings:
+    """CLV, activation and engagement settings; defaults are ValueSettings'."""
+    m = config.metrics
+    method = str(options.clv_method or m.get("clv_method", default_of(ValueSettings, "clv_method")))
+    if method not in CLV_METHODS:
+        raise UsageError(f"unknown CLV method {method!r}; choose one of: {', '.join(CLV_METHODS)}")
+    rate = _pick(options.discount_rate, m, "discount_rate", default_of(ValueSettings, "discount_rate"))
+    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= float(rate) < 10:
+        raise UsageError(f"the discount rate must be a number in [0, 10) (0.10 is 10% a year); got {rate!r}")
+    weights = m.get("engagement_weights", list(default_of(ValueSettings, "engagement_weights")))
+    if not isinstance(weights, list) or len(weights) != 3 or not all(isinstance(w, (int, float)) and not isinstance(w, bool) for w in weights):
+        raise UsageError(f"metrics.engagement_weights takes three numbers [active days, breadth, frequency]; got {weights!r}")
+    event = m.get("activation_event", default_of(ValueSettings, "activation_event"))
+    if event is not None and (not isinstance(event, str) or not event.strip()):
+        raise UsageError(f"metrics.activation_event takes an event name; got {event!r}")
+    return ValueSettings(
+        clv_method=method,
+        discount_rate=float(rate),
+        clv_horizon_months=int_setting(config, "clv_horizon_months", default_of(ValueSettings, "clv_horizon_months"), minimum=1),
+        activation_event=event,
+        activation_days=int_setting(config, "activation_days", default_of(ValueSettings, "activation_days"), minimum=1),
+        activation_start=str(m.get("activation_start", default_of(ValueSettings, "activation_start"))),
+        engagement_weights=tuple(float(w) for w in weights),
+        past_due=str(m.get("past_due", default_of(ValueSettings, "past_due"))),
+        clv_transactions=str(m.get("clv_transactions", default_of(ValueSettings, "clv_transactions"))),
+    )
+
+
+def metric_options(config: Config, options: SegmentOptions, value: ValueSettings) -> MetricOptions:
+    """MetricOptions from the options and ``[metrics]``; defaults are MetricOptions'."""
+    m = config.metrics
+    result = MetricOptions(
+        gross_margin=float(_pick(options.gross_margin, m, "gross_margin", default_of(MetricOptions, "gross_margin"))),
+        min_segment_size=int(_pick(options.min_segment_size, m, "min_segment_size", default_of(MetricOptions, "min_segment_size"))),
+        conversion_window_days=int(m.get("conversion_window_days", default_of(MetricOptions, "conversion_window_days"))),
+        clv_method=value.clv_method,
+        discount_rate=value.discount_rate,
+        clv_horizon_months=value.clv_horizon_months,
+        clv_discount_simple=bool(m.get("clv_discount_simple", default_of(MetricOptions, "clv_discount_simple"))),
+        clv_bootstrap=int_setting(config, "clv_bootstrap", default_of(MetricOptions, "clv_bootstrap"), minimum=0),
+        clv_seed=int_setting(config, "clv_seed", default_of(MetricOptions, "clv_seed"), minimum=0),
+    )
+    if not 0 < result.gross_margin <= 1:
+        raise UsageError(f"gross margin must be in (0, 1]; got {result.gross_margin:g}")
+    return result
+
+
+def engine_settings(config: Config, options: SegmentOptions) -> EngineSettings:
+    threads = config.load.get("threads")
+    return EngineSettings(
+        engine=_pick(options.engine, config.load, "engine", None),
+        spark_master=_pick(options.spark_master, config.load, "spark_master", None),
+        threads=int(threads) if threads else None,
+        memory_limit=config.load.get("memory_limit"),
+        temp_directory=config.load.get("temp_directory"),
+    )
+
+
+def resolve_settings(config: Config, options: SegmentOptions) -> Settings:
+    """Every setting of ``segment``, ``feature_set`` and ``icp``, checked once, before any work."""
+    m = config.metrics
+    value = value_settings(config, options)
+    months = int(options.period_months or m.get("period_months", RUN_DEFAULTS.period_months))
+    if months < 1:
+        raise UsageError(f"--period must be at least 1 month; got {months}")
+    return Settings(
+        load=resolve_load(config, timezone=options.timezone, max_rejected=options.max_rejected, as_of=options.as_of, read=options.read),
+        engine=engine_settings(config, options),
+        as_of=options.as_of,
+        config_as_of=_config_as_of(m.get("as_of")),
+        period_months=months,
+        past_due=str(m.get("past_due", default_of(ValueSettings, "past_due"))),
+        flat_churn_window_months=float(m.get("flat_churn_window_months", RUN_DEFAULTS.flat_churn_window_months)),
+        metrics=metric_options(config, options, value),
+        value=value,
+        cohort_start=str(m.get("cohort_start", RUN_DEFAULTS.cohort_start)),
+        cohort_period=str(m.get("cohort_period", RUN_DEFAULTS.cohort_period)),
+        cohorts_by_segment=bool(_pick(options.cohorts_by_segment, m, "cohorts_by_segment", RUN_DEFAULTS.cohorts_by_segment)),
+        float_precision=int(config.output.get("float_precision", RUN_DEFAULTS.float_precision)),
+    )

@@ -1,0 +1,123 @@
+"""The stage calls every job shares: read the config, load the inputs (stage 1), open the event
+engine and build the features (stage 2) with the run's settings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from segkit.config import Config, load_config
+from segkit.errors import InputDataError
+from segkit.features import FeatureSet, Period, build_features, latest_date
+from segkit.features.value import add_value_features
+from segkit.jobs.settings import EngineSettings, Settings, resolve_load
+from segkit.loading import Inputs, LoadOptions, load_inputs
+
+PathLike = str | Path
+TableFiles = Mapping[str, Sequence[PathLike] | None]
+Progress = Callable[[str], None]
+
+
+def paths(values: Sequence[PathLike] | None) -> list[Path]:
+    return [Path(v) for v in values or []]
+
+
+def table_paths(tables: TableFiles | None) -> dict[str, list[Path]]:
+    return {t: paths(p) for t, p in (tables or {}).items() if p}
+
+
+def read_config(path: PathLike | None) -> Config:
+    return load_config(Path(path) if path is not None else None)
+
+
+def as_config(config: Config | PathLike | None) -> Config:
+    return config if isinstance(config, Config) else read_config(config)
+
+
+def load_with(files: Sequence[PathLike], tables: TableFiles | None, config: Config, options: LoadOptions) -> Inputs:
+    """Stage 1 with resolved options."""
+    return load_inputs(paths(files), table_paths(tables), config, options)
+
+
+def load(
+    files: Sequence[PathLike] = (),
+    *,
+    tables: TableFiles | None = None,
+    config: Config | None = None,
+    timezone: str | None = None,
+    max_rejected: float | None = None,
+    as_of: dt.date | None = None,
+    read: Mapping[str, str] | None = None,
+) -> Inputs:
+    """Stage 1 alone: read, map, parse and validate the inputs."""
+    config = config or Config()
+    options = resolve_load(config, timezone=timezone, max_rejected=max_rejected, as_of=as_of, read=read)
+    return load_with(files, tables, config, options)
+
+
+def event_engine(inputs: Inputs, engine: EngineSettings, timezone: str, *, progress: bool = False) -> Any:
+    """The event-feature engine of a run, or None without events (an ``EventEngine`` or the Spark one)."""
+    if inputs.events is None:
+        return None
+    from segkit.features.engines import make_engine
+
+    return make_engine(
+        inputs.events, engine=engine.engine, timezone=timezone, users=inputs.frame("users"),
+        spark_master=engine.spark_master, threads=engine.threads, memory_limit=engine.memory_limit,
+        temp_directory=engine.temp_directory, progress=progress,
+    )
+
+
+@dataclass
+class BuiltFeatures:
+    """Stage 2's result for a job: the features and, with value features, their model fits."""
+
+    features: FeatureSet
+    value_fits: dict[str, Any] = field(default_factory=dict)  # add_value_features' fits, as features.extras
+    value_warnings: list[dict[str, str]] = field(default_factory=list)
+
+
+def _as_of(inputs: Inputs, engine: Any, settings: Settings, say: Progress) -> pd.Timestamp:
+    if settings.as_of is not None:
+        return pd.Timestamp(settings.as_of).tz_localize("UTC")
+    say("finding the latest date in the data (the default --as-of)")
+    latest = latest_date(inputs, engine.max_timestamp() if engine else None)
+    if latest is None:
+        latest = settings.config_as_of
+    if latest is None:
+        raise InputDataError("no dates in any input, so --as-of has no default; pass --as-of YYYY-MM-DD or set metrics.as_of")
+    return latest.normalize()
+
+
+def features_for(inputs: Inputs, settings: Settings, extras: Sequence[str], say: Progress, *,
+                 with_value: bool = False, progress: bool = False) -> BuiltFeatures:
+    """Stage 2 for segment(), feature_set() and icp(): as-of, period, then the feature frame.
+
+    With ``with_value`` the value features (renewals, activation, CLV fits) are added while the
+    event engine is still open.
+    """
+    engine = event_engine(inputs, settings.engine, settings.timezone, progress=progress)
+    try:
+        as_of = _as_of(inputs, engine, settings, say)
+        period = Period.ending(as_of, settings.period_months)
+        say("building features")
+        features = build_features(
+            inputs, period, as_of, engine, past_due=settings.past_due,
+            flat_churn_window_months=settings.flat_churn_window_months, extras=list(extras),
+        )
+        built = BuiltFeatures(features)
+        if with_value:
+            context = add_value_features(features, inputs, engine, settings.value)
+            built.value_warnings = list(context.pop("warnings", []))
+            built.value_fits = context
+    finally:
+        if engine is not None:
+            engine.close()
+    features.frame.attrs["as_of"] = as_of
+    features.months = settings.period_months
+    return built
