@@ -107,6 +107,18 @@ def print_segmenters(items: list[dict[str, Any]], env: Environment) -> None:
     env.console(width=None if env.stdout_is_tty else 160).print(table)
 
 
+def print_plugins(items: list[dict[str, Any]], env: Environment) -> None:
+    from rich.table import Table
+
+    table = Table(title="Plugins")
+    for name in ("Kind", "Name", "From", "Object", "Status"):
+        table.add_column(name)
+    for item in items:
+        status = "ok" if item["ok"] else f"broken: {item['problem']}"
+        table.add_row(item["kind"], item["name"], item["origin"], item["object_path"], status)
+    env.console(width=None if env.stdout_is_tty else 160).print(table)
+
+
 def print_icp(result: dict[str, Any], env: Environment) -> None:
     from rich.table import Table
 

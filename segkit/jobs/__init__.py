@@ -9,7 +9,7 @@ from segkit.jobs.fit_clv import fit_clv
 from segkit.jobs.fit_retention import fit_retention
 from segkit.jobs.icp import feature_set, icp
 from segkit.jobs.init import init_config
-from segkit.jobs.registry import list_segmenters, registry_warnings, sample
+from segkit.jobs.registry import list_plugins, list_segmenters, registry_warnings, sample
 from segkit.jobs.segment import parse_by, segment
 from segkit.jobs.settings import SegmentOptions, Settings, resolve_load, resolve_settings
 from segkit.jobs.stages import load, read_config
@@ -17,6 +17,6 @@ from segkit.jobs.validate import validate
 
 __all__ = [
     "SegmentOptions", "Settings", "convert", "feature_set", "fit_clv", "fit_retention", "icp", "init_config",
-    "list_segmenters", "load", "parse_by", "read_config", "registry_warnings", "resolve_load", "resolve_settings",
+    "list_plugins", "list_segmenters", "load", "parse_by", "read_config", "registry_warnings", "resolve_load", "resolve_settings",
     "sample", "segment", "validate",
 ]

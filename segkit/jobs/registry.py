@@ -36,3 +36,23 @@ def sample(out_dir: PathLike, *, accounts: int = 300, seed: int = 7) -> list[Pat
     from segkit.sample.generator import write_sample
 
     return write_sample(Path(out_dir), accounts=accounts, seed=seed)
+
+
+def list_plugins() -> list[dict[str, Any]]:
+    """Every registered extension (segmenters, writers, presets, engines), built in or plugin.
+
+    Each entry point is loaded to tell whether it works; a broken one is listed with the
+    problem and the command that removes it, never raised.
+    """
+    from dataclasses import asdict
+
+    from segkit import plugins
+
+    _register_kinds()
+    return [asdict(record) for record in plugins.describe_all()]
+
+
+def _register_kinds() -> None:
+    """Import the stages that own the kinds, so each registers what a valid object of it is."""
+    import segkit.segmenters  # noqa: F401
+    import segkit.writers  # noqa: F401

@@ -1,4 +1,4 @@
-"""``segkit segmenters``: the registered segmenters. (``segkit plugins`` will sit beside it.)"""
+"""``segkit segmenters``: the registered segmenters."""
 
 from __future__ import annotations
 
