@@ -16,7 +16,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 GOLDEN = Path(__file__).resolve().parent
-SHARED = REPO.parent / "shared" / "datasets"
+SHARED = (REPO.parent / "shared" / "datasets").resolve()  # the same path from main or a worktree (../shared is a symlink there)
 
 ALL_SEGMENTERS = (
     "firmographic,geographic,value,attribute,behavioral,nps,lifecycle,cohort,rfm,churn_risk,cluster,"

@@ -1,0 +1,76 @@
+"""MRR movements per account and month (ChartMogul's classification), summed over the period.
+
+MRR is read at each month boundary of the period (period start, +1 month, ..., period end). Between
+two boundaries an account's change is one movement: from 0 to positive is **new business** the
+first time the account pays and **reactivation** after it had paid before; positive to 0 is
+**churn**; up is **expansion**; down is **contraction**. Movements are per account (not per
+subscription), so cancelling one of two subscriptions is contraction, and an account churns only
+when no subscription of its pays. By construction, for every account and segment:
+ending MRR = starting MRR + new + expansion + reactivation - contraction - churn.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from segkit.features.period import Period
+
+MOVEMENT_COLUMNS = ("mrr_new", "mrr_expansion", "mrr_contraction", "mrr_churn", "mrr_reactivation")
+
+
+def month_boundaries(period: Period) -> list[pd.Timestamp]:
+    """Period start, each month after it, and the period end (the last step may be partial)."""
+    points = []
+    point = period.start
+    while point < period.end:
+        points.append(point)
+        point = point + pd.DateOffset(months=1)
+    points.append(period.end)
+    return points
+
+
+def mrr_at(paying: pd.DataFrame, instants: list[pd.Timestamp]) -> pd.DataFrame:
+    """Account x instant MRR matrix, read just before each instant (see billing.active_at)."""
+    if paying.empty:
+        return pd.DataFrame(columns=range(len(instants)), dtype="float64")
+    start = paying["pay_start"].to_numpy(dtype="datetime64[us]")
+    end = paying["pay_end"].to_numpy(dtype="datetime64[us]")
+    mrr = paying["mrr"].to_numpy(dtype="float64")
+    ended = ~np.isnat(end)
+    columns = {}
+    for k, instant in enumerate(instants):
+        t = np.datetime64(instant.tz_convert("UTC").tz_localize(None), "us")
+        active = (start < t) & (~ended | (end >= t))
+        columns[k] = np.where(active, mrr, 0.0)
+    matrix = pd.DataFrame(columns, index=paying["account_id"].to_numpy())
+    return matrix.groupby(level=0).sum()
+
+
+def movement_facts(paying: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """Per account: the period's summed movements, start/end MRR at the month boundaries."""
+    instants = month_boundaries(period)
+    matrix = mrr_at(paying, instants)
+    if matrix.empty:
+        return pd.DataFrame(columns=[*MOVEMENT_COLUMNS, "mrr_period_start", "mrr_period_end"])
+    values = matrix.to_numpy()
+    first_paid = paying.groupby("account_id")["pay_start"].min().reindex(matrix.index)
+    first = first_paid.to_numpy(dtype="datetime64[us]")
+    out = {name: np.zeros(len(matrix)) for name in MOVEMENT_COLUMNS}
+    for k in range(1, len(instants)):
+        before, after = values[:, k - 1], values[:, k]
+        t_before = np.datetime64(instants[k - 1].tz_convert("UTC").tz_localize(None), "us")
+        started = (before == 0) & (after > 0)
+        paid_before = first < t_before
+        out["mrr_new"] += np.where(started & ~paid_before, after, 0.0)
+        out["mrr_reactivation"] += np.where(started & paid_before, after, 0.0)
+        out["mrr_churn"] += np.where((before > 0) & (after == 0), before, 0.0)
+        both = (before > 0) & (after > 0)
+        out["mrr_expansion"] += np.where(both & (after > before), after - before, 0.0)
+        out["mrr_contraction"] += np.where(both & (after < before), before - after, 0.0)
+    facts = pd.DataFrame(out, index=matrix.index)
+    facts["mrr_period_start"] = values[:, 0]
+    facts["mrr_period_end"] = values[:, -1]
+    facts.index = facts.index.astype("string")
+    facts.index.name = "account_id"
+    return facts

@@ -1,0 +1,241 @@
+"""The one definition of the per-account event features, as SQL for every engine.
+
+Both engines (embedded DuckDB in ``events.py``, Apache Spark in ``spark_engine.py``) render these
+templates and differ only in a tiny dialect: epoch microseconds of a timestamp, integer division,
+microseconds back to a timestamp, and whether a common table expression may be inlined. Every
+time bound is an integer number of microseconds computed here, so no timestamp literal syntax and
+no session time zone is involved: the features are the same on every engine by construction.
+
+The relations the templates read (each engine defines them over the mapped event files):
+
+- ``scored``: every event row with ``account_id, user_id, event, t, reason``: ``t`` is the event
+  time in microseconds since 1970 (UTC), ``reason`` a small integer (``REASON_CODES``; null when
+  the row is usable, see ``reason_sql``); de-duplicated by event id when one is mapped.
+- ``valid``: the usable rows (``reason IS NULL``).
+- ``account_base`` (``account_base_sql``) and ``event_pairs`` (``pairs_sql``): stored once each.
+
+Per run: ``event_pairs`` and ``account_base`` (one pass over the events each), then
+``features_sql`` (two more: distinct users, distinct active days) -- four projected scans, like
+the fastest reference in ``benchmarks/``.
+
+Distinct counts are separate de-duplicating aggregates joined on the account (``SELECT DISTINCT
+account_id, x`` then ``count(*)``), which measured faster and leaner than ``COUNT(DISTINCT x)``
+in one ``GROUP BY`` (``benchmarks/README.md``). The per-account aggregate also counts the rejected
+rows per reason, so the input accounting costs no extra pass over the events.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+DAY_US = 86_400_000_000
+WEEK_US = 7 * DAY_US
+
+#: Integer reason codes used inside the engines; text in ``events.REASONS``.
+REASON_CODES = {
+    "not_track": 1,
+    "no_account": 2,
+    "no_event": 3,
+    "bad_ts": 4,
+    "before_1970": 5,
+    "after": 6,
+}
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """The four things the engines spell differently."""
+
+    name: str
+    epoch_us: str        # format string with {x}: a timestamp as microseconds since 1970 (UTC)
+    idiv: str            # format string with {a} {b}: integer division of non-negative numbers
+    from_us: str         # format string with {x}: microseconds -> timestamp (UTC wall time)
+    inline_cte: str      # keyword after AS in a CTE so it is not materialised ('' if none)
+
+    def us(self, x: str) -> str:
+        return self.epoch_us.format(x=x)
+
+    def div(self, a: str, b: str) -> str:
+        return self.idiv.format(a=a, b=b)
+
+    def ts(self, x: str) -> str:
+        return self.from_us.format(x=x)
+
+
+DUCKDB = Dialect("duckdb", "epoch_us({x})", "(({a}) // ({b}))", "make_timestamp({x})", "NOT MATERIALIZED")
+# Spark hands times back as microseconds (converted to UTC in Python): no session-time-zone detour.
+SPARK = Dialect("spark", "unix_micros({x})", "(({a}) div ({b}))", "{x}", "")
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """The time bounds of one run, in microseconds since 1970 (UTC)."""
+
+    end: int     # E: midnight (UTC) after the as-of date, exclusive
+    e30: int
+    e84: int
+    e90: int
+    day30: int   # first UTC day number (days since 1970) of the last 30 days
+
+    @classmethod
+    def at(cls, as_of: dt.date) -> Bounds:
+        end_day = (as_of + dt.timedelta(days=1) - dt.date(1970, 1, 1)).days
+        end = end_day * DAY_US
+        return cls(end, end - 30 * DAY_US, end - 84 * DAY_US, end - 90 * DAY_US, end_day - 30)
+
+
+def reason_sql(end: int, *, has_calls: bool) -> str:
+    """The rejection reason of a row of canonical columns (first match wins), null when usable."""
+    codes = REASON_CODES
+    parts = []
+    if has_calls:
+        parts.append(f"WHEN call_type IS NOT NULL AND call_type <> 'track' THEN {codes['not_track']}")
+    parts += [
+        f"WHEN account_id IS NULL OR account_id = '' THEN {codes['no_account']}",
+        f"WHEN event IS NULL OR event = '' THEN {codes['no_event']}",
+        f"WHEN t IS NULL THEN {codes['bad_ts']}",
+        f"WHEN t < 0 THEN {codes['before_1970']}",
+        f"WHEN t >= {end} THEN {codes['after']}",
+    ]
+    return "CASE " + " ".join(parts) + " END"
+
+
+def pairs_sql(b: Bounds, valid: str = "valid") -> str:
+    """One row per (account, event name): events, events in the last 90 days, first time (us).
+
+    Kept by the engine as ``event_pairs``: it gives ``distinct_events`` and the optional
+    ``event_detail`` extra (first use of each event name, breadth in the last 90 days) without
+    another pass over the events.
+    """
+    # A count rather than max(t) for the 90 days: measured leaner (aggregate state) and faster.
+    return f"""SELECT account_id, event, count(*) AS n, count(*) FILTER (WHERE t >= {b.e90}) AS n90,
+               min(t) AS first_us
+        FROM {valid} GROUP BY account_id, event"""
+
+
+def account_base_sql(d: Dialect, b: Bounds, scored: str = "scored") -> str:
+    """Per (account, reason): the additive per-account aggregates, kept by the engine as ``account_base``.
+
+    Grouping by the reason as well counts the rejected rows per reason in the same pass (rows
+    without an account fall in the null account's groups), which costs less than one filtered
+    count per reason; the usable rows are the groups whose reason is null.
+    """
+    return f"""SELECT account_id, reason,
+               count(*) AS n,
+               min(t) AS first_us,
+               max(t) AS last_us,
+               count(*) FILTER (WHERE t >= {b.e30}) AS events_30,
+               count(*) FILTER (WHERE t >= {b.e90} AND t < {b.e30}) AS events_prior_60,
+               count(*) FILTER (WHERE t >= {b.e84}) AS n84,
+               coalesce(sum({d.div(f't - {b.e84}', str(WEEK_US))}) FILTER (WHERE t >= {b.e84}), 0) AS sum_w
+        FROM {scored} GROUP BY account_id, reason"""
+
+
+def rejected_counts_sql(base: str = "account_base") -> str:
+    """Rejected rows per reason code, from ``account_base``."""
+    return f"SELECT reason, sum(n) AS n FROM {base} WHERE reason IS NOT NULL GROUP BY reason"
+
+
+def features_sql(d: Dialect, b: Bounds, *, valid: str = "valid", pairs: str = "event_pairs",
+                 base: str = "account_base") -> str:
+    """One row per account with a usable event: the features (``FEATURE_COLUMNS``)."""
+    inline = f"AS {d.inline_cte} (" if d.inline_cte else "AS ("
+    return f"""
+    WITH ev {inline}
+        SELECT account_id, user_id, t FROM {valid}
+    ),
+    users AS (
+        SELECT account_id, count(*) AS distinct_users
+        FROM (SELECT DISTINCT account_id, user_id FROM ev WHERE user_id IS NOT NULL AND user_id <> '') u
+        GROUP BY account_id
+    ),
+    names AS (
+        SELECT account_id, count(*) AS distinct_events FROM {pairs} GROUP BY account_id
+    ),
+    days AS (
+        SELECT account_id,
+               count(*) FILTER (WHERE day >= {b.day30}) AS active_days_30,
+               count(*) AS active_days_90
+        FROM (SELECT DISTINCT account_id, {d.div('t', str(DAY_US))} AS day FROM ev WHERE t >= {b.e90}) x
+        GROUP BY account_id
+    )
+    SELECT b.account_id AS account_id,
+           b.n AS event_count,
+           coalesce(u.distinct_users, 0) AS distinct_users,
+           coalesce(n.distinct_events, 0) AS distinct_events,
+           {d.ts('b.first_us')} AS first_seen,
+           {d.ts('b.last_us')} AS last_seen,
+           coalesce(dd.active_days_30, 0) AS active_days_30,
+           coalesce(dd.active_days_90, 0) AS active_days_90,
+           b.events_30 AS events_30,
+           b.events_prior_60 AS events_prior_60,
+           CAST(12 * b.sum_w - 66 * b.n84 AS DOUBLE) / 1716.0 AS trend_slope_12w
+    FROM {base} b
+    LEFT JOIN users u ON u.account_id = b.account_id
+    LEFT JOIN names n ON n.account_id = b.account_id
+    LEFT JOIN days dd ON dd.account_id = b.account_id
+    WHERE b.reason IS NULL
+    ORDER BY b.account_id
+    """
+
+
+def top_events_sql(pairs: str = "event_pairs") -> str:
+    """The most frequent event names (ties by name), ``LIMIT`` appended by the caller."""
+    return f"SELECT event, sum(n) AS total FROM {pairs} GROUP BY event ORDER BY total DESC, event"
+
+
+def first_used_sql(n_names: int, names_relation: str, pairs: str = "event_pairs") -> str:
+    """First use (microseconds) of each chosen event name per account, one column ``c<i>`` per name.
+
+    ``names_relation`` has ``(idx, event)``; the pivot is done by the engine (conditional
+    aggregates over the pairs table), so only one row per account comes back.
+    """
+    columns = ", ".join(f"min(p.first_us) FILTER (WHERE t.idx = {i}) AS c{i}" for i in range(n_names))
+    return f"""SELECT p.account_id AS account_id{', ' + columns if columns else ''}
+        FROM {pairs} p JOIN {names_relation} t ON t.event = p.event GROUP BY p.account_id"""
+
+
+def breadth_90_sql(pairs: str = "event_pairs") -> str:
+    """Distinct event names used in the last 90 days per account."""
+    return f"""SELECT account_id, count(*) AS distinct_events_90 FROM {pairs}
+        WHERE n90 > 0 GROUP BY account_id"""
+
+
+def usage_window_sql(d: Dialect, lo_us: int, hi_us: int, valid: str = "valid") -> str:
+    """Events and distinct active days per account in [lo, hi) (the churn model's cut-off window)."""
+    return f"""SELECT account_id, count(*) AS events_90_before_start,
+               count(DISTINCT {d.div('t', str(DAY_US))}) AS active_days_90_before_start
+        FROM {valid} WHERE t >= {lo_us} AND t < {hi_us} GROUP BY account_id"""
+
+
+FEATURE_COLUMNS = (
+    "event_count", "distinct_users", "distinct_events", "first_seen", "last_seen", "active_days_30",
+    "active_days_90", "events_30", "events_prior_60", "trend_slope_12w",
+)
+COUNT_COLUMNS = (
+    "event_count", "distinct_users", "distinct_events", "active_days_30", "active_days_90", "events_30",
+    "events_prior_60",
+)
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def first_event_sql(event: str, end_us: int) -> str:
+    """First use (microseconds) of one event name per account before ``end_us`` (both dialects)."""
+    return (
+        "SELECT account_id, min(t) AS first_us FROM resolved "
+        f"WHERE account_id IS NOT NULL AND event = {_literal(event)} AND t IS NOT NULL AND t < {int(end_us)} "
+        "GROUP BY account_id"
+    )
+
+
+def event_days_sql(end_us: int) -> str:
+    """Active UTC days per account before ``end_us``, as day numbers since 1970 (both dialects)."""
+    return (
+        "SELECT account_id, CAST(floor(t / 86400000000) AS BIGINT) AS day FROM resolved "
+        f"WHERE account_id IS NOT NULL AND event IS NOT NULL AND t IS NOT NULL AND t < {int(end_us)} "
+        "GROUP BY account_id, CAST(floor(t / 86400000000) AS BIGINT)"
+    )
