@@ -21,7 +21,7 @@ from segkit import __version__
 from segkit.config import Config, load_config
 from segkit.errors import InputDataError, UsageError
 from segkit.features import FeatureSet, Period, build_features, latest_date
-from segkit.features.value import add_value_features
+from segkit.features.value.fits import add_value_features
 from segkit.loading import Inputs, LoadOptions, load_inputs
 from segkit.metrics import DEFINITIONS, MetricOptions, compute_metrics
 from segkit.metrics.definitions import PERIOD_NOTE
@@ -134,7 +134,7 @@ def event_engine(inputs: Inputs, config: Config, options: SegmentOptions, timezo
     """The event-feature engine of a run (``--engine``, ``[load]`` engine settings), or None without events."""
     if inputs.events is None:
         return None
-    from segkit.features.engines import make_engine
+    from segkit.features.events.registry import make_engine
 
     threads = config.load.get("threads")
     return make_engine(
@@ -416,6 +416,7 @@ def validate(
     max_rejected: float | None = None,
     as_of: dt.date | None = None,
     read: dict[str, Any] | None = None,
+    engine: str | None = None,
 ) -> dict[str, Any]:
     """Per file: preset and table, rows read/used/rejected and why, dates, what metrics lack.
 
@@ -429,7 +430,13 @@ def validate(
     options = load_options(config, timezone=timezone, max_rejected=max_rejected, as_of=as_of, read=read).checked()
     _check_timezone(options.timezone)
     explicit = {t: _paths(p) for t, p in (tables or {}).items() if p}
-    return validate_inputs(_paths(files), explicit, config, options, timezone=options.timezone)
+    from segkit.features.events.registry import make_engine  # validate counts events with the run's --engine
+
+    def open_engine(events: Any, users: Any) -> Any:
+        return make_engine(events, engine=engine or config.load.get("engine"), timezone=options.timezone, users=users,
+                           spark_master=config.load.get("spark_master"))
+
+    return validate_inputs(_paths(files), explicit, config, options, open_engine=open_engine)
 
 
 def init_config(
@@ -559,7 +566,7 @@ def convert(
     temp = target.with_name(f".{target.name}.tmp")
     try:
         if table == "events":
-            from segkit.features.events import convert_events
+            from segkit.features.events.registry import convert_events
 
             written = convert_events(inputs.events, temp, inputs.rejections, timezone=timezone, as_of=as_of,
                                      users=inputs.frame("users"))

@@ -236,6 +236,7 @@ def validate(
     date_format: DateFormatOpt = None,
     amount_unit: AmountUnitOpt = None,
     group_key: GroupKeyOpt = None,
+    engine: Annotated[Optional[str], typer.Option("--engine", help="Event engine that counts the events (default duckdb; see segkit plugins).")] = None,
 ) -> None:
     """Show, per file, what would be read, used and rejected, and why, without computing metrics.
 
@@ -247,6 +248,7 @@ def validate(
         config=config if config is not None else _default_config(),
         timezone=timezone,
         max_rejected=max_rejected,
+        engine=engine,
         as_of=parse_date(as_of),
         read=read_overrides(encoding, delimiter, decimal, date_format, amount_unit, group_key),
     )

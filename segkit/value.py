@@ -8,10 +8,10 @@ from typing import Any
 
 from segkit.config import Config
 from segkit.errors import UsageError
-from segkit.features.activation import DEFAULT_ENGAGEMENT_WEIGHTS
+from segkit.features.value.activation import DEFAULT_ENGAGEMENT_WEIGHTS
 from segkit.features.build import FeatureSet
-from segkit.features.value import CLV_METHODS, ValueSettings
-from segkit.loading.loader import Inputs
+from segkit.features.value.fits import CLV_METHODS, ValueSettings
+from segkit.loading.model import Inputs
 from segkit.metrics.cohorts import CohortMatrix
 
 
@@ -50,8 +50,8 @@ def value_settings(config: Config, options: Any) -> ValueSettings:
 
 
 def cohort_matrix_for(features: FeatureSet, inputs: Inputs, config: Config) -> CohortMatrix | None:
-    from segkit.features.billing import paying_subscriptions
-    from segkit.features.invoices import billing_source
+    from segkit.features.billing.subscriptions import paying_subscriptions
+    from segkit.features.billing.invoices import billing_source
 
     subs = billing_source(inputs)
     if subs is None or subs.empty:

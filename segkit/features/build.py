@@ -12,12 +12,13 @@ from typing import Any
 
 import pandas as pd
 
-from segkit.features.billing import Period, billing_facts, flat_billing_facts, is_flat_table, paying_subscriptions
-from segkit.features.movements import MOVEMENT_COLUMNS, movement_facts
-from segkit.features.events import EVENT_FEATURES, EventEngine
+from segkit.features.period import Period
+from segkit.features.billing.subscriptions import billing_facts, flat_billing_facts, is_flat_table, paying_subscriptions
+from segkit.features.billing.movements import MOVEMENT_COLUMNS, movement_facts
+from segkit.features.events.base import EVENT_FEATURES, EventEngine
 from segkit.features.extra import add_extras
-from segkit.features.invoices import billing_source
-from segkit.loading.loader import Inputs
+from segkit.features.billing.invoices import billing_source
+from segkit.loading.model import Inputs
 
 BILLING_DEFAULTS = {
     "mrr": 0.0,
@@ -45,7 +46,7 @@ class FeatureSet:
     months: int = 12
     #: A flat customer table (one row per customer): no leads, so no conversion rate.
     flat: bool = False
-    #: model fits and notes computed from the frame (segkit.features.value), for the metrics
+    #: model fits and notes computed from the frame (segkit.features.value.fits), for the metrics
     extras: dict[str, Any] = field(default_factory=dict)
 
 
@@ -109,7 +110,7 @@ def build_features(
     ``extras`` names optional feature groups some segmenters declare (``segkit.features.extra``).
     """
     accounts = inputs.frame("accounts")
-    subs = billing_source(inputs)  # subscriptions, else paid invoices (segkit.features.invoices)
+    subs = billing_source(inputs)  # subscriptions, else paid invoices (segkit.features.billing.invoices)
     surveys = inputs.frame("surveys")
     known = pd.Index(accounts["account_id"]) if accounts is not None else None
     event_frame = None

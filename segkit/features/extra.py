@@ -24,8 +24,8 @@ from collections.abc import Collection
 
 import pandas as pd
 
-from segkit.features.billing import Period
-from segkit.loading.loader import Inputs
+from segkit.features.period import Period
+from segkit.loading.model import Inputs
 from segkit.loading.schema import TABLES
 
 FIRST_USED_PREFIX = "first_used:"
@@ -139,7 +139,7 @@ def usage_at_start(engine: object, period: Period) -> pd.DataFrame:
 
 def subscription_at_start(subs: pd.DataFrame, period: Period) -> pd.DataFrame:
     """Plan and interval of each account's largest paying subscription at the period start."""
-    from segkit.features.billing import NOT_PAYING_STATUSES, subscription_mrr
+    from segkit.features.billing.subscriptions import NOT_PAYING_STATUSES, subscription_mrr
 
     start = subs["started_at"]
     if "trial_end" in subs:

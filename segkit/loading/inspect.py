@@ -8,17 +8,21 @@ lack a column. ``init_config`` writes the detected mapping as a commented ``segk
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pandas as pd
 
 from segkit.config import Config
 from segkit.errors import InputDataError
-from segkit.loading.loader import CELL_REASON_SUFFIX, LoadOptions, assign_files, load_inputs
+from segkit.loading.loader import assign_files, load_inputs
+from segkit.loading.model import CELL_REASON_SUFFIX, REASON_NOT_TRACK, EventInput, Inputs, InputStats, LoadOptions, Rejections
 from segkit.loading.presets import builtin_presets, config_presets, detect
 from segkit.loading.readers import STDIN, detect_format, label, read_header, stdin_to_file
 from segkit.loading.schema import TABLES
@@ -63,87 +67,100 @@ def _missing_for_file(table: str, columns: set[str]) -> dict[str, str]:
     return out
 
 
-def validate_inputs(
-    files: list[Path],
-    explicit: dict[str, list[Path]],
-    config: Config,
-    options: LoadOptions,
-    *,
-    timezone: str = "UTC",
-) -> dict[str, Any]:
-    """Per-file and per-table accounting, without computing any metric (see module doc)."""
-    from segkit.features.events import REASON_NOT_TRACK, EventEngine
+class EventFileCount(Protocol):
+    """One event file's summary as an engine gives it (``rows_read``, ``date_range``)."""
 
-    errors: dict[str, str] = {}
+    rows_read: int
+    date_range: tuple[str, str] | None
 
-    def on_error(name: str, exc: InputDataError) -> None:
-        errors[name] = str(exc)
 
-    inputs = load_inputs(files, explicit, config, LoadOptions(**{**options.__dict__, "max_rejected": 1.0}), on_error=on_error)
-    stats = inputs.stats()
-    rejected = inputs.rejections.frame()
-    row_level = rejected[~rejected["reason"].str.endswith(CELL_REASON_SUFFIX).fillna(False)]
-    cell_level = rejected[rejected["reason"].str.endswith(CELL_REASON_SUFFIX).fillna(False)]
-    event_summary: dict[str, dict] = {}
-    if inputs.events is not None:
-        engine = EventEngine(inputs.events, timezone=timezone, users=inputs.frame("users"))
-        try:
-            event_summary = engine.file_summary()
-            latest = engine.max_timestamp()
-            known = pd.Index(inputs.frame("accounts")["account_id"]) if inputs.frame("accounts") is not None else None
-            if latest is not None:
-                as_of = options.latest - pd.Timedelta(days=1) if options.latest is not None else latest
-                engine.features(as_of.date(), known, inputs.rejections)
-                rejected = inputs.rejections.frame()
-                row_level = rejected[~rejected["reason"].str.endswith(CELL_REASON_SUFFIX).fillna(False)]
-            else:
-                st = inputs.events.stats
-                st.rows_read = st.rows_used = sum(v["rows_read"] for v in event_summary.values())
-                st.reject_rows(st.rows_read, "no valid timestamp in any event")
-        finally:
-            engine.close()
-    per_file: list[dict[str, Any]] = []
-    for table, st in sorted(stats.items()):
-        for file in st.files:
-            mine = row_level[row_level["file"] == file]
-            if table == "events":
-                read = event_summary.get(file, {}).get("rows_read", 0)
-                dates = event_summary.get(file, {}).get("date_range")
-            else:
-                read = st.file_rows.get(file, 0)
-                span = st.file_dates.get(file)
-                dates = [span[0].isoformat(), span[1].isoformat()] if span else None
-            reasons = Counter(mine["reason"].tolist())
-            columns = {k: v for k, v in st.columns.items()}
-            preset = st.file_presets.get(file, st.preset)
-            # Segment calls other than track are skipped by design, not a sign of a bad file.
-            by_design = int((mine["reason"] == REASON_NOT_TRACK).sum())
-            share = (len(mine) - by_design) / read if read else 0.0
-            per_file.append(
-                {
-                    "file": file,
-                    "table": table,
-                    "preset": preset,
-                    "described_as": PRESET_TITLES.get(preset, f"preset {preset}"),
-                    "rows_read": read,
-                    "rows_used": read - len(mine),
-                    "rows_rejected": len(mine),
-                    "cells_rejected": int((cell_level["file"] == file).sum()),
-                    "top_rejection_reasons": [{"reason": r, "rows": n} for r, n in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))[:5]],
-                    "over_max_rejected": share > options.max_rejected,
-                    "date_range": dates,
-                    "columns": dict(sorted(columns.items())),
-                    "missing_for_metrics": _missing_for_file(table, set(columns)),
-                    "notes": [n for n in st.notes if n.startswith(f"{file}:") or n.startswith(f"{table}:")],
-                }
-            )
-    for file, message in errors.items():
-        per_file.append({"file": file, "error": message})
-    report_inputs = {}
-    for name, st in sorted(stats.items()):
-        item = st.as_report()
-        item["columns"] = dict(sorted(st.columns.items()))
-        report_inputs[name] = item
+class EventCounter(Protocol):
+    """What validation asks of an event engine (the features stage's ``EventEngine`` satisfies it).
+
+    Loading imports nothing from features: the job opens the engine picked by ``--engine`` and
+    passes a factory in, so ``segkit validate`` counts events with the same engine a run uses.
+    """
+
+    def file_summary(self) -> Mapping[str, EventFileCount]: ...
+
+    def max_timestamp(self) -> pd.Timestamp | None: ...
+
+    def features(self, as_of: dt.date, known_accounts: pd.Index | None, rejections: Rejections) -> object: ...
+
+    def close(self) -> None: ...
+
+
+#: Opens an engine over the event files (and the users table, for the user -> account map).
+OpenEngine = Callable[[EventInput, "pd.DataFrame | None"], EventCounter]
+
+
+def _row_level(rejected: pd.DataFrame) -> pd.DataFrame:
+    return rejected[~rejected["reason"].str.endswith(CELL_REASON_SUFFIX).fillna(False)]
+
+
+def _count_events(inputs: Inputs, options: LoadOptions, open_engine: OpenEngine | None) -> Mapping[str, EventFileCount]:
+    """Run the event accounting through the engine a run would use; per file, what it read."""
+    if inputs.events is None:
+        return {}
+    if open_engine is None:
+        inputs.events.stats.notes.append("events: not counted (no event engine given to validate)")
+        return {}
+    engine = open_engine(inputs.events, inputs.frame("users"))
+    try:
+        summary = engine.file_summary()
+        latest = engine.max_timestamp()
+        accounts = inputs.frame("accounts")
+        known = pd.Index(accounts["account_id"]) if accounts is not None else None
+        if latest is not None:
+            as_of = options.latest - pd.Timedelta(days=1) if options.latest is not None else latest
+            engine.features(as_of.date(), known, inputs.rejections)
+        else:
+            st = inputs.events.stats
+            st.rows_read = st.rows_used = sum(v.rows_read for v in summary.values())
+            st.reject_rows(st.rows_read, "no valid timestamp in any event")
+        return summary
+    finally:
+        engine.close()
+
+
+def _file_entry(table: str, file: str, st: InputStats, row_level: pd.DataFrame, cell_level: pd.DataFrame,
+                events: Mapping[str, EventFileCount], max_rejected: float) -> dict[str, Any]:
+    """One file's line in the validate report."""
+    mine = row_level[row_level["file"] == file]
+    if table == "events":
+        count = events.get(file)
+        read = count.rows_read if count else 0
+        dates = list(count.date_range) if count and count.date_range else None
+    else:
+        read = st.file_rows.get(file, 0)
+        span = st.file_dates.get(file)
+        dates = [span[0].isoformat(), span[1].isoformat()] if span else None
+    reasons = Counter(mine["reason"].tolist())
+    columns = dict(st.columns)
+    preset = st.file_presets.get(file, st.preset)
+    # Segment calls other than track are skipped by design, not a sign of a bad file.
+    by_design = int((mine["reason"] == REASON_NOT_TRACK).sum())
+    share = (len(mine) - by_design) / read if read else 0.0
+    return {
+        "file": file,
+        "table": table,
+        "preset": preset,
+        "described_as": PRESET_TITLES.get(preset, f"preset {preset}"),
+        "rows_read": read,
+        "rows_used": read - len(mine),
+        "rows_rejected": len(mine),
+        "cells_rejected": int((cell_level["file"] == file).sum()),
+        "top_rejection_reasons": [{"reason": r, "rows": n} for r, n in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))[:5]],
+        "over_max_rejected": share > max_rejected,
+        "date_range": dates,
+        "columns": dict(sorted(columns.items())),
+        "missing_for_metrics": _missing_for_file(table, set(columns)),
+        "notes": [n for n in st.notes if n.startswith(f"{file}:") or n.startswith(f"{table}:")],
+    }
+
+
+def _missing_overall(stats: Mapping[str, InputStats]) -> dict[str, str]:
+    """Metric -> the columns no input provides for it."""
     present = {name: set(st.columns) for name, st in stats.items()}
     flat = "churned" in present.get("accounts", set())
     missing: dict[str, str] = {}
@@ -157,8 +174,42 @@ def validate_inputs(
         ]
         if lacking:
             missing[metric] = ", ".join(lacking)
+    return missing
+
+
+def validate_inputs(
+    files: list[Path],
+    explicit: dict[str, list[Path]],
+    config: Config,
+    options: LoadOptions,
+    *,
+    open_engine: OpenEngine | None = None,
+) -> dict[str, Any]:
+    """Per-file and per-table accounting, without computing any metric (see module doc)."""
+    errors: dict[str, str] = {}
+
+    def on_error(name: str, exc: InputDataError) -> None:
+        errors[name] = str(exc)
+
+    inputs = load_inputs(files, explicit, config, replace(options, max_rejected=1.0), on_error=on_error)
+    stats = inputs.stats()
+    cell_level = inputs.rejections.frame()
+    cell_level = cell_level[cell_level["reason"].str.endswith(CELL_REASON_SUFFIX).fillna(False)]
+    event_counts = _count_events(inputs, options, open_engine)
+    row_level = _row_level(inputs.rejections.frame())
+    per_file: list[dict[str, Any]] = [
+        _file_entry(table, file, st, row_level, cell_level, event_counts, options.max_rejected)
+        for table, st in sorted(stats.items())
+        for file in st.files
+    ]
+    per_file.extend({"file": file, "error": message} for file, message in errors.items())
+    report_inputs = {}
+    for name, st in sorted(stats.items()):
+        item = st.as_report()
+        item["columns"] = dict(sorted(st.columns.items()))
+        report_inputs[name] = item
     ok = not errors and not any(f.get("over_max_rejected") for f in per_file)
-    return {"ok": ok, "files": per_file, "inputs": report_inputs, "missing_for_metrics": missing}
+    return {"ok": ok, "files": per_file, "inputs": report_inputs, "missing_for_metrics": _missing_overall(stats)}
 
 
 def _toml_string(value: str) -> str:

@@ -3,7 +3,7 @@
 This is the one home of input accounting. Per table it records rows read, used and rejected
 (``rows_read == rows_used + rows_rejected`` always holds), and every rejected row or cell goes to
 ``rejected.csv`` with its file, line, column, value and reason. Events are not loaded here: only
-their header is mapped, and ``segkit.features.events`` reads them inside DuckDB.
+their header is mapped, and ``segkit.features.events.duckdb`` reads them inside DuckDB.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -19,28 +18,34 @@ import pandas as pd
 from segkit.config import Config
 from segkit.errors import InputDataError, UsageError
 from segkit.loading.join import match_email_domains, normalise_domain
-from segkit.loading.parse import RANGE_POLICIES, parse_column
+from segkit.loading.parse import parse_column
 from segkit.loading.presets import Detection, Preset, builtin_presets, config_presets, detect
 from segkit.loading.readers import (
     STDIN,
     FileFormat,
-    check_encoding,
     detect_format,
     label,
-    parse_delimiter,
     read_csv_table,
     read_header,
     read_table,
     sha256_of,
     stdin_to_file,
 )
+from segkit.loading.model import (
+    CELL_REASON_SUFFIX,
+    EventFile,
+    EventInput,
+    Inputs,
+    InputStats,
+    LoadOptions,
+    Rejections,
+    TableData,
+    is_in,
+)
 from segkit.loading.schema import TABLES
 
-REJECTED_COLUMNS = ["table", "file", "line", "column", "value", "reason"]
-CELL_REASON_SUFFIX = "; cell set to null, row kept"
 #: Dates that may lie after as-of without being wrong (a trial or a deal still ahead).
 FUTURE_DATES_ALLOWED = frozenset({"trial_end", "period_end", "closed_at"})
-DUPLICATE_POLICIES = ("last", "first", "error")
 AMOUNT_COLUMNS = {"subscriptions": ("amount", "mrr"), "invoices": ("amount_paid",)}
 #: Tables with free-form columns worth keeping (custom CRM fields, needs-survey answers).
 PASSTHROUGH_TABLES = ("accounts", "surveys")
@@ -49,175 +54,6 @@ CELL_RANGES: dict[str, dict[str, tuple[float, float, str]]] = {
     "surveys": {"score": (0, 10, "NPS score outside 0..10")},
     "accounts": {"employees": (0, 10_000_000, "employee count outside 0..10,000,000")},
 }
-
-
-@dataclass
-class InputStats:
-    """The accounting the report shows for one table."""
-
-    table: str
-    preset: str
-    files: list[str] = field(default_factory=list)
-    sha256: list[str] = field(default_factory=list)
-    rows_read: int = 0
-    rows_used: int = 0
-    rows_rejected: int = 0
-    cells_rejected: int = 0
-    reasons: Counter = field(default_factory=Counter)
-    columns: dict[str, str] = field(default_factory=dict)  # canonical -> export's column
-    notes: list[str] = field(default_factory=list)  # things done to the data the user should know
-    file_rows: dict[str, int] = field(default_factory=dict)  # rows read per file
-    file_presets: dict[str, str] = field(default_factory=dict)  # preset per file
-    file_dates: dict[str, tuple[pd.Timestamp, pd.Timestamp]] = field(default_factory=dict)  # used rows' date range
-
-    def reject_rows(self, count: int, reason: str) -> None:
-        if count:
-            self.rows_used -= count
-            self.rows_rejected += count
-            self.reasons[reason] += count
-
-    def as_report(self) -> dict:
-        return {
-            "files": self.files,
-            "preset": self.preset,
-            "rows_read": self.rows_read,
-            "rows_used": self.rows_used,
-            "rows_rejected": self.rows_rejected,
-            "cells_rejected": self.cells_rejected,
-            "sha256": self.sha256,
-            "top_rejection_reasons": [
-                {"reason": r, "rows": n} for r, n in sorted(self.reasons.items(), key=lambda kv: (-kv[1], kv[0]))[:5]
-            ],
-        }
-
-
-class Rejections:
-    """Collects rejected rows and cells from every stage for ``rejected.csv``."""
-
-    def __init__(self) -> None:
-        self._parts: list[pd.DataFrame] = []
-
-    def add(
-        self,
-        table: str,
-        file: str | pd.Series,
-        lines: pd.Series,
-        column: str | pd.Series,
-        values: pd.Series,
-        reasons: str | pd.Series,
-    ) -> None:
-        """Record rejected rows or cells; any argument may be one value or one per row."""
-        if len(lines) == 0:
-            return
-
-        def col(value: str | pd.Series) -> object:
-            return value if isinstance(value, str) else pd.Series(value).astype("string").to_numpy()
-
-        part = pd.DataFrame(
-            {
-                "table": table,
-                "file": col(file),
-                "line": pd.Series(lines).to_numpy(),
-                "column": col(column),
-                "value": pd.Series(values).astype("string").to_numpy(),
-                "reason": col(reasons),
-            }
-        )
-        self._parts.append(part)
-
-    def add_frame(self, frame: pd.DataFrame) -> None:
-        if len(frame):
-            self._parts.append(frame[REJECTED_COLUMNS])
-
-    def frame(self) -> pd.DataFrame:
-        if not self._parts:
-            return pd.DataFrame({c: pd.Series(dtype="string" if c != "line" else "Int64") for c in REJECTED_COLUMNS})
-        frame = pd.concat(self._parts, ignore_index=True)
-        frame["line"] = frame["line"].astype("Int64")
-        return frame.sort_values(["table", "file", "line", "column"], kind="stable", na_position="last").reset_index(drop=True)
-
-
-@dataclass
-class TableData:
-    name: str
-    frame: pd.DataFrame
-    stats: InputStats
-
-
-@dataclass(frozen=True)
-class EventFile:
-    path: Path
-    format: FileFormat
-    mapping: dict[str, str]
-    options: dict = field(default_factory=dict, hash=False, compare=False)  # the preset's options
-
-
-@dataclass
-class EventInput:
-    """Event files mapped but not read: the feature engine reads them in DuckDB."""
-
-    files: list[EventFile]
-    stats: InputStats
-    max_rejected: float | None = None  # the engine fails the run above this share (--max-rejected)
-
-
-@dataclass
-class Inputs:
-    tables: dict[str, TableData]
-    events: EventInput | None
-    rejections: Rejections
-
-    def frame(self, table: str) -> pd.DataFrame | None:
-        data = self.tables.get(table)
-        return data.frame if data else None
-
-    def stats(self) -> dict[str, InputStats]:
-        out = {name: t.stats for name, t in self.tables.items()}
-        if self.events is not None:
-            out["events"] = self.events.stats
-        return out
-
-
-@dataclass(frozen=True)
-class LoadOptions:
-    """How files are read; every field has a CLI flag or a ``[load]`` key (docs/inputs.md)."""
-
-    timezone: str = "UTC"
-    max_rejected: float = 0.05
-    decimal: str = "auto"  # ".", "," or "auto" (per column, see parse.guess_decimal)
-    encoding: str | None = None  # None: sniffed
-    delimiter: str | None = None  # None: sniffed from the header
-    date_format: str | None = None  # strptime layout tried before ISO 8601
-    as_of: pd.Timestamp | None = None  # dates after this day are rejected per cell
-    ranges: str = "reject"  # number ranges: reject, midpoint, low, high
-    duplicates: str = "last"  # duplicate account/user ids: last, first, error
-    amount_unit: str | None = None  # major or minor; None: the preset's (Stripe API: minor)
-    group_key: str | None = None  # events: the group/property key holding the account id
-
-    def checked(self) -> LoadOptions:
-        """The options with every value validated (a bad one is a usage error, exit 2)."""
-        if self.decimal not in (".", ",", "auto"):
-            raise UsageError(f"--decimal takes . or , (or auto); got {self.decimal!r}")
-        if self.ranges not in RANGE_POLICIES:
-            raise UsageError(f"load.ranges takes one of {', '.join(RANGE_POLICIES)}; got {self.ranges!r}")
-        if self.duplicates not in DUPLICATE_POLICIES:
-            raise UsageError(f"load.duplicates takes one of {', '.join(DUPLICATE_POLICIES)}; got {self.duplicates!r}")
-        if self.amount_unit not in (None, "major", "minor"):
-            raise UsageError(f"--amount-unit takes major or minor; got {self.amount_unit!r}")
-        if not 0 <= self.max_rejected <= 1:
-            raise UsageError(f"--max-rejected takes a fraction between 0 and 1; got {self.max_rejected:g}")
-        if self.date_format is not None and "%" not in self.date_format:
-            raise UsageError(f"--date-format takes strptime codes such as %d/%m/%Y; got {self.date_format!r}")
-        return replace(self, encoding=check_encoding(self.encoding), delimiter=parse_delimiter(self.delimiter))
-
-    @property
-    def latest(self) -> pd.Timestamp | None:
-        """The first instant after the as-of day: dates from here on are in the future."""
-        if self.as_of is None:
-            return None
-        day = pd.Timestamp(self.as_of)
-        day = day.tz_localize("UTC") if day.tzinfo is None else day.tz_convert("UTC")
-        return day.normalize() + pd.Timedelta(days=1)
 
 
 def assign_files(
@@ -596,18 +432,6 @@ def _join_by_email_domain(tables: dict[str, TableData], rejections: Rejections, 
                 )
         data.frame = frame[~lost].reset_index(drop=True)
 
-
-def is_in(values: pd.Series, known: pd.Index | pd.Series) -> pd.Series:
-    """``values.isin(known)`` for string ids through Arrow (pandas' Arrow-string isin loops in Python)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    try:
-        hit = pc.is_in(pa.array(values.astype("string"), type=pa.large_string()),
-                       value_set=pa.array(pd.Series(known).astype("string").dropna().unique(), type=pa.large_string()))
-    except (pa.ArrowException, TypeError, ValueError):
-        return values.isin(known).fillna(False).astype(bool)
-    return pd.Series(hit.fill_null(False).to_numpy(zero_copy_only=False), index=values.index)
 
 
 def _link_to_accounts(tables: dict[str, TableData], rejections: Rejections) -> None:
