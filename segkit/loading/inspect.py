@@ -23,7 +23,8 @@ from segkit.config import Config
 from segkit.errors import InputDataError
 from segkit.loading.loader import assign_files, load_inputs
 from segkit.loading.model import CELL_REASON_SUFFIX, REASON_NOT_TRACK, EventInput, Inputs, InputStats, LoadOptions, Rejections
-from segkit.loading.presets import builtin_presets, config_presets, detect
+from segkit.loading.detect import config_presets, detect
+from segkit.loading.presets.registry import builtin_presets, get_preset
 from segkit.loading.readers import STDIN, detect_format, label, read_header, stdin_to_file
 from segkit.loading.schema import TABLES
 
@@ -42,20 +43,6 @@ METRIC_NEEDS: dict[str, list[tuple[str, tuple[str, ...]]]] = {
 #: A flat customer table stands in for subscriptions.
 FLAT_NEEDS = ("churned",)
 
-PRESET_TITLES = {
-    "hubspot-companies": "a HubSpot companies export",
-    "hubspot-deals": "a HubSpot deals export",
-    "salesforce-accounts": "a Salesforce accounts export",
-    "salesforce-opportunities": "a Salesforce opportunities export",
-    "stripe-subscriptions": "a Stripe dashboard subscriptions export (amounts in major units)",
-    "stripe-subscriptions-api": "Stripe API subscription objects (amounts in cents)",
-    "stripe-invoices": "a Stripe dashboard invoices export",
-    "segment-track": "Segment track (and group) calls",
-    "segment-group": "Segment group calls (user -> account)",
-    "mixpanel": "a Mixpanel raw event export",
-    "amplitude": "an Amplitude export",
-    "nps-survey": "an NPS survey export",
-}
 
 
 def _missing_for_file(table: str, columns: set[str]) -> dict[str, str]:
@@ -92,6 +79,12 @@ class EventCounter(Protocol):
 
 #: Opens an engine over the event files (and the users table, for the user -> account map).
 OpenEngine = Callable[[EventInput, "pd.DataFrame | None"], EventCounter]
+
+
+def _described_as(preset: str) -> str:
+    """How validate names a file's preset ("a HubSpot companies export"), else ``preset NAME``."""
+    known = get_preset(preset)
+    return known.title if known is not None and known.title else f"preset {preset}"
 
 
 def _row_level(rejected: pd.DataFrame) -> pd.DataFrame:
@@ -145,7 +138,7 @@ def _file_entry(table: str, file: str, st: InputStats, row_level: pd.DataFrame, 
         "file": file,
         "table": table,
         "preset": preset,
-        "described_as": PRESET_TITLES.get(preset, f"preset {preset}"),
+        "described_as": _described_as(preset),
         "rows_read": read,
         "rows_used": read - len(mine),
         "rows_rejected": len(mine),
@@ -254,7 +247,7 @@ def init_config(
         rel = [os.path.relpath(p.resolve(), base) for p, _, _ in entries]
         lines.append(f"[inputs.{table}]")
         for path, detection, _ in entries:
-            title = PRESET_TITLES.get(detection.preset.name, f"preset {detection.preset.name}")
+            title = _described_as(detection.preset.name)
             lines.append(f"# {path.name}: detected as {title}")
         lines.append(f"files = [{', '.join(_toml_string(r) for r in rel)}]")
         if not first.preset.name.startswith(("generic-", "config-")):

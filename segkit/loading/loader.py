@@ -19,7 +19,9 @@ from segkit.config import Config
 from segkit.errors import InputDataError, UsageError
 from segkit.loading.join import match_email_domains, normalise_domain
 from segkit.loading.parse import parse_column
-from segkit.loading.presets import Detection, Preset, builtin_presets, config_presets, detect
+from segkit.loading.detect import Detection, config_presets, detect
+from segkit.loading.presets.base import Preset
+from segkit.loading.presets.registry import builtin_presets
 from segkit.loading.readers import (
     STDIN,
     FileFormat,
@@ -174,7 +176,7 @@ def _load_one(
         st.columns.setdefault(canonical, source)
     st.sha256.append(sha256_of(path))
     if table == "events":
-        event_files.append(EventFile(path, fmt, detection.mapping, dict(detection.preset.options)))
+        event_files.append(EventFile(path, fmt, detection.mapping, detection.preset.options))
         return
     frame = _load_file(path, fmt, detection, header, options, st, rejections)
     per_table.setdefault(table, []).append(frame)
@@ -308,14 +310,14 @@ def _apply_preset_options(
     table: str, preset: Preset, out: pd.DataFrame, options: LoadOptions, stats: InputStats, file: str
 ) -> None:
     """Units and multi-valued cells, per the preset's options (overridden by the command line)."""
-    unit = options.amount_unit or preset.options.get("amount_unit", "major")
+    unit = options.amount_unit or preset.options.amount_unit or "major"
     if unit == "minor":
         for column in AMOUNT_COLUMNS.get(table, ()):
             if column in out:
                 out[column] = out[column] / 100.0
         if any(c in out for c in AMOUNT_COLUMNS.get(table, ())):
             stats.notes.append(f"{file}: amounts read in minor units (cents) and divided by 100")
-    separator = preset.options.get("multi_account_separator")
+    separator = preset.options.multi_account_separator
     if separator and "account_id" in out:
         several = out["account_id"].str.contains(separator, regex=False).fillna(False)
         if several.any():

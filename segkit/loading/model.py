@@ -15,6 +15,7 @@ import pandas as pd
 
 from segkit.errors import UsageError
 from segkit.loading.parse import RANGE_POLICIES
+from segkit.loading.presets.base import PresetOptions
 from segkit.loading.readers import FileFormat, check_encoding, parse_delimiter
 
 REJECTED_COLUMNS = ["table", "file", "line", "column", "value", "reason"]
@@ -122,7 +123,7 @@ class EventFile:
     path: Path
     format: FileFormat
     mapping: dict[str, str]
-    options: dict = field(default_factory=dict, hash=False, compare=False)  # the preset's options
+    options: PresetOptions = field(default_factory=PresetOptions, hash=False, compare=False)  # the preset's
 
 
 @dataclass

@@ -1,9 +1,12 @@
 """Conformance kits: the contract of each extension kind, checked on any implementation.
 
 Plugin authors run the same kit on theirs that segkit's suite runs on every registered one:
-``check_segmenter`` (segmenters). Writers, presets and engines have kits of their own beside it.
+``check_segmenter`` (segmenters), ``check_preset`` (input presets), ``check_engine`` (event
+engines: identical figures to the DuckDB engine's).
 """
 
+from segkit.testing.engines import check_engine
+from segkit.testing.presets import check_preset
 from segkit.testing.segmenters import CHECKS, check_segmenter, make_features
 
-__all__ = ["CHECKS", "check_segmenter", "make_features"]
+__all__ = ["CHECKS", "check_engine", "check_preset", "check_segmenter", "make_features"]

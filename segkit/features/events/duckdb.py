@@ -128,12 +128,12 @@ class _Columns:
         if raw == "NULL":
             return "CAST(NULL AS VARCHAR)"
         if self.kind == "jsonl":
-            if canonical == "account_id" and self.ef.options.get("account_may_be_list"):
+            if canonical == "account_id" and self.ef.options.account_may_be_list:
                 return _text(f"CASE WHEN json_type({raw}) = 'ARRAY' THEN {raw} ->> '$[0]' ELSE {raw} ->> '$' END")
             return _text(f"{raw} ->> '$'")
         if self.kind == "parquet" and self.types.get(canonical) == "VARCHAR":
             return raw  # kept as stored; empty strings count as missing in the reason rules
-        if self.kind == "parquet" and canonical == "account_id" and self.ef.options.get("account_may_be_list") \
+        if self.kind == "parquet" and canonical == "account_id" and self.ef.options.account_may_be_list \
                 and self.types.get(canonical, "").endswith("[]"):
             return _text(f"{raw}[1]")
         return _text(raw)

@@ -131,7 +131,7 @@ class SparkEventEngine:
             source = ef.mapping[canonical]
             if ef.format.kind == "parquet" and "." not in source and isinstance(types.get(source), T.StringType):
                 return col  # kept as stored, as in DuckDB
-            if canonical == "account_id" and ef.options.get("account_may_be_list"):
+            if canonical == "account_id" and ef.options.account_may_be_list:
                 field = types.get(source.split(".")[0])
                 if isinstance(field, T.ArrayType):
                     col = col.getItem(0)
