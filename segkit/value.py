@@ -50,13 +50,12 @@ def value_settings(config: Config, options: Any) -> ValueSettings:
 
 
 def cohort_matrix_for(features: FeatureSet, inputs: Inputs, config: Config) -> CohortMatrix | None:
-    from segkit.features.billing.subscriptions import paying_subscriptions
-    from segkit.features.billing.invoices import billing_source
+    from segkit.features.billing.source import billing_of  # FeatureSet.billing: computed once by build_features
 
-    subs = billing_source(inputs)
-    if subs is None or subs.empty:
+    billing = features.billing or billing_of(inputs, past_due=str(config.metrics.get("past_due", "include")))
+    if billing.paying is None:
         return None
-    paying = paying_subscriptions(subs, past_due=str(config.metrics.get("past_due", "include")))
+    paying = billing.paying
     return CohortMatrix(
         features.frame, paying, features.period.end,
         start=str(config.metrics.get("cohort_start", "first_payment")),

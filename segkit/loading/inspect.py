@@ -23,9 +23,10 @@ from segkit.config import Config
 from segkit.errors import InputDataError
 from segkit.loading.loader import assign_files, load_inputs
 from segkit.loading.model import CELL_REASON_SUFFIX, REASON_NOT_TRACK, EventInput, Inputs, InputStats, LoadOptions, Rejections
-from segkit.loading.detect import config_presets, detect
+from segkit.loading.detect import Detection, config_presets, detect
 from segkit.loading.presets.registry import builtin_presets, get_preset
-from segkit.loading.readers import STDIN, detect_format, label, read_header, stdin_to_file
+from segkit.loading.formats import STDIN, detect_format, label, stdin_to_file
+from segkit.loading.readers import read_header
 from segkit.loading.schema import TABLES
 
 #: Metric -> the (table, column alternatives) it needs; shown per file and overall.
@@ -209,6 +210,32 @@ def _toml_string(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+#: The head and the tail of every ``segkit init`` config.
+INIT_HEADER = [
+    "# segkit.toml written by `segkit init` from the exports named below. Review it, then run:",
+    "#   segkit segment          (reads ./segkit.toml when present; or pass --config FILE)",
+    "# Each [inputs.TABLE.columns] maps segkit's column (left) to the export's column (right).",
+    "# Commented-out columns are ones segkit knows but did not find: fill them in to use them.",
+    "# Reference: docs/inputs.md (presets, messy files, policies) and docs/configuration.md.",
+    "",
+]
+INIT_FOOTER = [
+    "[load]",
+    "# timezone = \"UTC\"        # zone of timestamps without one (HubSpot UI exports are local time)",
+    "# max_rejected = 0.05     # share of rejected rows a file may have before exit 3",
+    "# decimal = \"auto\"        # '.', ',' or auto",
+    "# ranges = \"reject\"       # number ranges such as 50-100: reject, midpoint, low, high",
+    "# duplicates = \"last\"     # duplicate account ids: last, first, error",
+    "",
+    "[metrics]",
+    "# gross_margin = 0.8      # CLV is revenue CLV until this is set",
+    "# past_due = \"include\"    # count past_due subscriptions as paying (or exclude)",
+    "",
+]
+#: One detected file: its path, the preset's detection, its header.
+Detected = tuple[Path, Detection, list[str]]
+
+
 def init_config(
     files: list[Path],
     explicit: dict[str, list[Path]],
@@ -218,11 +245,23 @@ def init_config(
     output: Path,
 ) -> str:
     """The text of a ``segkit.toml`` mapping every file's detected preset, with comments."""
+    by_table = _detect_files(files, explicit, config, options)
+    base = output.resolve().parent
+    lines = list(INIT_HEADER)
+    for table in TABLES:
+        entries = by_table.get(table)
+        if entries:
+            lines += _table_section(table, entries, base)
+    return "\n".join(lines + INIT_FOOTER)
+
+
+def _detect_files(files: list[Path], explicit: dict[str, list[Path]], config: Config,
+                  options: LoadOptions) -> dict[str, list[Detected]]:
+    """Each file's detected preset, by table (standard input cannot be named in a config)."""
     presets = config_presets(config) + builtin_presets()
     if options.group_key:
         presets = [p.with_group_key(options.group_key) for p in presets]
-    base = output.resolve().parent
-    by_table: dict[str, list[tuple[Path, Any, list[str]]]] = {}
+    by_table: dict[str, list[Detected]] = {}
     for path, table in assign_files(files, explicit, config):
         real = stdin_to_file() if str(path) == STDIN else path
         if str(path) == STDIN:
@@ -231,62 +270,45 @@ def init_config(
         header = read_header(real, fmt, encoding=options.encoding, delimiter=options.delimiter)
         detection = detect(header, presets, file=label(real), table=table)
         by_table.setdefault(detection.preset.table, []).append((real, detection, header))
-    lines = [
-        "# segkit.toml written by `segkit init` from the exports named below. Review it, then run:",
-        "#   segkit segment          (reads ./segkit.toml when present; or pass --config FILE)",
-        "# Each [inputs.TABLE.columns] maps segkit's column (left) to the export's column (right).",
-        "# Commented-out columns are ones segkit knows but did not find: fill them in to use them.",
-        "# Reference: docs/inputs.md (presets, messy files, policies) and docs/configuration.md.",
-        "",
-    ]
-    for table in TABLES:
-        entries = by_table.get(table)
-        if not entries:
-            continue
-        _, first, _ = entries[0]
-        rel = [os.path.relpath(p.resolve(), base) for p, _, _ in entries]
-        lines.append(f"[inputs.{table}]")
-        for path, detection, _ in entries:
-            title = _described_as(detection.preset.name)
-            lines.append(f"# {path.name}: detected as {title}")
-        lines.append(f"files = [{', '.join(_toml_string(r) for r in rel)}]")
-        if not first.preset.name.startswith(("generic-", "config-")):
-            lines.append(f"preset = {_toml_string(first.preset.name)}   # lends its options (units, group keys)")
-        if len({d.preset.name for _, d, _ in entries}) > 1:
-            lines.append("# NOTE: these files match different presets; the mapping below is the first file's.")
-        lines.append("")
-        lines.append(f"[inputs.{table}.columns]")
-        schema = TABLES[table]
-        required = {name for alts in schema.required for name in alts}
-        width = max(len(c.name) for c in schema.columns)
-        for column in schema.columns:
-            source = first.mapping.get(column.name)
-            note = "required" if column.name in required and len(next(a for a in schema.required if column.name in a)) == 1 else (
-                "required (or an alternative)" if column.name in required else ""
-            )
-            doc = f"   # {note}" if note else ""
-            if source is not None:
-                lines.append(f"{column.name.ljust(width)} = {_toml_string(source)}{doc}")
-            else:
-                lines.append(f"# {column.name.ljust(width)} = \"\"   # not found{'; ' + note if note else ''}")
-        _, _, header = entries[0]
-        unmapped = [h for h in header if h not in set(first.mapping.values())]
-        if unmapped:
-            keep = "kept under their own names (usable with --by attribute)" if table in ("accounts", "surveys") else "not used"
-            shown = ", ".join(unmapped[:12]) + (", ..." if len(unmapped) > 12 else "")
-            lines.append(f"# Other columns, {keep}: {shown}")
-        lines.append("")
-    lines += [
-        "[load]",
-        "# timezone = \"UTC\"        # zone of timestamps without one (HubSpot UI exports are local time)",
-        "# max_rejected = 0.05     # share of rejected rows a file may have before exit 3",
-        "# decimal = \"auto\"        # '.', ',' or auto",
-        "# ranges = \"reject\"       # number ranges such as 50-100: reject, midpoint, low, high",
-        "# duplicates = \"last\"     # duplicate account ids: last, first, error",
-        "",
-        "[metrics]",
-        "# gross_margin = 0.8      # CLV is revenue CLV until this is set",
-        "# past_due = \"include\"    # count past_due subscriptions as paying (or exclude)",
-        "",
-    ]
-    return "\n".join(lines)
+    return by_table
+
+
+def _table_section(table: str, entries: list[Detected], base: Path) -> list[str]:
+    """``[inputs.TABLE]`` and its ``columns``: the first file's mapping, the others' presets noted."""
+    _, first, header = entries[0]
+    rel = [os.path.relpath(p.resolve(), base) for p, _, _ in entries]
+    lines = [f"[inputs.{table}]"]
+    lines += [f"# {path.name}: detected as {_described_as(detection.preset.name)}" for path, detection, _ in entries]
+    lines.append(f"files = [{', '.join(_toml_string(r) for r in rel)}]")
+    if not first.preset.name.startswith(("generic-", "config-")):
+        lines.append(f"preset = {_toml_string(first.preset.name)}   # lends its options (units, group keys)")
+    if len({d.preset.name for _, d, _ in entries}) > 1:
+        lines.append("# NOTE: these files match different presets; the mapping below is the first file's.")
+    lines += ["", f"[inputs.{table}.columns]"]
+    lines += _column_lines(table, first)
+    unmapped = [h for h in header if h not in set(first.mapping.values())]
+    if unmapped:
+        keep = "kept under their own names (usable with --by attribute)" if table in ("accounts", "surveys") else "not used"
+        shown = ", ".join(unmapped[:12]) + (", ..." if len(unmapped) > 12 else "")
+        lines.append(f"# Other columns, {keep}: {shown}")
+    lines.append("")
+    return lines
+
+
+def _column_lines(table: str, first: Detection) -> list[str]:
+    """One line per canonical column: mapped, or commented out as not found, with what is required."""
+    schema = TABLES[table]
+    required = {name for alts in schema.required for name in alts}
+    width = max(len(c.name) for c in schema.columns)
+    lines = []
+    for column in schema.columns:
+        source = first.mapping.get(column.name)
+        note = "required" if column.name in required and len(next(a for a in schema.required if column.name in a)) == 1 else (
+            "required (or an alternative)" if column.name in required else ""
+        )
+        doc = f"   # {note}" if note else ""
+        if source is not None:
+            lines.append(f"{column.name.ljust(width)} = {_toml_string(source)}{doc}")
+        else:
+            lines.append(f"# {column.name.ljust(width)} = \"\"   # not found{'; ' + note if note else ''}")
+    return lines

@@ -16,7 +16,8 @@ import pandas as pd
 from segkit.errors import UsageError
 from segkit.loading.parse import RANGE_POLICIES
 from segkit.loading.presets.base import PresetOptions
-from segkit.loading.readers import FileFormat, check_encoding, parse_delimiter
+from segkit.loading.formats import FileFormat
+from segkit.loading.readers import check_encoding, parse_delimiter
 
 REJECTED_COLUMNS = ["table", "file", "line", "column", "value", "reason"]
 CELL_REASON_SUFFIX = "; cell set to null, row kept"

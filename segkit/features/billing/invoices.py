@@ -85,14 +85,3 @@ def invoice_transactions(invoices: pd.DataFrame, end: pd.Timestamp) -> pd.DataFr
             "amount": paid["amount_paid"].astype("float64").to_numpy(),
         }
     )
-
-
-def billing_source(inputs) -> pd.DataFrame | None:
-    """The subscriptions table, or, when there is none, paid invoices as subscription-like rows."""
-    subs = inputs.frame("subscriptions")
-    if subs is not None:
-        return subs
-    invoices = inputs.frame("invoices")
-    if invoices is None or invoices.empty:
-        return None
-    return invoice_subscriptions(invoices)

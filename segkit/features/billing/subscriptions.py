@@ -102,15 +102,17 @@ def paying_spells(paying: pd.DataFrame) -> pd.DataFrame:
     return spells.reset_index(drop=True)
 
 
-def billing_facts(subs: pd.DataFrame | None, period: Period, *, past_due: str = "include") -> pd.DataFrame:
-    """One row per account that ever paid: the facts the metrics need, at period start and end."""
+def billing_facts(paying: pd.DataFrame | None, period: Period) -> pd.DataFrame:
+    """One row per account that ever paid: the facts the metrics need, at period start and end.
+
+    ``paying`` is ``paying_subscriptions`` of the run's billing rows (``billing/source.py``).
+    """
     columns = [
         "mrr", "mrr_start", "is_customer", "active_at_start", "churned_in_period",
         "first_paid_at", "churn_events", "customer_months", "subscriptions", "billing_interval",
     ]
-    if subs is None or subs.empty:
+    if paying is None:
         return pd.DataFrame(columns=columns).rename_axis("account_id")
-    paying = paying_subscriptions(subs, past_due=past_due)
     by_account = paying.groupby("account_id", sort=True)
     facts = pd.DataFrame(index=by_account.size().index)
     facts["subscriptions"] = by_account.size()

@@ -19,7 +19,7 @@ import pandas as pd
 from segkit.errors import InputDataError
 from segkit.features.events import definition as fdef
 from segkit.loading.model import REASON_NOT_TRACK, EventInput, Rejections, is_in
-from segkit.loading.readers import label
+from segkit.loading.formats import label
 
 #: Feature name -> what it means; the report's definitions and docs/features.md use this.
 EVENT_FEATURES: dict[str, str] = {

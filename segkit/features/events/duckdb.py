@@ -13,9 +13,7 @@ filtered scan only when something was rejected.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import tempfile
-import threading
 from pathlib import Path
 
 import duckdb
@@ -37,167 +35,22 @@ from segkit.features.events.base import (
 from segkit.features.events.base import first_line as _first_line
 from segkit.features.events.base import to_us as _us
 from segkit.loading.model import EventFile, EventInput, Rejections
-from segkit.loading.readers import FileFormat, extract_zip_members, label
-
-#: Epoch numbers: seconds, or milliseconds above 1e11 (Mixpanel ``time`` in either unit).
-TS_MACRO = """CREATE OR REPLACE TEMP MACRO segkit_ts(raw) AS COALESCE(
-    TRY_CAST(raw AS TIMESTAMPTZ),
-    CASE WHEN abs(TRY_CAST(raw AS DOUBLE)) BETWEEN 1e8 AND 1e14 THEN
-        to_timestamp(CASE WHEN abs(TRY_CAST(raw AS DOUBLE)) > 1e11 THEN TRY_CAST(raw AS DOUBLE) / 1000
-                          ELSE TRY_CAST(raw AS DOUBLE) END)
-    END)"""
-
+from segkit.features.events.duckdb_files import (
+    TS_MACRO,
+    FileColumns,
+    default_memory_limit,
+    default_threads,
+    describe_any,
+    lit,
+    prepare_files,
+    raw_expr,
+    scan,
+    with_progress,
+)
+from segkit.loading.formats import label
 
 #: The column a rejected row is listed under, per reason code.
 REASON_COLUMN = {1: "type", 2: "account_id", 3: "event", 4: "timestamp", 5: "timestamp", 6: "timestamp"}
-_TIMESTAMP_TYPES = ("TIMESTAMP WITH TIME ZONE", "TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S", "DATE")
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _lit(text: str) -> str:
-    return "'" + str(text).replace("'", "''") + "'"
-
-
-def _path_lit(event_file: EventFile) -> str:
-    return _lit(str(event_file.path))
-
-
-def _text(expr: str) -> str:
-    return f"NULLIF(TRIM(CAST({expr} AS VARCHAR)), '')"
-
-
-def _scan(event_file: EventFile, *, line: bool = False) -> str:
-    """The table function reading one file; JSON Lines declares only the mapped top-level keys."""
-    path = _path_lit(event_file)
-    kind = event_file.format.kind
-    if kind == "parquet":
-        return f"read_parquet({path}{', file_row_number=true' if line else ''})"
-    if kind == "csv":
-        return f"read_csv({path}, header=true, all_varchar=true, auto_detect=true)"
-    # Declaring the mapped keys as JSON means no schema inference pass over the file (a key that
-    # appears late is still read), and each value is extracted as text below.
-    tops = sorted({source.split(".")[0] for source in event_file.mapping.values() if source})
-    columns = ", ".join(f"{_lit(top)}: 'JSON'" for top in tops) or "'_none': 'JSON'"
-    return f"read_json({path}, format='newline_delimited', columns={{{columns}}})"
-
-
-def _describe_any(event_file: EventFile) -> str:
-    """A scan with inferred types, only for finding column names (Segment's late ``groupId``)."""
-    path = _path_lit(event_file)
-    if event_file.format.kind == "jsonl":
-        return f"read_json({path}, format='newline_delimited', sample_size=-1, union_by_name=true)"
-    return _scan(event_file)
-
-
-def _raw_expr(event_file: EventFile, canonical: str) -> str:
-    """SQL for one mapped column as stored; dotted names are struct paths (Parquet) or JSON paths."""
-    source = event_file.mapping.get(canonical)
-    if source is None:
-        return "NULL"
-    kind = event_file.format.kind
-    if kind == "jsonl":
-        top, _, rest = source.partition(".")
-        path = "$" + "".join(f'."{part}"' for part in rest.split(".")) if rest else "$"
-        return f"json_extract({_quote(top)}, {_lit(path)})"
-    if kind == "parquet" and "." in source:
-        return ".".join(_quote(part) for part in source.split("."))
-    return _quote(source)
-
-
-class _Columns:
-    """The canonical columns of one event file as SQL, by the file's own types."""
-
-    def __init__(self, con: duckdb.DuckDBPyConnection, ef: EventFile, timezone: str) -> None:
-        self.ef = ef
-        self.kind = ef.format.kind
-        self.types: dict[str, str] = {}
-        if self.kind == "parquet":
-            mapped = [c for c in ("account_id", "user_id", "event", "event_id", "call_type", "group_id", "timestamp") if c in ef.mapping]
-            if mapped:
-                select = ", ".join(f"{_raw_expr(ef, c)} AS {_quote(c)}" for c in mapped)
-                rows = con.execute(f"DESCRIBE SELECT {select} FROM {_scan(ef)}").fetchall()
-                self.types = {row[0]: str(row[1]) for row in rows}
-        self.timezone = timezone
-
-    def text(self, canonical: str) -> str:
-        """An id or name: Parquet strings as they are, anything else as trimmed text."""
-        raw = _raw_expr(self.ef, canonical)
-        if raw == "NULL":
-            return "CAST(NULL AS VARCHAR)"
-        if self.kind == "jsonl":
-            if canonical == "account_id" and self.ef.options.account_may_be_list:
-                return _text(f"CASE WHEN json_type({raw}) = 'ARRAY' THEN {raw} ->> '$[0]' ELSE {raw} ->> '$' END")
-            return _text(f"{raw} ->> '$'")
-        if self.kind == "parquet" and self.types.get(canonical) == "VARCHAR":
-            return raw  # kept as stored; empty strings count as missing in the reason rules
-        if self.kind == "parquet" and canonical == "account_id" and self.ef.options.account_may_be_list \
-                and self.types.get(canonical, "").endswith("[]"):
-            return _text(f"{raw}[1]")
-        return _text(raw)
-
-    def ts_raw(self) -> str:
-        raw = _raw_expr(self.ef, "timestamp")
-        if raw == "NULL":
-            return "CAST(NULL AS VARCHAR)"
-        if self.kind == "jsonl":
-            return f"({raw} ->> '$')"
-        return f"CAST({raw} AS VARCHAR)"
-
-    def ts(self) -> str:
-        """UTC wall time as TIMESTAMP; typed Parquet timestamps need no parsing."""
-        raw = _raw_expr(self.ef, "timestamp")
-        if raw == "NULL":
-            return "CAST(NULL AS TIMESTAMP)"
-        kind = self.types.get("timestamp", "")
-        if kind == "TIMESTAMP WITH TIME ZONE":
-            return f"make_timestamp(epoch_us({raw}))"
-        if kind in _TIMESTAMP_TYPES:  # naive: wall time in --timezone
-            if self.timezone == "UTC":
-                return f"CAST({raw} AS TIMESTAMP)"
-            return f"make_timestamp(epoch_us(timezone({_lit(self.timezone)}, CAST({raw} AS TIMESTAMP))))"
-        return f"timezone('UTC', segkit_ts({self.ts_raw()}))"
-
-    def t(self) -> str:
-        """Event time in microseconds since 1970 (UTC); from a typed column without a detour."""
-        if self.types.get("timestamp") == "TIMESTAMP WITH TIME ZONE":
-            return f"epoch_us({_raw_expr(self.ef, 'timestamp')})"
-        return f"epoch_us({self.ts()})"
-
-    def ts_pushdown(self, end_us: int) -> str | None:
-        """``timestamp >= E`` on the stored column, so Parquet row groups before E are skipped."""
-        if self.types.get("timestamp") == "TIMESTAMP WITH TIME ZONE":
-            return f"{_raw_expr(self.ef, 'timestamp')} >= make_timestamptz({end_us})"
-        return None
-
-
-def prepare_files(files: list[EventFile], workdir: str) -> list[EventFile]:
-    """Event files as DuckDB can scan them: a zip (Amplitude's export) is unpacked to ``workdir``."""
-    out = []
-    for index, ef in enumerate(files):
-        if ef.format.compression == "zip":
-            target = Path(workdir) / f"zip{index}"
-            target.mkdir(parents=True, exist_ok=True)
-            extract_zip_members(ef.path, target)
-            ef = EventFile(target / "*", FileFormat("jsonl"), ef.mapping, ef.options)
-        out.append(ef)
-    return out
-
-
-def default_threads() -> int:
-    value = os.environ.get("SEGKIT_THREADS")
-    return max(1, int(value)) if value and value.isdigit() else (os.cpu_count() or 1)
-
-
-def default_memory_limit() -> str:
-    """Half the machine's memory, at most 4 GiB: DuckDB spills to disk beyond it."""
-    try:
-        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):
-        return "4GB"
-    return f"{max(256, min(4096, total // 2 // 2**20))}MB"
 
 
 class DuckDBEngine:
@@ -227,10 +80,10 @@ class DuckDBEngine:
         # DuckDB tracks progress (for our own bar, on a terminal only) but never prints its own.
         self.con.execute(f"SET enable_progress_bar={'true' if progress else 'false'}")
         self.con.execute("SET enable_progress_bar_print=false")
-        self.con.execute(f"SET memory_limit={_lit(memory_limit or default_memory_limit())}")
+        self.con.execute(f"SET memory_limit={lit(memory_limit or default_memory_limit())}")
         spill = Path(temp_directory) if temp_directory else Path(self._workdir.name) / "spill"
-        self.con.execute(f"SET temp_directory={_lit(str(spill))}")
-        self.con.execute(f"SET TimeZone={_lit(timezone)}")
+        self.con.execute(f"SET temp_directory={lit(str(spill))}")
+        self.con.execute(f"SET TimeZone={lit(timezone)}")
         self.con.execute("SET preserve_insertion_order=false")
         self.con.execute(TS_MACRO)
         self.progress = progress
@@ -240,7 +93,7 @@ class DuckDBEngine:
         self.has_calls = any("call_type" in f.mapping for f in self.files)
         try:
             self.files = [self._with_group_calls(f) for f in self.files]
-            self.columns = [_Columns(self.con, f, timezone) for f in self.files]
+            self.columns = [FileColumns(self.con, f, timezone) for f in self.files]
         except duckdb.Error as exc:
             raise InputDataError(f"cannot read the event files ({_first_line(exc)})") from None
         self.has_group_calls = any("call_type" in f.mapping and "group_id" in f.mapping for f in self.files)
@@ -254,7 +107,7 @@ class DuckDBEngine:
         if "call_type" not in ef.mapping or "group_id" in ef.mapping:
             return ef
         try:
-            names = [row[0] for row in self.con.execute(f"DESCRIBE SELECT * FROM {_describe_any(ef)}").fetchall()]
+            names = [row[0] for row in self.con.execute(f"DESCRIBE SELECT * FROM {describe_any(ef)}").fetchall()]
         except duckdb.Error:
             return ef
         hit = next((n for n in names if n.lower() == "groupid"), None)
@@ -274,7 +127,7 @@ class DuckDBEngine:
             f"{cols.text('event')} AS event, {cols.text('event_id')} AS event_id, "
             f"lower({cols.text('call_type')}) AS call_type, {cols.text('group_id')} AS group_id, "
             f"{cols.ts()} AS ts, {cols.t()} AS t, {cols.ts_raw()} AS ts_raw, {index} AS _file{number} "
-            f"FROM {_scan(ef, line=line)}"
+            f"FROM {scan(ef, line=line)}"
         )
         if where:
             # CSV and JSON Lines number rows before filtering (the window must see every row).
@@ -312,7 +165,7 @@ class DuckDBEngine:
     def _sql(self, sql: str, params: list | None = None, *, what: str | None = None) -> duckdb.DuckDBPyConnection:
         try:
             if what and self.progress:
-                return _with_progress(self.con, sql, params or [], what)
+                return with_progress(self.con, sql, params or [], what)
             return self.con.execute(sql, params or [])
         except duckdb.Error as exc:
             files = ", ".join(label(f.path) for f in self.events.files)
@@ -367,7 +220,7 @@ class DuckDBEngine:
                 if nulls is None or int(nulls) != 0 or smallest is None or smallest == "":
                     return None  # statistics missing, or nulls / empty strings present
             (value,) = self.con.execute(
-                f"SELECT epoch_us(max({_raw_expr(ef, 'timestamp')})) FROM {_scan(ef)}"
+                f"SELECT epoch_us(max({raw_expr(ef, 'timestamp')})) FROM {scan(ef)}"
             ).fetchall()[0]
             if value is not None:
                 best = value if best is None else max(best, value)
@@ -439,31 +292,14 @@ class DuckDBEngine:
         (so Parquet skips row groups by their statistics and nothing else is materialised); the
         exact reason of each remaining row is then decided by the same rules as the counts.
         """
-        present = {code for code, text in REASON_TEXT.items() if counts.get(text)}
         want_dup = bool(counts.get(REASON_DUPLICATE))
         want_unknown = bool(counts.get(REASON_UNKNOWN))
         self.con.register("unknown_accounts", pd.DataFrame({"account_id": pd.Series(unknown, dtype="string")}))
+        conds = self._rejected_filters(bounds, counts, want_dup=want_dup, want_unknown=want_unknown)
+        where = " OR ".join(conds) or "FALSE"
         parts = []
         for index in range(len(self.files)):
-            cols = self.columns[index]
-            conds = []
-            codes = fdef.REASON_CODES
-            if codes["not_track"] in present:
-                conds.append("(call_type IS NOT NULL AND call_type <> 'track')")
-            if codes["no_account"] in present or (want_unknown and self.has_users):
-                conds.append("(account_id IS NULL OR account_id = '')")
-            if codes["no_event"] in present:
-                conds.append("(event IS NULL OR event = '')")
-            if codes["bad_ts"] in present or codes["before_1970"] in present:
-                conds.append("(ts IS NULL OR ts < TIMESTAMP '1970-01-01')")
-            if codes["after"] in present:
-                conds.append(f"(ts >= make_timestamp({bounds.end}))")
-            if want_unknown:
-                conds.append("(account_id IN (SELECT account_id FROM unknown_accounts))")
-            if want_dup:
-                conds.append("(event_id IN (SELECT event_id FROM dup_ids))")
-            where = " OR ".join(conds) or "FALSE"
-            push = cols.ts_pushdown(bounds.end)
+            push = self.columns[index].ts_pushdown(bounds.end)
             if push and conds == [f"(ts >= make_timestamp({bounds.end}))"]:
                 # Only late events: filter on the stored column so Parquet skips earlier row groups.
                 parts.append(f"SELECT * FROM ({self._file_sql(index, line=True, where=push)}) WHERE {where}")
@@ -471,26 +307,7 @@ class DuckDBEngine:
                 parts.append(self._file_sql(index, line=True, where=where))
         self.con.execute("SET preserve_insertion_order=true")
         self.con.execute(f"CREATE OR REPLACE TEMP VIEW numbered AS {' UNION ALL '.join(parts)}")
-        reason = fdef.reason_sql(bounds.end, has_calls=self.has_calls)
-        resolved = self._resolved_sql("numbered", ", s._line, s.ts_raw")
-        dup = unknown_case = ""
-        if want_dup:
-            dup = f"""WHEN r.reason IS NULL AND r.event_id IN (SELECT event_id FROM dup_ids)
-                AND row_number() OVER (PARTITION BY r.event_id, r.reason IS NULL, r.event_id IN (SELECT event_id FROM dup_ids)
-                                       ORDER BY r.ts, r._file, r.account_id, r.event, r.user_id) > 1
-                THEN 'dup'"""
-        if want_unknown:
-            unknown_case = "WHEN r.reason IS NULL AND r.account_id IN (SELECT account_id FROM unknown_accounts) THEN 'unknown'"
-        rows = self._sql(
-            f"""SELECT _file, _line, code, CASE code
-                    WHEN 'dup' THEN event_id WHEN 'unknown' THEN account_id WHEN '1' THEN call_type
-                    WHEN '4' THEN ts_raw WHEN '5' THEN ts_raw WHEN '6' THEN ts_raw END AS value
-            FROM (
-                SELECT r.*, CASE WHEN r.reason IS NOT NULL THEN CAST(r.reason AS VARCHAR) {dup} {unknown_case} END AS code
-                FROM (SELECT *, {reason} AS reason FROM ({resolved})) r
-            ) WHERE code IS NOT NULL ORDER BY _file, _line""",
-            what="listing rejected events",
-        ).df()
+        rows = self._rejected_rows(bounds, want_dup=want_dup, want_unknown=want_unknown)
         self.con.execute("SET preserve_insertion_order=false")
         if len(rows):
             files = [label(ef.path) for ef in self.events.files]
@@ -505,6 +322,51 @@ class DuckDBEngine:
                 rows["value"],
                 rows["code"].map(text),
             )
+
+    def _rejected_filters(self, bounds: fdef.Bounds, counts: dict[str, int], *, want_dup: bool,
+                          want_unknown: bool) -> list[str]:
+        """Conditions on the canonical columns that keep every row a reason in ``counts`` can apply to."""
+        present = {code for code, text in REASON_TEXT.items() if counts.get(text)}
+        codes = fdef.REASON_CODES
+        conds = []
+        if codes["not_track"] in present:
+            conds.append("(call_type IS NOT NULL AND call_type <> 'track')")
+        if codes["no_account"] in present or (want_unknown and self.has_users):
+            conds.append("(account_id IS NULL OR account_id = '')")
+        if codes["no_event"] in present:
+            conds.append("(event IS NULL OR event = '')")
+        if codes["bad_ts"] in present or codes["before_1970"] in present:
+            conds.append("(ts IS NULL OR ts < TIMESTAMP '1970-01-01')")
+        if codes["after"] in present:
+            conds.append(f"(ts >= make_timestamp({bounds.end}))")
+        if want_unknown:
+            conds.append("(account_id IN (SELECT account_id FROM unknown_accounts))")
+        if want_dup:
+            conds.append("(event_id IN (SELECT event_id FROM dup_ids))")
+        return conds
+
+    def _rejected_rows(self, bounds: fdef.Bounds, *, want_dup: bool, want_unknown: bool) -> pd.DataFrame:
+        """The ``numbered`` rows' exact reason codes (as the counts decide them) and listed values."""
+        reason = fdef.reason_sql(bounds.end, has_calls=self.has_calls)
+        resolved = self._resolved_sql("numbered", ", s._line, s.ts_raw")
+        dup = unknown_case = ""
+        if want_dup:
+            dup = """WHEN r.reason IS NULL AND r.event_id IN (SELECT event_id FROM dup_ids)
+                AND row_number() OVER (PARTITION BY r.event_id, r.reason IS NULL, r.event_id IN (SELECT event_id FROM dup_ids)
+                                       ORDER BY r.ts, r._file, r.account_id, r.event, r.user_id) > 1
+                THEN 'dup'"""
+        if want_unknown:
+            unknown_case = "WHEN r.reason IS NULL AND r.account_id IN (SELECT account_id FROM unknown_accounts) THEN 'unknown'"
+        return self._sql(
+            f"""SELECT _file, _line, code, CASE code
+                    WHEN 'dup' THEN event_id WHEN 'unknown' THEN account_id WHEN '1' THEN call_type
+                    WHEN '4' THEN ts_raw WHEN '5' THEN ts_raw WHEN '6' THEN ts_raw END AS value
+            FROM (
+                SELECT r.*, CASE WHEN r.reason IS NOT NULL THEN CAST(r.reason AS VARCHAR) {dup} {unknown_case} END AS code
+                FROM (SELECT *, {reason} AS reason FROM ({resolved})) r
+            ) WHERE code IS NOT NULL ORDER BY _file, _line""",
+            what="listing rejected events",
+        ).df()
 
     # -- optional extras (segkit.features.extra) -------------------------------------------
 
@@ -543,11 +405,11 @@ class DuckDBEngine:
             "SELECT reason, count(*) FROM scored WHERE reason IS NOT NULL GROUP BY reason").fetchall()}
         columns = "account_id, user_id, event" + (", event_id" if self.has_event_id else "")
         self._sql(
-            f"COPY (SELECT {columns}, make_timestamptz(t) AS timestamp FROM valid) TO {_lit(str(out))} "
+            f"COPY (SELECT {columns}, make_timestamptz(t) AS timestamp FROM valid) TO {lit(str(out))} "
             "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 1000000)",
             what="converting events",
         ).fetchall()
-        (written,) = self.con.execute(f"SELECT count(*) FROM read_parquet({_lit(str(out))})").fetchall()[0]
+        (written,) = self.con.execute(f"SELECT count(*) FROM read_parquet({lit(str(out))})").fetchall()[0]
         counts = {REASON_TEXT[c]: n for c, n in by_code.items() if n}
         total = int(written) + sum(counts.values())
         record_counts(self.events, counts, total)
@@ -559,33 +421,3 @@ class DuckDBEngine:
     def close(self) -> None:
         self.con.close()
         self._workdir.cleanup()
-
-
-def _with_progress(con: duckdb.DuckDBPyConnection, sql: str, params: list, what: str) -> duckdb.DuckDBPyConnection:
-    """Run a query while a thread shows DuckDB's progress on stderr (only used on a terminal)."""
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    done = threading.Event()
-
-    def watch() -> None:
-        if done.wait(1.0):  # short queries show nothing
-            return
-        with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                      TimeElapsedColumn(), console=Console(stderr=True), transient=True) as bar:
-            task = bar.add_task(what, total=100)
-            while not done.wait(0.2):
-                try:
-                    value = con.query_progress()
-                except Exception:  # noqa: BLE001 - progress is best effort
-                    value = -1
-                if value is not None and value >= 0:
-                    bar.update(task, completed=float(value))
-
-    watcher = threading.Thread(target=watch, daemon=True)
-    watcher.start()
-    try:
-        return con.execute(sql, params)
-    finally:
-        done.set()
-        watcher.join()

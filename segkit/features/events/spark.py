@@ -22,7 +22,7 @@ import datetime as dt
 import os
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -32,9 +32,12 @@ from segkit.features.events.base import EventFeatures, EventFileSummary, finish_
 from segkit.features.events.base import first_line as _first_line
 from segkit.features.events.base import to_us as _us
 from segkit.loading.model import EventFile, EventInput, Rejections
-from segkit.loading.readers import label
+from segkit.loading.formats import label
 
-_SESSIONS: dict[str, Any] = {}
+if TYPE_CHECKING:
+    from segkit.features.events.duckdb import DuckDBEngine
+
+_SESSIONS: dict[str, Any] = {}  # pyspark SparkSession (optional dependency, imported lazily)
 
 
 def spark_session(master: str, timezone: str = "UTC") -> Any:
@@ -268,7 +271,7 @@ class SparkEventEngine:
         finally:
             engine.close()
 
-    def _duckdb(self) -> Any:
+    def _duckdb(self) -> DuckDBEngine:
         """The DuckDB engine over the same files, for what needs the files in order (line numbers)."""
         from segkit.features.events.duckdb import DuckDBEngine
 
