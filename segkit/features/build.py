@@ -12,12 +12,14 @@ from typing import Any
 
 import pandas as pd
 
-from segkit.features.billing import Period, billing_facts, flat_billing_facts, is_flat_table, paying_subscriptions
-from segkit.features.movements import MOVEMENT_COLUMNS, movement_facts
-from segkit.features.events import EVENT_FEATURES, EventEngine
+from segkit.features.period import Period
+from segkit.features.billing.source import Billing, billing_of
+from segkit.features.billing.subscriptions import billing_facts, flat_billing_facts, is_flat_table
+from segkit.features.billing.movements import MOVEMENT_COLUMNS, movement_facts
+from segkit.features.events.base import EVENT_FEATURES, EventEngine
 from segkit.features.extra import add_extras
-from segkit.features.invoices import billing_source
-from segkit.loading.loader import Inputs
+from segkit.features.surveys import survey_facts
+from segkit.loading.model import Inputs
 
 BILLING_DEFAULTS = {
     "mrr": 0.0,
@@ -45,8 +47,10 @@ class FeatureSet:
     months: int = 12
     #: A flat customer table (one row per customer): no leads, so no conversion rate.
     flat: bool = False
-    #: model fits and notes computed from the frame (segkit.features.value), for the metrics
+    #: model fits and notes computed from the frame (segkit.features.value.fits), for the metrics
     extras: dict[str, Any] = field(default_factory=dict)
+    #: the run's billing rows and paying rows, computed once (segkit.features.billing.source)
+    billing: Billing | None = None
 
 
 def latest_date(inputs: Inputs, event_max: pd.Timestamp | None) -> pd.Timestamp | None:
@@ -61,37 +65,6 @@ def latest_date(inputs: Inputs, event_max: pd.Timestamp | None) -> pd.Timestamp 
     if event_max is not None:
         candidates.append(event_max)
     return max(candidates) if candidates else None
-
-
-def survey_facts(surveys: pd.DataFrame | None, period: Period) -> pd.DataFrame:
-    """NPS facts per account from each respondent's latest answer up to as-of."""
-    if surveys is None or surveys.empty or "score" not in surveys or "account_id" not in surveys:
-        return pd.DataFrame()
-    answers = surveys[surveys["score"].notna() & surveys["account_id"].notna() & (surveys["responded_at"] < period.end)]
-    if "user_id" in answers and answers["user_id"].notna().any():
-        row_ids = pd.Series("row:" + answers.index.astype("string"), index=answers.index)
-        respondent = answers["user_id"].fillna(row_ids)
-        answers = answers.assign(_respondent=respondent).sort_values("responded_at", kind="stable")
-        answers = answers.drop_duplicates(subset=["account_id", "_respondent"], keep="last")
-    score = answers["score"].astype("float64")
-    grouped = pd.DataFrame(
-        {
-            "account_id": answers["account_id"],
-            "promoter": score >= 9,
-            "detractor": score <= 6,
-            "score": score,
-        }
-    ).groupby("account_id")
-    facts = pd.DataFrame(
-        {
-            "nps_responses": grouped.size(),
-            "nps_promoters": grouped["promoter"].sum(),
-            "nps_detractors": grouped["detractor"].sum(),
-            "nps_mean_score": grouped["score"].mean(),
-        }
-    )
-    facts.index = facts.index.astype("string")
-    return facts
 
 
 def build_features(
@@ -109,31 +82,56 @@ def build_features(
     ``extras`` names optional feature groups some segmenters declare (``segkit.features.extra``).
     """
     accounts = inputs.frame("accounts")
-    subs = billing_source(inputs)  # subscriptions, else paid invoices (segkit.features.invoices)
-    surveys = inputs.frame("surveys")
+    billing_rows = billing_of(inputs, past_due=past_due)  # computed once; FeatureSet.billing carries it
     known = pd.Index(accounts["account_id"]) if accounts is not None else None
     event_frame = None
     if engine is not None:
         event_frame = engine.features(as_of.date(), known, inputs.rejections).frame
-    flat = is_flat_table(accounts, subs)
+    flat = is_flat_table(accounts, billing_rows.subscriptions)
     if flat:
         billing = flat_billing_facts(accounts, period, churn_window_months=flat_churn_window_months)
     else:
-        billing = billing_facts(subs, period, past_due=past_due)
-        if subs is not None and not subs.empty:
-            billing = billing.join(movement_facts(paying_subscriptions(subs, past_due=past_due), period), how="left")
-    nps = survey_facts(surveys, period)
+        billing = billing_facts(billing_rows.paying, period)
+        if billing_rows.paying is not None:
+            billing = billing.join(movement_facts(billing_rows.paying, period), how="left")
+    nps = survey_facts(inputs.frame("surveys"), period)
+    frame = _account_frame(accounts, (billing.index, nps.index, event_frame.index if event_frame is not None else pd.Index([])))
+    if flat:  # the flat table's own mrr is now a billing fact
+        frame = frame.drop(columns=[c for c in billing.columns if c in frame])
+    frame = _join_facts(frame, billing, event_frame, nps)
+    if extras:
+        frame = add_extras(frame, inputs, period, as_of, engine, extras)
+    frame = frame.sort_index(kind="stable")
+    frame.attrs["period_start"] = period.start
+    return FeatureSet(
+        frame=frame,
+        as_of=as_of,
+        period=period,
+        has_events=event_frame is not None,
+        has_billing=billing_rows.subscriptions is not None or flat,
+        flat=flat,
+        has_surveys=not nps.empty,
+        billing=billing_rows,
+    )
+
+
+def _account_frame(accounts: pd.DataFrame | None, seen: tuple[pd.Index, ...]) -> pd.DataFrame:
+    """The accounts table by ``account_id``, or, without one, every id seen in another input."""
     if accounts is not None:
         frame = accounts.set_index("account_id")
     else:
         ids: set[str] = set()
-        for part in (billing.index, nps.index, event_frame.index if event_frame is not None else pd.Index([])):
+        for part in seen:
             ids.update(part.dropna().tolist())
         frame = pd.DataFrame(index=pd.Index(sorted(ids), dtype="string", name="account_id"))
     frame.index = frame.index.astype("string")
     frame.index.name = "account_id"
-    if flat:  # the flat table's own mrr is now a billing fact
-        frame = frame.drop(columns=[c for c in billing.columns if c in frame])
+    return frame
+
+
+def _join_facts(frame: pd.DataFrame, billing: pd.DataFrame, event_frame: pd.DataFrame | None,
+                nps: pd.DataFrame) -> pd.DataFrame:
+    """Billing, event and survey facts joined on, with each fact's value for an account without any."""
     frame = frame.join(billing, how="left")
     for col in (*MOVEMENT_COLUMNS, "mrr_period_start", "mrr_period_end"):
         frame[col] = frame[col].fillna(0.0).astype("float64") if col in frame else 0.0
@@ -148,19 +146,7 @@ def build_features(
         frame = frame.join(nps, how="left")
         for col in ("nps_responses", "nps_promoters", "nps_detractors"):
             frame[col] = frame[col].fillna(0).astype("int64")
-    if extras:
-        frame = add_extras(frame, inputs, period, as_of, engine, extras)
-    frame = frame.sort_index(kind="stable")
-    frame.attrs["period_start"] = period.start
-    return FeatureSet(
-        frame=frame,
-        as_of=as_of,
-        period=period,
-        has_events=event_frame is not None,
-        has_billing=subs is not None or flat,
-        flat=flat,
-        has_surveys=not nps.empty,
-    )
+    return frame
 
 
 __all__ = ["EVENT_FEATURES", "FeatureSet", "build_features", "latest_date"]

@@ -24,8 +24,9 @@ from collections.abc import Collection
 
 import pandas as pd
 
-from segkit.features.billing import Period
-from segkit.loading.loader import Inputs
+from segkit.features.events.base import EventEngine
+from segkit.features.period import Period
+from segkit.loading.model import Inputs
 from segkit.loading.schema import TABLES
 
 FIRST_USED_PREFIX = "first_used:"
@@ -56,7 +57,7 @@ def add_extras(
     inputs: Inputs,
     period: Period,
     as_of: pd.Timestamp,
-    engine: object | None,
+    engine: EventEngine | None,
     extras: Collection[str],
 ) -> pd.DataFrame:
     """Join the requested extras onto ``frame`` (index ``account_id``); unknown names are ignored."""
@@ -107,7 +108,7 @@ def _utc(series: pd.Series) -> pd.Series:
     return values.astype("datetime64[us, UTC]")
 
 
-def event_detail(engine: object, as_of: pd.Timestamp, max_event_names: int = MAX_EVENT_NAMES) -> pd.DataFrame:
+def event_detail(engine: EventEngine, as_of: pd.Timestamp, max_event_names: int = MAX_EVENT_NAMES) -> pd.DataFrame:
     """Wide first-use times for the most frequent event names, and breadth in the last 90 days.
 
     Read from the engine's per-(account, event name) table, which the feature pass already built:
@@ -128,7 +129,7 @@ def event_detail(engine: object, as_of: pd.Timestamp, max_event_names: int = MAX
     return wide.join(breadth, how="outer")
 
 
-def usage_at_start(engine: object, period: Period) -> pd.DataFrame:
+def usage_at_start(engine: EventEngine, period: Period) -> pd.DataFrame:
     """Usage in the 90 days before the period start: what was known at the churn cut-off."""
     start = period.start
     frame = engine.usage_window(start - pd.Timedelta(days=90), start)  # type: ignore[attr-defined]
@@ -139,7 +140,7 @@ def usage_at_start(engine: object, period: Period) -> pd.DataFrame:
 
 def subscription_at_start(subs: pd.DataFrame, period: Period) -> pd.DataFrame:
     """Plan and interval of each account's largest paying subscription at the period start."""
-    from segkit.features.billing import NOT_PAYING_STATUSES, subscription_mrr
+    from segkit.features.billing.subscriptions import NOT_PAYING_STATUSES, subscription_mrr
 
     start = subs["started_at"]
     if "trial_end" in subs:

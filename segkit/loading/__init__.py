@@ -1,6 +1,6 @@
 """Stage 1, load and validate: exports -> canonical tables, every row used or rejected."""
 
-from segkit.loading import presets_vendor  # noqa: F401  (registers the built-in vendor presets)
-from segkit.loading.loader import EventInput, Inputs, InputStats, LoadOptions, Rejections, load_inputs
+from segkit.loading.loader import load_inputs
+from segkit.loading.model import EventFile, EventInput, Inputs, InputStats, LoadOptions, Rejections
 
-__all__ = ["EventInput", "InputStats", "Inputs", "LoadOptions", "Rejections", "load_inputs"]
+__all__ = ["EventFile", "EventInput", "InputStats", "Inputs", "LoadOptions", "Rejections", "load_inputs"]

@@ -8,19 +8,25 @@ lack a column. ``init_config`` writes the detected mapping as a commented ``segk
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pandas as pd
 
 from segkit.config import Config
 from segkit.errors import InputDataError
-from segkit.loading.loader import CELL_REASON_SUFFIX, LoadOptions, assign_files, load_inputs
-from segkit.loading.presets import builtin_presets, config_presets, detect
-from segkit.loading.readers import STDIN, detect_format, label, read_header, stdin_to_file
+from segkit.loading.loader import assign_files, load_inputs
+from segkit.loading.model import CELL_REASON_SUFFIX, REASON_NOT_TRACK, EventInput, Inputs, InputStats, LoadOptions, Rejections
+from segkit.loading.detect import Detection, config_presets, detect
+from segkit.loading.presets.registry import builtin_presets, get_preset
+from segkit.loading.formats import STDIN, detect_format, label, stdin_to_file
+from segkit.loading.readers import read_header
 from segkit.loading.schema import TABLES
 
 #: Metric -> the (table, column alternatives) it needs; shown per file and overall.
@@ -38,20 +44,6 @@ METRIC_NEEDS: dict[str, list[tuple[str, tuple[str, ...]]]] = {
 #: A flat customer table stands in for subscriptions.
 FLAT_NEEDS = ("churned",)
 
-PRESET_TITLES = {
-    "hubspot-companies": "a HubSpot companies export",
-    "hubspot-deals": "a HubSpot deals export",
-    "salesforce-accounts": "a Salesforce accounts export",
-    "salesforce-opportunities": "a Salesforce opportunities export",
-    "stripe-subscriptions": "a Stripe dashboard subscriptions export (amounts in major units)",
-    "stripe-subscriptions-api": "Stripe API subscription objects (amounts in cents)",
-    "stripe-invoices": "a Stripe dashboard invoices export",
-    "segment-track": "Segment track (and group) calls",
-    "segment-group": "Segment group calls (user -> account)",
-    "mixpanel": "a Mixpanel raw event export",
-    "amplitude": "an Amplitude export",
-    "nps-survey": "an NPS survey export",
-}
 
 
 def _missing_for_file(table: str, columns: set[str]) -> dict[str, str]:
@@ -63,87 +55,106 @@ def _missing_for_file(table: str, columns: set[str]) -> dict[str, str]:
     return out
 
 
-def validate_inputs(
-    files: list[Path],
-    explicit: dict[str, list[Path]],
-    config: Config,
-    options: LoadOptions,
-    *,
-    timezone: str = "UTC",
-) -> dict[str, Any]:
-    """Per-file and per-table accounting, without computing any metric (see module doc)."""
-    from segkit.features.events import REASON_NOT_TRACK, EventEngine
+class EventFileCount(Protocol):
+    """One event file's summary as an engine gives it (``rows_read``, ``date_range``)."""
 
-    errors: dict[str, str] = {}
+    rows_read: int
+    date_range: tuple[str, str] | None
 
-    def on_error(name: str, exc: InputDataError) -> None:
-        errors[name] = str(exc)
 
-    inputs = load_inputs(files, explicit, config, LoadOptions(**{**options.__dict__, "max_rejected": 1.0}), on_error=on_error)
-    stats = inputs.stats()
-    rejected = inputs.rejections.frame()
-    row_level = rejected[~rejected["reason"].str.endswith(CELL_REASON_SUFFIX).fillna(False)]
-    cell_level = rejected[rejected["reason"].str.endswith(CELL_REASON_SUFFIX).fillna(False)]
-    event_summary: dict[str, dict] = {}
-    if inputs.events is not None:
-        engine = EventEngine(inputs.events, timezone=timezone, users=inputs.frame("users"))
-        try:
-            event_summary = engine.file_summary()
-            latest = engine.max_timestamp()
-            known = pd.Index(inputs.frame("accounts")["account_id"]) if inputs.frame("accounts") is not None else None
-            if latest is not None:
-                as_of = options.latest - pd.Timedelta(days=1) if options.latest is not None else latest
-                engine.features(as_of.date(), known, inputs.rejections)
-                rejected = inputs.rejections.frame()
-                row_level = rejected[~rejected["reason"].str.endswith(CELL_REASON_SUFFIX).fillna(False)]
-            else:
-                st = inputs.events.stats
-                st.rows_read = st.rows_used = sum(v["rows_read"] for v in event_summary.values())
-                st.reject_rows(st.rows_read, "no valid timestamp in any event")
-        finally:
-            engine.close()
-    per_file: list[dict[str, Any]] = []
-    for table, st in sorted(stats.items()):
-        for file in st.files:
-            mine = row_level[row_level["file"] == file]
-            if table == "events":
-                read = event_summary.get(file, {}).get("rows_read", 0)
-                dates = event_summary.get(file, {}).get("date_range")
-            else:
-                read = st.file_rows.get(file, 0)
-                span = st.file_dates.get(file)
-                dates = [span[0].isoformat(), span[1].isoformat()] if span else None
-            reasons = Counter(mine["reason"].tolist())
-            columns = {k: v for k, v in st.columns.items()}
-            preset = st.file_presets.get(file, st.preset)
-            # Segment calls other than track are skipped by design, not a sign of a bad file.
-            by_design = int((mine["reason"] == REASON_NOT_TRACK).sum())
-            share = (len(mine) - by_design) / read if read else 0.0
-            per_file.append(
-                {
-                    "file": file,
-                    "table": table,
-                    "preset": preset,
-                    "described_as": PRESET_TITLES.get(preset, f"preset {preset}"),
-                    "rows_read": read,
-                    "rows_used": read - len(mine),
-                    "rows_rejected": len(mine),
-                    "cells_rejected": int((cell_level["file"] == file).sum()),
-                    "top_rejection_reasons": [{"reason": r, "rows": n} for r, n in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))[:5]],
-                    "over_max_rejected": share > options.max_rejected,
-                    "date_range": dates,
-                    "columns": dict(sorted(columns.items())),
-                    "missing_for_metrics": _missing_for_file(table, set(columns)),
-                    "notes": [n for n in st.notes if n.startswith(f"{file}:") or n.startswith(f"{table}:")],
-                }
-            )
-    for file, message in errors.items():
-        per_file.append({"file": file, "error": message})
-    report_inputs = {}
-    for name, st in sorted(stats.items()):
-        item = st.as_report()
-        item["columns"] = dict(sorted(st.columns.items()))
-        report_inputs[name] = item
+class EventCounter(Protocol):
+    """What validation asks of an event engine (the features stage's ``EventEngine`` satisfies it).
+
+    Loading imports nothing from features: the job opens the engine picked by ``--engine`` and
+    passes a factory in, so ``segkit validate`` counts events with the same engine a run uses.
+    """
+
+    def file_summary(self) -> Mapping[str, EventFileCount]: ...
+
+    def max_timestamp(self) -> pd.Timestamp | None: ...
+
+    def features(self, as_of: dt.date, known_accounts: pd.Index | None, rejections: Rejections) -> object: ...
+
+    def close(self) -> None: ...
+
+
+#: Opens an engine over the event files (and the users table, for the user -> account map).
+OpenEngine = Callable[[EventInput, "pd.DataFrame | None"], EventCounter]
+
+
+def _described_as(preset: str) -> str:
+    """How validate names a file's preset ("a HubSpot companies export"), else ``preset NAME``."""
+    known = get_preset(preset)
+    return known.title if known is not None and known.title else f"preset {preset}"
+
+
+def _row_level(rejected: pd.DataFrame) -> pd.DataFrame:
+    return rejected[~rejected["reason"].str.endswith(CELL_REASON_SUFFIX).fillna(False)]
+
+
+def _count_events(inputs: Inputs, options: LoadOptions, open_engine: OpenEngine | None) -> Mapping[str, EventFileCount]:
+    """Run the event accounting through the engine a run would use; per file, what it read."""
+    if inputs.events is None:
+        return {}
+    if open_engine is None:
+        inputs.events.stats.notes.append("events: not counted (no event engine given to validate)")
+        return {}
+    engine = open_engine(inputs.events, inputs.frame("users"))
+    try:
+        summary = engine.file_summary()
+        latest = engine.max_timestamp()
+        accounts = inputs.frame("accounts")
+        known = pd.Index(accounts["account_id"]) if accounts is not None else None
+        if latest is not None:
+            as_of = options.latest - pd.Timedelta(days=1) if options.latest is not None else latest
+            engine.features(as_of.date(), known, inputs.rejections)
+        else:
+            st = inputs.events.stats
+            st.rows_read = st.rows_used = sum(v.rows_read for v in summary.values())
+            st.reject_rows(st.rows_read, "no valid timestamp in any event")
+        return summary
+    finally:
+        engine.close()
+
+
+def _file_entry(table: str, file: str, st: InputStats, row_level: pd.DataFrame, cell_level: pd.DataFrame,
+                events: Mapping[str, EventFileCount], max_rejected: float) -> dict[str, Any]:
+    """One file's line in the validate report."""
+    mine = row_level[row_level["file"] == file]
+    if table == "events":
+        count = events.get(file)
+        read = count.rows_read if count else 0
+        dates = list(count.date_range) if count and count.date_range else None
+    else:
+        read = st.file_rows.get(file, 0)
+        span = st.file_dates.get(file)
+        dates = [span[0].isoformat(), span[1].isoformat()] if span else None
+    reasons = Counter(mine["reason"].tolist())
+    columns = dict(st.columns)
+    preset = st.file_presets.get(file, st.preset)
+    # Segment calls other than track are skipped by design, not a sign of a bad file.
+    by_design = int((mine["reason"] == REASON_NOT_TRACK).sum())
+    share = (len(mine) - by_design) / read if read else 0.0
+    return {
+        "file": file,
+        "table": table,
+        "preset": preset,
+        "described_as": _described_as(preset),
+        "rows_read": read,
+        "rows_used": read - len(mine),
+        "rows_rejected": len(mine),
+        "cells_rejected": int((cell_level["file"] == file).sum()),
+        "top_rejection_reasons": [{"reason": r, "rows": n} for r, n in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))[:5]],
+        "over_max_rejected": share > max_rejected,
+        "date_range": dates,
+        "columns": dict(sorted(columns.items())),
+        "missing_for_metrics": _missing_for_file(table, set(columns)),
+        "notes": [n for n in st.notes if n.startswith(f"{file}:") or n.startswith(f"{table}:")],
+    }
+
+
+def _missing_overall(stats: Mapping[str, InputStats]) -> dict[str, str]:
+    """Metric -> the columns no input provides for it."""
     present = {name: set(st.columns) for name, st in stats.items()}
     flat = "churned" in present.get("accounts", set())
     missing: dict[str, str] = {}
@@ -157,12 +168,72 @@ def validate_inputs(
         ]
         if lacking:
             missing[metric] = ", ".join(lacking)
+    return missing
+
+
+def validate_inputs(
+    files: list[Path],
+    explicit: dict[str, list[Path]],
+    config: Config,
+    options: LoadOptions,
+    *,
+    open_engine: OpenEngine | None = None,
+) -> dict[str, Any]:
+    """Per-file and per-table accounting, without computing any metric (see module doc)."""
+    errors: dict[str, str] = {}
+
+    def on_error(name: str, exc: InputDataError) -> None:
+        errors[name] = str(exc)
+
+    inputs = load_inputs(files, explicit, config, replace(options, max_rejected=1.0), on_error=on_error)
+    stats = inputs.stats()
+    cell_level = inputs.rejections.frame()
+    cell_level = cell_level[cell_level["reason"].str.endswith(CELL_REASON_SUFFIX).fillna(False)]
+    event_counts = _count_events(inputs, options, open_engine)
+    row_level = _row_level(inputs.rejections.frame())
+    per_file: list[dict[str, Any]] = [
+        _file_entry(table, file, st, row_level, cell_level, event_counts, options.max_rejected)
+        for table, st in sorted(stats.items())
+        for file in st.files
+    ]
+    per_file.extend({"file": file, "error": message} for file, message in errors.items())
+    report_inputs = {}
+    for name, st in sorted(stats.items()):
+        item = st.as_report()
+        item["columns"] = dict(sorted(st.columns.items()))
+        report_inputs[name] = item
     ok = not errors and not any(f.get("over_max_rejected") for f in per_file)
-    return {"ok": ok, "files": per_file, "inputs": report_inputs, "missing_for_metrics": missing}
+    return {"ok": ok, "files": per_file, "inputs": report_inputs, "missing_for_metrics": _missing_overall(stats)}
 
 
 def _toml_string(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
+
+
+#: The head and the tail of every ``segkit init`` config.
+INIT_HEADER = [
+    "# segkit.toml written by `segkit init` from the exports named below. Review it, then run:",
+    "#   segkit segment          (reads ./segkit.toml when present; or pass --config FILE)",
+    "# Each [inputs.TABLE.columns] maps segkit's column (left) to the export's column (right).",
+    "# Commented-out columns are ones segkit knows but did not find: fill them in to use them.",
+    "# Reference: docs/inputs.md (presets, messy files, policies) and docs/configuration.md.",
+    "",
+]
+INIT_FOOTER = [
+    "[load]",
+    "# timezone = \"UTC\"        # zone of timestamps without one (HubSpot UI exports are local time)",
+    "# max_rejected = 0.05     # share of rejected rows a file may have before exit 3",
+    "# decimal = \"auto\"        # '.', ',' or auto",
+    "# ranges = \"reject\"       # number ranges such as 50-100: reject, midpoint, low, high",
+    "# duplicates = \"last\"     # duplicate account ids: last, first, error",
+    "",
+    "[metrics]",
+    "# gross_margin = 0.8      # CLV is revenue CLV until this is set",
+    "# past_due = \"include\"    # count past_due subscriptions as paying (or exclude)",
+    "",
+]
+#: One detected file: its path, the preset's detection, its header.
+Detected = tuple[Path, Detection, list[str]]
 
 
 def init_config(
@@ -174,11 +245,23 @@ def init_config(
     output: Path,
 ) -> str:
     """The text of a ``segkit.toml`` mapping every file's detected preset, with comments."""
+    by_table = _detect_files(files, explicit, config, options)
+    base = output.resolve().parent
+    lines = list(INIT_HEADER)
+    for table in TABLES:
+        entries = by_table.get(table)
+        if entries:
+            lines += _table_section(table, entries, base)
+    return "\n".join(lines + INIT_FOOTER)
+
+
+def _detect_files(files: list[Path], explicit: dict[str, list[Path]], config: Config,
+                  options: LoadOptions) -> dict[str, list[Detected]]:
+    """Each file's detected preset, by table (standard input cannot be named in a config)."""
     presets = config_presets(config) + builtin_presets()
     if options.group_key:
         presets = [p.with_group_key(options.group_key) for p in presets]
-    base = output.resolve().parent
-    by_table: dict[str, list[tuple[Path, Any, list[str]]]] = {}
+    by_table: dict[str, list[Detected]] = {}
     for path, table in assign_files(files, explicit, config):
         real = stdin_to_file() if str(path) == STDIN else path
         if str(path) == STDIN:
@@ -187,62 +270,45 @@ def init_config(
         header = read_header(real, fmt, encoding=options.encoding, delimiter=options.delimiter)
         detection = detect(header, presets, file=label(real), table=table)
         by_table.setdefault(detection.preset.table, []).append((real, detection, header))
-    lines = [
-        "# segkit.toml written by `segkit init` from the exports named below. Review it, then run:",
-        "#   segkit segment          (reads ./segkit.toml when present; or pass --config FILE)",
-        "# Each [inputs.TABLE.columns] maps segkit's column (left) to the export's column (right).",
-        "# Commented-out columns are ones segkit knows but did not find: fill them in to use them.",
-        "# Reference: docs/inputs.md (presets, messy files, policies) and docs/configuration.md.",
-        "",
-    ]
-    for table in TABLES:
-        entries = by_table.get(table)
-        if not entries:
-            continue
-        _, first, _ = entries[0]
-        rel = [os.path.relpath(p.resolve(), base) for p, _, _ in entries]
-        lines.append(f"[inputs.{table}]")
-        for path, detection, _ in entries:
-            title = PRESET_TITLES.get(detection.preset.name, f"preset {detection.preset.name}")
-            lines.append(f"# {path.name}: detected as {title}")
-        lines.append(f"files = [{', '.join(_toml_string(r) for r in rel)}]")
-        if not first.preset.name.startswith(("generic-", "config-")):
-            lines.append(f"preset = {_toml_string(first.preset.name)}   # lends its options (units, group keys)")
-        if len({d.preset.name for _, d, _ in entries}) > 1:
-            lines.append("# NOTE: these files match different presets; the mapping below is the first file's.")
-        lines.append("")
-        lines.append(f"[inputs.{table}.columns]")
-        schema = TABLES[table]
-        required = {name for alts in schema.required for name in alts}
-        width = max(len(c.name) for c in schema.columns)
-        for column in schema.columns:
-            source = first.mapping.get(column.name)
-            note = "required" if column.name in required and len(next(a for a in schema.required if column.name in a)) == 1 else (
-                "required (or an alternative)" if column.name in required else ""
-            )
-            doc = f"   # {note}" if note else ""
-            if source is not None:
-                lines.append(f"{column.name.ljust(width)} = {_toml_string(source)}{doc}")
-            else:
-                lines.append(f"# {column.name.ljust(width)} = \"\"   # not found{'; ' + note if note else ''}")
-        _, _, header = entries[0]
-        unmapped = [h for h in header if h not in set(first.mapping.values())]
-        if unmapped:
-            keep = "kept under their own names (usable with --by attribute)" if table in ("accounts", "surveys") else "not used"
-            shown = ", ".join(unmapped[:12]) + (", ..." if len(unmapped) > 12 else "")
-            lines.append(f"# Other columns, {keep}: {shown}")
-        lines.append("")
-    lines += [
-        "[load]",
-        "# timezone = \"UTC\"        # zone of timestamps without one (HubSpot UI exports are local time)",
-        "# max_rejected = 0.05     # share of rejected rows a file may have before exit 3",
-        "# decimal = \"auto\"        # '.', ',' or auto",
-        "# ranges = \"reject\"       # number ranges such as 50-100: reject, midpoint, low, high",
-        "# duplicates = \"last\"     # duplicate account ids: last, first, error",
-        "",
-        "[metrics]",
-        "# gross_margin = 0.8      # CLV is revenue CLV until this is set",
-        "# past_due = \"include\"    # count past_due subscriptions as paying (or exclude)",
-        "",
-    ]
-    return "\n".join(lines)
+    return by_table
+
+
+def _table_section(table: str, entries: list[Detected], base: Path) -> list[str]:
+    """``[inputs.TABLE]`` and its ``columns``: the first file's mapping, the others' presets noted."""
+    _, first, header = entries[0]
+    rel = [os.path.relpath(p.resolve(), base) for p, _, _ in entries]
+    lines = [f"[inputs.{table}]"]
+    lines += [f"# {path.name}: detected as {_described_as(detection.preset.name)}" for path, detection, _ in entries]
+    lines.append(f"files = [{', '.join(_toml_string(r) for r in rel)}]")
+    if not first.preset.name.startswith(("generic-", "config-")):
+        lines.append(f"preset = {_toml_string(first.preset.name)}   # lends its options (units, group keys)")
+    if len({d.preset.name for _, d, _ in entries}) > 1:
+        lines.append("# NOTE: these files match different presets; the mapping below is the first file's.")
+    lines += ["", f"[inputs.{table}.columns]"]
+    lines += _column_lines(table, first)
+    unmapped = [h for h in header if h not in set(first.mapping.values())]
+    if unmapped:
+        keep = "kept under their own names (usable with --by attribute)" if table in ("accounts", "surveys") else "not used"
+        shown = ", ".join(unmapped[:12]) + (", ..." if len(unmapped) > 12 else "")
+        lines.append(f"# Other columns, {keep}: {shown}")
+    lines.append("")
+    return lines
+
+
+def _column_lines(table: str, first: Detection) -> list[str]:
+    """One line per canonical column: mapped, or commented out as not found, with what is required."""
+    schema = TABLES[table]
+    required = {name for alts in schema.required for name in alts}
+    width = max(len(c.name) for c in schema.columns)
+    lines = []
+    for column in schema.columns:
+        source = first.mapping.get(column.name)
+        note = "required" if column.name in required and len(next(a for a in schema.required if column.name in a)) == 1 else (
+            "required (or an alternative)" if column.name in required else ""
+        )
+        doc = f"   # {note}" if note else ""
+        if source is not None:
+            lines.append(f"{column.name.ljust(width)} = {_toml_string(source)}{doc}")
+        else:
+            lines.append(f"# {column.name.ljust(width)} = \"\"   # not found{'; ' + note if note else ''}")
+    return lines

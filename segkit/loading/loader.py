@@ -3,7 +3,7 @@
 This is the one home of input accounting. Per table it records rows read, used and rejected
 (``rows_read == rows_used + rows_rejected`` always holds), and every rejected row or cell goes to
 ``rejected.csv`` with its file, line, column, value and reason. Events are not loaded here: only
-their header is mapped, and ``segkit.features.events`` reads them inside DuckDB.
+their header is mapped, and ``segkit.features.events.duckdb`` reads them inside DuckDB.
 """
 
 from __future__ import annotations
@@ -11,36 +11,34 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from segkit.config import Config
 from segkit.errors import InputDataError, UsageError
-from segkit.loading.join import match_email_domains, normalise_domain
-from segkit.loading.parse import RANGE_POLICIES, parse_column
-from segkit.loading.presets import Detection, Preset, builtin_presets, config_presets, detect
-from segkit.loading.readers import (
-    STDIN,
-    FileFormat,
-    check_encoding,
-    detect_format,
-    label,
-    parse_delimiter,
-    read_csv_table,
-    read_header,
-    read_table,
-    sha256_of,
-    stdin_to_file,
+from segkit.loading.join import join_by_email_domain, link_to_accounts, normalise_domain
+from segkit.loading.parse import parse_column
+from segkit.loading.detect import Detection, config_presets, detect
+from segkit.loading.presets.base import Preset
+from segkit.loading.presets.registry import builtin_presets
+from segkit.loading.formats import STDIN, FileFormat, detect_format, label, sha256_of, stdin_to_file
+from segkit.loading.readers import read_csv_table, read_header, read_table
+from segkit.loading.model import (
+    CELL_REASON_SUFFIX,
+    EventFile,
+    EventInput,
+    Inputs,
+    InputStats,
+    LoadOptions,
+    Rejections,
+    TableData,
 )
 from segkit.loading.schema import TABLES
 
-REJECTED_COLUMNS = ["table", "file", "line", "column", "value", "reason"]
-CELL_REASON_SUFFIX = "; cell set to null, row kept"
 #: Dates that may lie after as-of without being wrong (a trial or a deal still ahead).
 FUTURE_DATES_ALLOWED = frozenset({"trial_end", "period_end", "closed_at"})
-DUPLICATE_POLICIES = ("last", "first", "error")
 AMOUNT_COLUMNS = {"subscriptions": ("amount", "mrr"), "invoices": ("amount_paid",)}
 #: Tables with free-form columns worth keeping (custom CRM fields, needs-survey answers).
 PASSTHROUGH_TABLES = ("accounts", "surveys")
@@ -49,175 +47,6 @@ CELL_RANGES: dict[str, dict[str, tuple[float, float, str]]] = {
     "surveys": {"score": (0, 10, "NPS score outside 0..10")},
     "accounts": {"employees": (0, 10_000_000, "employee count outside 0..10,000,000")},
 }
-
-
-@dataclass
-class InputStats:
-    """The accounting the report shows for one table."""
-
-    table: str
-    preset: str
-    files: list[str] = field(default_factory=list)
-    sha256: list[str] = field(default_factory=list)
-    rows_read: int = 0
-    rows_used: int = 0
-    rows_rejected: int = 0
-    cells_rejected: int = 0
-    reasons: Counter = field(default_factory=Counter)
-    columns: dict[str, str] = field(default_factory=dict)  # canonical -> export's column
-    notes: list[str] = field(default_factory=list)  # things done to the data the user should know
-    file_rows: dict[str, int] = field(default_factory=dict)  # rows read per file
-    file_presets: dict[str, str] = field(default_factory=dict)  # preset per file
-    file_dates: dict[str, tuple[pd.Timestamp, pd.Timestamp]] = field(default_factory=dict)  # used rows' date range
-
-    def reject_rows(self, count: int, reason: str) -> None:
-        if count:
-            self.rows_used -= count
-            self.rows_rejected += count
-            self.reasons[reason] += count
-
-    def as_report(self) -> dict:
-        return {
-            "files": self.files,
-            "preset": self.preset,
-            "rows_read": self.rows_read,
-            "rows_used": self.rows_used,
-            "rows_rejected": self.rows_rejected,
-            "cells_rejected": self.cells_rejected,
-            "sha256": self.sha256,
-            "top_rejection_reasons": [
-                {"reason": r, "rows": n} for r, n in sorted(self.reasons.items(), key=lambda kv: (-kv[1], kv[0]))[:5]
-            ],
-        }
-
-
-class Rejections:
-    """Collects rejected rows and cells from every stage for ``rejected.csv``."""
-
-    def __init__(self) -> None:
-        self._parts: list[pd.DataFrame] = []
-
-    def add(
-        self,
-        table: str,
-        file: str | pd.Series,
-        lines: pd.Series,
-        column: str | pd.Series,
-        values: pd.Series,
-        reasons: str | pd.Series,
-    ) -> None:
-        """Record rejected rows or cells; any argument may be one value or one per row."""
-        if len(lines) == 0:
-            return
-
-        def col(value: str | pd.Series) -> object:
-            return value if isinstance(value, str) else pd.Series(value).astype("string").to_numpy()
-
-        part = pd.DataFrame(
-            {
-                "table": table,
-                "file": col(file),
-                "line": pd.Series(lines).to_numpy(),
-                "column": col(column),
-                "value": pd.Series(values).astype("string").to_numpy(),
-                "reason": col(reasons),
-            }
-        )
-        self._parts.append(part)
-
-    def add_frame(self, frame: pd.DataFrame) -> None:
-        if len(frame):
-            self._parts.append(frame[REJECTED_COLUMNS])
-
-    def frame(self) -> pd.DataFrame:
-        if not self._parts:
-            return pd.DataFrame({c: pd.Series(dtype="string" if c != "line" else "Int64") for c in REJECTED_COLUMNS})
-        frame = pd.concat(self._parts, ignore_index=True)
-        frame["line"] = frame["line"].astype("Int64")
-        return frame.sort_values(["table", "file", "line", "column"], kind="stable", na_position="last").reset_index(drop=True)
-
-
-@dataclass
-class TableData:
-    name: str
-    frame: pd.DataFrame
-    stats: InputStats
-
-
-@dataclass(frozen=True)
-class EventFile:
-    path: Path
-    format: FileFormat
-    mapping: dict[str, str]
-    options: dict = field(default_factory=dict, hash=False, compare=False)  # the preset's options
-
-
-@dataclass
-class EventInput:
-    """Event files mapped but not read: the feature engine reads them in DuckDB."""
-
-    files: list[EventFile]
-    stats: InputStats
-    max_rejected: float | None = None  # the engine fails the run above this share (--max-rejected)
-
-
-@dataclass
-class Inputs:
-    tables: dict[str, TableData]
-    events: EventInput | None
-    rejections: Rejections
-
-    def frame(self, table: str) -> pd.DataFrame | None:
-        data = self.tables.get(table)
-        return data.frame if data else None
-
-    def stats(self) -> dict[str, InputStats]:
-        out = {name: t.stats for name, t in self.tables.items()}
-        if self.events is not None:
-            out["events"] = self.events.stats
-        return out
-
-
-@dataclass(frozen=True)
-class LoadOptions:
-    """How files are read; every field has a CLI flag or a ``[load]`` key (docs/inputs.md)."""
-
-    timezone: str = "UTC"
-    max_rejected: float = 0.05
-    decimal: str = "auto"  # ".", "," or "auto" (per column, see parse.guess_decimal)
-    encoding: str | None = None  # None: sniffed
-    delimiter: str | None = None  # None: sniffed from the header
-    date_format: str | None = None  # strptime layout tried before ISO 8601
-    as_of: pd.Timestamp | None = None  # dates after this day are rejected per cell
-    ranges: str = "reject"  # number ranges: reject, midpoint, low, high
-    duplicates: str = "last"  # duplicate account/user ids: last, first, error
-    amount_unit: str | None = None  # major or minor; None: the preset's (Stripe API: minor)
-    group_key: str | None = None  # events: the group/property key holding the account id
-
-    def checked(self) -> LoadOptions:
-        """The options with every value validated (a bad one is a usage error, exit 2)."""
-        if self.decimal not in (".", ",", "auto"):
-            raise UsageError(f"--decimal takes . or , (or auto); got {self.decimal!r}")
-        if self.ranges not in RANGE_POLICIES:
-            raise UsageError(f"load.ranges takes one of {', '.join(RANGE_POLICIES)}; got {self.ranges!r}")
-        if self.duplicates not in DUPLICATE_POLICIES:
-            raise UsageError(f"load.duplicates takes one of {', '.join(DUPLICATE_POLICIES)}; got {self.duplicates!r}")
-        if self.amount_unit not in (None, "major", "minor"):
-            raise UsageError(f"--amount-unit takes major or minor; got {self.amount_unit!r}")
-        if not 0 <= self.max_rejected <= 1:
-            raise UsageError(f"--max-rejected takes a fraction between 0 and 1; got {self.max_rejected:g}")
-        if self.date_format is not None and "%" not in self.date_format:
-            raise UsageError(f"--date-format takes strptime codes such as %d/%m/%Y; got {self.date_format!r}")
-        return replace(self, encoding=check_encoding(self.encoding), delimiter=parse_delimiter(self.delimiter))
-
-    @property
-    def latest(self) -> pd.Timestamp | None:
-        """The first instant after the as-of day: dates from here on are in the future."""
-        if self.as_of is None:
-            return None
-        day = pd.Timestamp(self.as_of)
-        day = day.tz_localize("UTC") if day.tzinfo is None else day.tz_convert("UTC")
-        return day.normalize() + pd.Timedelta(days=1)
 
 
 def assign_files(
@@ -294,9 +123,9 @@ def load_inputs(
     for table, frames in per_table.items():
         frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
         tables[table] = TableData(table, frame, stats[table])
-    _join_by_email_domain(tables, rejections, options)
+    join_by_email_domain(tables, rejections, options)
     _dedupe_keys(tables, rejections, options.duplicates)
-    _link_to_accounts(tables, rejections)
+    link_to_accounts(tables, rejections)
     for data in tables.values():
         data.frame = data.frame.drop(columns=["_file", "_line"]).reset_index(drop=True)
     events = EventInput(event_files, stats["events"], options.max_rejected) if event_files else None
@@ -338,7 +167,7 @@ def _load_one(
         st.columns.setdefault(canonical, source)
     st.sha256.append(sha256_of(path))
     if table == "events":
-        event_files.append(EventFile(path, fmt, detection.mapping, dict(detection.preset.options)))
+        event_files.append(EventFile(path, fmt, detection.mapping, detection.preset.options))
         return
     frame = _load_file(path, fmt, detection, header, options, st, rejections)
     per_table.setdefault(table, []).append(frame)
@@ -363,6 +192,20 @@ def _read_raw(path: Path, fmt: FileFormat, options: LoadOptions, stats: InputSta
     return raw, lines, read.bad_rows
 
 
+@dataclass
+class _FileLoad:
+    """One file being loaded: what every step of ``_load_file`` reads and records into."""
+
+    table: str
+    file: str
+    raw: pd.DataFrame
+    lines: pd.Series
+    detection: Detection
+    options: LoadOptions
+    stats: InputStats
+    rejections: Rejections
+
+
 def _load_file(
     path: Path,
     fmt: FileFormat,
@@ -372,114 +215,150 @@ def _load_file(
     stats: InputStats,
     rejections: Rejections,
 ) -> pd.DataFrame:
-    table = detection.preset.table
-    schema = TABLES[table]
+    """One file's used rows in canonical columns; every rejected row and cell recorded with its reason."""
     raw, lines, ragged = _read_raw(path, fmt, options, stats)
-    file = label(path)
+    load = _FileLoad(detection.preset.table, label(path), raw, lines, detection, options, stats, rejections)
     n = len(raw) + len(ragged)
     stats.rows_read += n
     stats.rows_used += n
-    stats.file_rows[file] = stats.file_rows.get(file, 0) + n
+    stats.file_rows[load.file] = stats.file_rows.get(load.file, 0) + n
     if n == 0:
-        raise InputDataError("header only, no data rows", file=file)
-    if ragged:
-        reasons = [f"row has {got} fields, the header has {want}" for _, got, want, _ in ragged]
-        rejections.add(
-            table, file, pd.Series([r[0] for r in ragged], dtype="Int64"), "(row)",
-            pd.Series([r[3] for r in ragged]), pd.Series(reasons),
-        )
-        for reason, count in Counter(reasons).items():
-            stats.reject_rows(count, reason)
-    out = pd.DataFrame(index=raw.index)
-    row_bad = pd.Series(pd.NA, index=raw.index, dtype="string")
-    required_names = {name for alts in schema.required for name in alts}
-    latest = options.latest
-    for canonical, source in detection.mapping.items():
-        column = schema.column(canonical)
-        parsed = parse_column(
-            raw[source], column.kind, timezone=options.timezone, decimal=options.decimal,
-            date_format=options.date_format, ranges=options.ranges,
-            latest=None if canonical in FUTURE_DATES_ALLOWED else latest,
-        )
-        out[canonical] = parsed.values
-        if parsed.note:
-            stats.notes.append(f"{file}: {source}: {parsed.note}")
-        bad = parsed.bad
-        if bad.any():
-            if canonical in required_names:
-                row_bad = row_bad.mask(bad & row_bad.isna(), f"{source}: " + parsed.reasons)
-            else:
-                stats.cells_rejected += int(bad.sum())
-                rejections.add(
-                    table, file, lines[bad.to_numpy()], source, raw.loc[bad, source],
-                    parsed.reasons[bad] + CELL_REASON_SUFFIX,
-                )
-    _apply_preset_options(table, detection.preset, out, options, stats, file)
-    for alternatives in schema.required:
-        present = [a for a in alternatives if a in out.columns]
-        if not present:
-            continue
-        missing = out[present].isna().all(axis=1)
-        names = " or ".join(detection.mapping.get(a, a) for a in present)
-        row_bad = row_bad.mask(missing & row_bad.isna(), f"{names}: missing required value")
-    _table_rules(table, out, row_bad)
-    for canonical, (low, high, what) in CELL_RANGES.get(table, {}).items():
-        if canonical in out:
-            outside = ((out[canonical] < low) | (out[canonical] > high)).fillna(False).astype(bool)
-            if outside.any():
-                source = detection.mapping[canonical]
-                stats.cells_rejected += int(outside.sum())
-                rejections.add(table, file, lines[outside], source, raw.loc[outside, source], f"{what}; cell set to null, row kept")
-                out[canonical] = out[canonical].mask(outside)
-    if table in PASSTHROUGH_TABLES:
+        raise InputDataError("header only, no data rows", file=load.file)
+    _reject_ragged(load, ragged)
+    out, row_bad = _parse_mapped(load)
+    _apply_preset_options(load.table, detection.preset, out, options, stats, load.file)
+    row_bad = _flag_missing_required(load, out, row_bad)
+    _table_rules(load.table, out, row_bad)
+    _reject_out_of_range(load, out)
+    if load.table in PASSTHROUGH_TABLES:
         used = set(detection.mapping.values())
         for name in raw.columns:
             if name not in used and name not in out.columns and not name.startswith("_"):
                 out[name] = raw[name].astype("string").str.strip().replace("", pd.NA)
-    bad_rows = row_bad.notna()
-    if bad_rows.any():
-        first_col = row_bad[bad_rows].str.split(":", n=1).str[0]
-        values = [raw.at[i, c] if c in raw.columns else pd.NA for i, c in zip(row_bad[bad_rows].index, first_col)]
-        reasons = row_bad[bad_rows].str.split(":", n=1).str[1].str.strip()
-        rejections.add(table, file, lines[bad_rows.to_numpy()], first_col, pd.Series(values), reasons)
-        for reason, count in reasons.value_counts().items():
-            stats.reject_rows(int(count), str(reason))
-    # Rows dated after --as-of are not errors (they did not exist yet): they do not count here.
-    future = int(row_bad[bad_rows].str.contains("date after as-of", regex=False).sum())
-    rejected = int(bad_rows.sum()) + len(ragged) - future
-    share = rejected / n
-    if share > options.max_rejected:
-        most = Counter(r for r in row_bad[bad_rows].tolist() if "date after as-of" not in r) + Counter(
-            f"(row): has {got} fields, the header has {want}" for _, got, want, _ in ragged
-        )
-        top = most.most_common(1)[0][0]
-        raise InputDataError(
-            f"{rejected} of {n} rows rejected ({share:.1%}, more than --max-rejected {options.max_rejected:g}); "
-            f"most common: {top}",
-            file=file,
-        )
-    out["_file"] = file
+    bad_rows = _reject_bad_rows(load, row_bad)
+    _check_rejected_share(load, row_bad, bad_rows, ragged, n)
+    out["_file"] = load.file
     out["_line"] = lines.to_numpy()
     used = out[~bad_rows].reset_index(drop=True)
     stamps = [used[c] for c in used.columns if isinstance(used[c].dtype, pd.DatetimeTZDtype)]
     values = pd.concat(stamps).dropna() if stamps else pd.Series(dtype="datetime64[us, UTC]")
     if len(values):
-        stats.file_dates[file] = (values.min(), values.max())
+        stats.file_dates[load.file] = (values.min(), values.max())
     return used
+
+
+def _reject_ragged(load: _FileLoad, ragged: list) -> None:
+    """Rows with more or fewer fields than the header: rejected whole, with their text."""
+    if not ragged:
+        return
+    reasons = [f"row has {got} fields, the header has {want}" for _, got, want, _ in ragged]
+    load.rejections.add(
+        load.table, load.file, pd.Series([r[0] for r in ragged], dtype="Int64"), "(row)",
+        pd.Series([r[3] for r in ragged]), pd.Series(reasons),
+    )
+    for reason, count in Counter(reasons).items():
+        load.stats.reject_rows(count, reason)
+
+
+def _parse_mapped(load: _FileLoad) -> tuple[pd.DataFrame, pd.Series]:
+    """Parse every mapped column; a bad required cell marks its row, a bad optional one is nulled."""
+    schema = TABLES[load.table]
+    raw, options = load.raw, load.options
+    out = pd.DataFrame(index=raw.index)
+    row_bad = pd.Series(pd.NA, index=raw.index, dtype="string")
+    required_names = {name for alts in schema.required for name in alts}
+    for canonical, source in load.detection.mapping.items():
+        parsed = parse_column(
+            raw[source], schema.column(canonical).kind, timezone=options.timezone, decimal=options.decimal,
+            date_format=options.date_format, ranges=options.ranges,
+            latest=None if canonical in FUTURE_DATES_ALLOWED else options.latest,
+        )
+        out[canonical] = parsed.values
+        if parsed.note:
+            load.stats.notes.append(f"{load.file}: {source}: {parsed.note}")
+        bad = parsed.bad
+        if not bad.any():
+            continue
+        if canonical in required_names:
+            row_bad = row_bad.mask(bad & row_bad.isna(), f"{source}: " + parsed.reasons)
+        else:
+            load.stats.cells_rejected += int(bad.sum())
+            load.rejections.add(
+                load.table, load.file, load.lines[bad.to_numpy()], source, raw.loc[bad, source],
+                parsed.reasons[bad] + CELL_REASON_SUFFIX,
+            )
+    return out, row_bad
+
+
+def _flag_missing_required(load: _FileLoad, out: pd.DataFrame, row_bad: pd.Series) -> pd.Series:
+    """Mark rows where every alternative of a required column is empty."""
+    for alternatives in TABLES[load.table].required:
+        present = [a for a in alternatives if a in out.columns]
+        if not present:
+            continue
+        missing = out[present].isna().all(axis=1)
+        names = " or ".join(load.detection.mapping.get(a, a) for a in present)
+        row_bad = row_bad.mask(missing & row_bad.isna(), f"{names}: missing required value")
+    return row_bad
+
+
+def _reject_out_of_range(load: _FileLoad, out: pd.DataFrame) -> None:
+    """``CELL_RANGES``: an impossible value (NPS 11) is nulled and listed; the row is kept."""
+    for canonical, (low, high, what) in CELL_RANGES.get(load.table, {}).items():
+        if canonical not in out:
+            continue
+        outside = ((out[canonical] < low) | (out[canonical] > high)).fillna(False).astype(bool)
+        if outside.any():
+            source = load.detection.mapping[canonical]
+            load.stats.cells_rejected += int(outside.sum())
+            load.rejections.add(load.table, load.file, load.lines[outside], source, load.raw.loc[outside, source],
+                                f"{what}; cell set to null, row kept")
+            out[canonical] = out[canonical].mask(outside)
+
+
+def _reject_bad_rows(load: _FileLoad, row_bad: pd.Series) -> pd.Series:
+    """List the marked rows under their first bad column; returns the mask of rejected rows."""
+    bad_rows = row_bad.notna()
+    if bad_rows.any():
+        first_col = row_bad[bad_rows].str.split(":", n=1).str[0]
+        values = [load.raw.at[i, c] if c in load.raw.columns else pd.NA for i, c in zip(row_bad[bad_rows].index, first_col)]
+        reasons = row_bad[bad_rows].str.split(":", n=1).str[1].str.strip()
+        load.rejections.add(load.table, load.file, load.lines[bad_rows.to_numpy()], first_col, pd.Series(values), reasons)
+        for reason, count in reasons.value_counts().items():
+            load.stats.reject_rows(int(count), str(reason))
+    return bad_rows
+
+
+def _check_rejected_share(load: _FileLoad, row_bad: pd.Series, bad_rows: pd.Series, ragged: list, n: int) -> None:
+    """``--max-rejected`` per file; rows dated after --as-of did not exist yet and do not count."""
+    future = int(row_bad[bad_rows].str.contains("date after as-of", regex=False).sum())
+    rejected = int(bad_rows.sum()) + len(ragged) - future
+    share = rejected / n
+    if share <= load.options.max_rejected:
+        return
+    most = Counter(r for r in row_bad[bad_rows].tolist() if "date after as-of" not in r) + Counter(
+        f"(row): has {got} fields, the header has {want}" for _, got, want, _ in ragged
+    )
+    top = most.most_common(1)[0][0]
+    raise InputDataError(
+        f"{rejected} of {n} rows rejected ({share:.1%}, more than --max-rejected {load.options.max_rejected:g}); "
+        f"most common: {top}",
+        file=load.file,
+    )
 
 
 def _apply_preset_options(
     table: str, preset: Preset, out: pd.DataFrame, options: LoadOptions, stats: InputStats, file: str
 ) -> None:
     """Units and multi-valued cells, per the preset's options (overridden by the command line)."""
-    unit = options.amount_unit or preset.options.get("amount_unit", "major")
+    unit = options.amount_unit or preset.options.amount_unit or "major"
     if unit == "minor":
         for column in AMOUNT_COLUMNS.get(table, ()):
             if column in out:
                 out[column] = out[column] / 100.0
         if any(c in out for c in AMOUNT_COLUMNS.get(table, ())):
             stats.notes.append(f"{file}: amounts read in minor units (cents) and divided by 100")
-    separator = preset.options.get("multi_account_separator")
+    separator = preset.options.multi_account_separator
     if separator and "account_id" in out:
         several = out["account_id"].str.contains(separator, regex=False).fillna(False)
         if several.any():
@@ -533,100 +412,3 @@ def _dedupe_keys(tables: dict[str, TableData], rejections: Rejections, policy: s
             data.stats.reject_rows(int(dup.sum()), reason)
             data.stats.notes.append(f"{name}: {int(dup.sum())} rows with a duplicate {key}; {kept}")
         data.frame = frame[~dup].reset_index(drop=True)
-
-
-def _join_by_email_domain(tables: dict[str, TableData], rejections: Rejections, options: LoadOptions) -> None:
-    """Billing rows without an account id reach one through the customer email's domain (fuzzy)."""
-    accounts = tables.get("accounts")
-    for name in ("subscriptions", "invoices"):
-        data = tables.get(name)
-        if data is None:
-            continue
-        frame = data.frame
-        if "account_id" not in frame:
-            frame["account_id"] = pd.Series(pd.NA, index=frame.index, dtype="string")
-        need = frame["account_id"].isna()
-        if not need.any():
-            continue
-        subs = tables.get("subscriptions")
-        if name == "invoices" and subs is not None and "customer_id" in frame and "customer_id" in subs.frame:
-            # Exact before fuzzy: the subscriptions already tie Stripe customers to accounts.
-            pairs = subs.frame[["customer_id", "account_id"]].dropna().drop_duplicates()
-            pairs = pairs[~pairs["customer_id"].duplicated(keep=False)].set_index("customer_id")["account_id"]
-            via = frame.loc[need, "customer_id"].map(pairs)
-            hits = int(via.notna().sum())
-            if hits:
-                frame.loc[need, "account_id"] = via.astype("string")
-                data.stats.notes.append(f"invoices: {hits} rows reached an account through the subscriptions' customer id")
-            need = frame["account_id"].isna()
-            if not need.any():
-                continue
-        n_need = int(need.sum())
-        if accounts is None or "domain" not in accounts.frame or "customer_email" not in frame:
-            what = "no accounts table with a domain column" if "customer_email" in frame else "no customer email"
-            ids = pd.Series(pd.NA, index=frame.index[need], dtype="string")
-            reasons = pd.Series(f"no account id, and {what} to match on", index=frame.index[need], dtype="string")
-        else:
-            ids, reasons = match_email_domains(frame.loc[need, "customer_email"], accounts.frame)
-            hits = int(ids.notna().sum())
-            data.stats.notes.append(
-                f"{name}: {hits} of {n_need} rows without an account id reached an account by customer email domain "
-                f"(fuzzy match, hit rate {hits / n_need:.0%})"
-            )
-        frame.loc[need, "account_id"] = ids
-        lost = need & frame["account_id"].isna()
-        if lost.any():
-            lost_reasons = reasons[lost[need].to_numpy()]
-            rejections.add(
-                name, frame.loc[lost, "_file"], frame.loc[lost, "_line"], "account_id",
-                frame.loc[lost, "customer_email"] if "customer_email" in frame else pd.Series(pd.NA, index=frame.index[lost]),
-                lost_reasons,
-            )
-            counts = Counter(r.split(" (")[0] for r in lost_reasons.tolist())
-            for reason, count in counts.items():
-                data.stats.reject_rows(count, reason)
-            share = int(lost.sum()) / max(data.stats.rows_read, 1)
-            if share > options.max_rejected:
-                raise InputDataError(
-                    f"{int(lost.sum())} of {data.stats.rows_read} {name} rows reach no account "
-                    f"({share:.1%}, more than --max-rejected {options.max_rejected:g}); most common: {counts.most_common(1)[0][0]}. "
-                    f"Map the CRM id (for example account_id = \"crm_id (metadata)\" under [inputs.{name}.columns]) "
-                    "or give the accounts a domain column",
-                    file=", ".join(data.stats.files),
-                )
-        data.frame = frame[~lost].reset_index(drop=True)
-
-
-def is_in(values: pd.Series, known: pd.Index | pd.Series) -> pd.Series:
-    """``values.isin(known)`` for string ids through Arrow (pandas' Arrow-string isin loops in Python)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    try:
-        hit = pc.is_in(pa.array(values.astype("string"), type=pa.large_string()),
-                       value_set=pa.array(pd.Series(known).astype("string").dropna().unique(), type=pa.large_string()))
-    except (pa.ArrowException, TypeError, ValueError):
-        return values.isin(known).fillna(False).astype(bool)
-    return pd.Series(hit.fill_null(False).to_numpy(zero_copy_only=False), index=values.index)
-
-
-def _link_to_accounts(tables: dict[str, TableData], rejections: Rejections) -> None:
-    """Rows of other tables whose account is not among the accounts are counted and reported."""
-    accounts = tables.get("accounts")
-    if accounts is None:
-        return
-    known = pd.Index(accounts.frame["account_id"])
-    for name, data in tables.items():
-        if name == "accounts" or "account_id" not in data.frame:
-            continue
-        frame = data.frame
-        has_account = frame["account_id"].notna()
-        orphan = has_account & ~is_in(frame["account_id"], known)
-        if orphan.any():
-            reason = "account_id not found in the accounts table"
-            rejections.add(
-                name, frame.loc[orphan, "_file"], frame.loc[orphan, "_line"], "account_id",
-                frame.loc[orphan, "account_id"], reason,
-            )
-            data.stats.reject_rows(int(orphan.sum()), reason)
-            data.frame = frame[~orphan].reset_index(drop=True)

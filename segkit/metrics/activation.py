@@ -1,6 +1,6 @@
 """Activation rate, median time to first value and engagement score of a group of accounts.
 
-Per-account inputs come from ``segkit.features.activation`` (see its docstring for the rules).
+Per-account inputs come from ``segkit.features.value.activation`` (see its docstring for the rules).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ Formulas (also in every report's ``definitions`` and in docs/metrics.md):
   discounted, truncated form of the same geometric lifetime (d_m the monthly rate). H is
   ``clv_horizon_months`` (60). Null when c = 0 (unbounded), no customer, or the segment is small.
 * **sbg**: per segment and renewal period (month, quarter, year), alpha and beta are fitted by
-  maximum likelihood on the accounts' renewal counts (``segkit.features.renewals``). Each current
+  maximum likelihood on the accounts' renewal counts (``segkit.features.billing.renewals``). Each current
   customer's value is ``mrr x gross_margin x period_months x DERL(renewals made, d_p)``, the
   discounted expected margin from the coming renewal on, with d_p = (1 + d)^(period/12) - 1;
   ``clv`` is its mean over the segment's current customers and ``clv_total`` its sum. A group
@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from segkit.features.build import FeatureSet
-from segkit.features.value import monthly_rate
+from segkit.features.value.fits import monthly_rate
 from segkit.metrics.options import MetricOptions
 from segkit.metrics.registry import Group, after_groups, metric
 
@@ -319,7 +319,7 @@ def add_intervals(groups: dict[str, pd.DataFrame], results: dict[str, dict[str, 
 
 
 def _bgnbd_intervals(groups: dict[str, pd.DataFrame], results: dict[str, dict[str, Any]], extras: dict[str, Any], options: MetricOptions) -> None:
-    from segkit.features.value import WEEKS_PER_MONTH
+    from segkit.features.value.fits import WEEKS_PER_MONTH
     from segkit.models import bootstrap_segment_clv
 
     parts = []

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from segkit.errors import ConfigError
-from segkit.features.movements import mrr_at
+from segkit.features.billing.movements import mrr_at
 from segkit.metrics.registry import define
 
 COHORT_STARTS = ("first_payment", "signup")

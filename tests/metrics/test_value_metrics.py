@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 
 from segkit import api
-from segkit.features.billing import paying_subscriptions, subscription_mrr
-from segkit.features.renewals import renewal_facts
+from segkit.features.billing.subscriptions import paying_subscriptions, subscription_mrr
+from segkit.features.billing.renewals import renewal_facts
 from segkit.metrics import MetricOptions
 from segkit.metrics.clv import simple_clv, simple_lifetime_months
 from tests.conftest import shared_dataset
@@ -318,7 +318,7 @@ def test_activation_and_engagement(tmp_path: Path):
 
 
 def test_engagement_score_scale():
-    from segkit.features.activation import engagement_score
+    from segkit.features.value.activation import engagement_score
 
     frame = pd.DataFrame({
         "active_days_30": [30, 0, 15], "distinct_events": [8, 0, 4], "events_30": [1000, 0, 10], "event_count": [2000, 0, 50],

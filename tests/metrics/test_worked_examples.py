@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from segkit import api
-from segkit.features.billing import subscription_mrr
+from segkit.features.billing.subscriptions import subscription_mrr
 from segkit.metrics import MetricOptions
 from segkit.metrics.clv import simple_clv
 

@@ -95,6 +95,20 @@ def test_example_plugin_is_discovered_from_its_installed_package_and_runs(tmp_pa
                 "print(check_writer(writers()['tsv'], name='tsv'))"], pythonpath=site)
     assert kit.returncode == 0 and "escaping" in kit.stdout, kit.stderr
 
+    # Its preset and its engine are found through their entry-point groups and pass the kits.
+    kits = _run(["-c", (
+        "from segkit.loading.presets.registry import preset_registry\n"
+        "from segkit.features.events.registry import registered_engines\n"
+        "from segkit.testing import check_engine, check_preset\n"
+        "found = preset_registry()\n"
+        "assert found.origins['pipedrive-organizations'] == 'segkit-plugin-example', found.origins\n"
+        "assert registered_engines()['duckdb-1thread'].origin == 'segkit-plugin-example'\n"
+        "check_preset(found.presets['pipedrive-organizations'])\n"
+        "check_engine('duckdb-1thread', kinds=('csv',))\n"
+        "print('kits ok')\n"
+    )], pythonpath=site)
+    assert kits.returncode == 0 and kits.stdout.strip() == "kits ok", kits.stderr
+
 
 def _fake_dist(site: Path, name: str, entry_points: str) -> None:
     info = site / f"{name}-1.0.dist-info"

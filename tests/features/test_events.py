@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from segkit import api
-from segkit.features.events import EventEngine
+from segkit.features.events.duckdb import DuckDBEngine
 from segkit.loading import Rejections
 
 AS_OF = dt.date(2025, 6, 30)
@@ -73,7 +73,7 @@ def test_duckdb_features_equal_plain_pandas(tmp_path: Path, kind: str):
     path = tmp_path / f"events.{kind}"
     _write(events, path, kind)
     inputs = api.load([path])
-    engine = EventEngine(inputs.events)
+    engine = DuckDBEngine(inputs.events)
     got = engine.features(AS_OF, None, Rejections()).frame
     engine.close()
     want = pandas_features(events, AS_OF)

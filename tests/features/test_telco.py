@@ -10,7 +10,7 @@ import pytest
 
 from segkit.cli import main
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 DATASETS = REPO.parent / "shared" / "datasets"
 TELCO = DATASETS / "telco" / "Telco-Customer-Churn.csv"
 CONFIG = REPO / "configs" / "telco.toml"

@@ -21,23 +21,23 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from segkit.errors import InputDataError, UsageError
-from segkit.features import definition as fdef
-from segkit.features.events import (
-    REASON_UNKNOWN,
-    EventFeatures,
-    check_rejected_share,
-    finish_frame,
-    settle,
-)
-from segkit.loading.loader import EventFile, EventInput, Rejections, is_in
-from segkit.loading.readers import label
+from segkit.features.events import definition as fdef
+from segkit.features.events.base import EventFeatures, EventFileSummary, finish_frame, settle_events
+from segkit.features.events.base import first_line as _first_line
+from segkit.features.events.base import to_us as _us
+from segkit.loading.model import EventFile, EventInput, Rejections
+from segkit.loading.formats import label
 
-_SESSIONS: dict[str, Any] = {}
+if TYPE_CHECKING:
+    from segkit.features.events.duckdb import DuckDBEngine
+
+_SESSIONS: dict[str, Any] = {}  # pyspark SparkSession (optional dependency, imported lazily)
 
 
 def spark_session(master: str, timezone: str = "UTC") -> Any:
@@ -134,7 +134,7 @@ class SparkEventEngine:
             source = ef.mapping[canonical]
             if ef.format.kind == "parquet" and "." not in source and isinstance(types.get(source), T.StringType):
                 return col  # kept as stored, as in DuckDB
-            if canonical == "account_id" and ef.options.get("account_may_be_list"):
+            if canonical == "account_id" and ef.options.account_may_be_list:
                 field = types.get(source.split(".")[0])
                 if isinstance(field, T.ArrayType):
                     col = col.getItem(0)
@@ -252,21 +252,10 @@ class SparkEventEngine:
                 hint = "; Spark reads micro- or millisecond Parquet timestamps: write the file once with 'segkit convert'"
             raise InputDataError(f"cannot read the events with Spark ({_first_line(exc)}){hint}") from None
         frame = _times_from_us(frame, ("first_seen", "last_seen"))
-        frame, counts, total = settle(frame, by_code, duplicates)
-        unknown: list[str] = []
-        if known_accounts is not None and len(frame):
-            orphan = ~is_in(frame["account_id"], known_accounts)
-            if orphan.any():
-                unknown = frame.loc[orphan, "account_id"].tolist()
-                counts[REASON_UNKNOWN] = int(frame.loc[orphan, "event_count"].sum())
-                frame = frame[~orphan]
-        stats = self.events.stats
-        stats.rows_read = stats.rows_used = int(total)
-        for reason, count in sorted(counts.items()):
-            stats.reject_rows(int(count), reason)
-        check_rejected_share(self.events, counts, int(total))
-        if counts:
-            self._list_rejected(as_of, counts, unknown, rejections)
+        settled = settle_events(self.events, frame, by_code, duplicates, known_accounts)
+        if settled.counts:
+            self._list_rejected(as_of, settled.counts, settled.unknown, rejections)
+        frame = settled.frame
         return EventFeatures(frame=finish_frame(frame), max_timestamp=None)
 
     def _list_rejected(self, as_of: dt.date, counts: dict[str, int], unknown: list[str], rejections: Rejections) -> None:
@@ -276,13 +265,17 @@ class SparkEventEngine:
                 "events: rejected rows are counted but not listed in rejected.csv (files read by Spark from a cluster filesystem)"
             )
             return
-        from segkit.features.events import EventEngine
-
-        engine = EventEngine(self.events, timezone=self.timezone, users=self.users)
+        engine = self._duckdb()
         try:
             engine.list_rejected(as_of, counts, unknown, rejections)
         finally:
             engine.close()
+
+    def _duckdb(self) -> DuckDBEngine:
+        """The DuckDB engine over the same files, for what needs the files in order (line numbers)."""
+        from segkit.features.events.duckdb import DuckDBEngine
+
+        return DuckDBEngine(self.events, timezone=self.timezone, users=self.users)
 
     # -- optional extras -------------------------------------------------------------------
 
@@ -295,19 +288,35 @@ class SparkEventEngine:
         return names, wide, breadth
 
     def usage_window(self, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DataFrame:
-        from segkit.features.events import _us
-
         return self.spark.sql(fdef.usage_window_sql(fdef.SPARK, _us(lo), _us(hi))).toPandas()
 
     def first_event(self, event: str, end: pd.Timestamp) -> pd.DataFrame:
-        from segkit.features.events import _us
-
         return self.spark.sql(fdef.first_event_sql(event, _us(end))).toPandas()
 
     def event_days(self, end: pd.Timestamp) -> pd.DataFrame:
-        from segkit.features.events import _us
-
         return self.spark.sql(fdef.event_days_sql(_us(end))).toPandas()
+
+    def file_summary(self) -> dict[str, EventFileSummary]:
+        """Per event file: records read and the span of valid timestamps (``segkit validate --engine spark``)."""
+        rows = self.spark.sql(
+            "SELECT _file, count(*), min(t) FILTER (WHERE t >= 0), max(t) FROM src GROUP BY _file"
+        ).collect()
+        out = {}
+        for index, count, first, last in rows:
+            span = None
+            if first is not None and last is not None:
+                span = (pd.Timestamp(int(first), unit="us", tz="UTC").isoformat(),
+                        pd.Timestamp(int(last), unit="us", tz="UTC").isoformat())
+            out[label(self.files[int(index)].path)] = EventFileSummary(rows_read=int(count), date_range=span)
+        return out
+
+    def convert(self, out: Path, rejections: Rejections, *, as_of: dt.date | None = None) -> int:
+        """``segkit convert`` writes one local Parquet file: the DuckDB engine does it, same rules."""
+        engine = self._duckdb()
+        try:
+            return engine.convert(out, rejections, as_of=as_of)
+        finally:
+            engine.close()
 
     def close(self) -> None:
         """Uncache and drop this run's views; the session stays for the next run in this process."""
@@ -324,8 +333,3 @@ def _times_from_us(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFram
     for col in columns:
         frame[col] = pd.to_datetime(frame[col].astype("Int64"), unit="us", utc=True).astype("datetime64[us, UTC]")
     return frame
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0][:300] if text else type(exc).__name__

@@ -12,13 +12,13 @@ import numpy as np
 import pandas as pd
 
 from segkit.errors import UsageError
-from segkit.features.activation import DEFAULT_ENGAGEMENT_WEIGHTS, activation_facts, engagement_score, first_key_event
-from segkit.features.billing import paying_subscriptions
+from segkit.features.value.activation import DEFAULT_ENGAGEMENT_WEIGHTS, activation_facts, engagement_score, first_key_event
+from segkit.features.billing.source import billing_of
 from segkit.features.build import FeatureSet
-from segkit.features.events import EventEngine
-from segkit.features.invoices import billing_source, invoice_transactions
-from segkit.features.renewals import RENEWAL_COLUMNS, renewal_facts
-from segkit.loading.loader import Inputs
+from segkit.features.events.base import EventEngine
+from segkit.features.billing.invoices import invoice_transactions
+from segkit.features.billing.renewals import RENEWAL_COLUMNS, renewal_facts
+from segkit.loading.model import Inputs
 
 CLV_METHODS = ("simple", "sbg", "bgnbd")
 BGNBD_COLUMNS = ("bg_x", "bg_t_x", "bg_T", "bg_zbar", "p_alive", "expected_transactions", "clv_bgnbd")
@@ -47,10 +47,9 @@ def add_value_features(features: FeatureSet, inputs: Inputs, engine: EventEngine
     """Add the columns in place; return what the metrics and the report need (fits, warnings)."""
     frame = features.frame
     context: dict[str, Any] = {"warnings": []}
-    subs = billing_source(inputs)
-    if subs is not None and not subs.empty:
-        paying = paying_subscriptions(subs, past_due=settings.past_due)
-        facts = renewal_facts(paying, frame.get("billing_interval", pd.Series(dtype="string")), features.period.end)
+    billing = features.billing if features.billing is not None else billing_of(inputs, past_due=settings.past_due)
+    if billing.paying is not None:
+        facts = renewal_facts(billing.paying, frame.get("billing_interval", pd.Series(dtype="string")), features.period.end)
         for col in RENEWAL_COLUMNS:
             frame[col] = facts[col].reindex(frame.index)
     if engine is not None and "active_days_30" in frame:

@@ -12,7 +12,7 @@ import pytest
 from segkit import api
 from segkit.cli import main
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "exports"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "exports"
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:

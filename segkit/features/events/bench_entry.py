@@ -1,6 +1,6 @@
 """segkit's event-feature step alone, for the benchmark harness (``benchmarks/harness.py``).
 
-    python -m segkit.features.bench_entry --events events.parquet --as-of 2026-06-30 --out f.parquet
+    python -m segkit.features.events.bench_entry --events events.parquet --as-of 2026-06-30 --out f.parquet
 
 Maps the event file as ``segkit segment`` would (preset detection from the header), runs the
 feature engine (``--engine duckdb`` or ``spark``) and writes the per-account features as Parquet,
@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # Not segkit.api: its metrics import scipy (~0.6 s), which this step does not need.
     from segkit.config import Config
-    from segkit.features.engines import make_engine
+    from segkit.features.events.registry import make_engine
     from segkit.loading import LoadOptions, Rejections, load_inputs
 
     t0 = time.perf_counter()

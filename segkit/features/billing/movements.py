@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from segkit.features.billing import Period
+from segkit.features.period import Period
 
 MOVEMENT_COLUMNS = ("mrr_new", "mrr_expansion", "mrr_contraction", "mrr_churn", "mrr_reactivation")
 

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from segkit.errors import ConfigError, InputDataError
-from segkit.features.events import EventEngine
+from segkit.features.events.base import EventEngine
 
 DEFAULT_ENGAGEMENT_WEIGHTS = (0.4, 0.3, 0.3)
 ACTIVATION_STARTS = ("created_at", "first_payment")

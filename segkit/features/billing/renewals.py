@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from segkit.features.billing import MONTHS_PER_INTERVAL, paying_spells
+from segkit.features.billing.subscriptions import MONTHS_PER_INTERVAL, paying_spells
 
 RENEWAL_COLUMNS = ("renewal_period_months", "renewals_made", "renewal_periods", "renewal_churned")
 

@@ -10,10 +10,10 @@ churns only when none of its subscriptions is paying any more.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
+
+from segkit.features.period import DAYS_PER_MONTH, Period
 
 NOT_PAYING_STATUSES = frozenset({"trialing", "incomplete", "incomplete_expired", "unpaid", "paused"})
 MONTHS_PER_INTERVAL = {
@@ -30,30 +30,10 @@ MONTHS_PER_INTERVAL = {
     "annual": 12.0,
     "annually": 12.0,
 }
-DAYS_PER_MONTH = 365.25 / 12
 NORMAL_INTERVAL = {
     "daily": "day", "weekly": "week", "monthly": "month", "quarterly": "quarter",
     "yearly": "year", "annual": "year", "annually": "year",
 }
-
-
-@dataclass(frozen=True)
-class Period:
-    """The metric window [start, end): end is the midnight after the as-of date (UTC)."""
-
-    start: pd.Timestamp
-    end: pd.Timestamp
-
-    @classmethod
-    def ending(cls, as_of: pd.Timestamp, months: int) -> Period:
-        end = (as_of.normalize() + pd.Timedelta(days=1)).tz_convert("UTC") if as_of.tzinfo else (
-            as_of.normalize() + pd.Timedelta(days=1)
-        ).tz_localize("UTC")
-        return cls(start=end - pd.DateOffset(months=months), end=end)
-
-    @property
-    def months(self) -> float:
-        return (self.end - self.start).days / DAYS_PER_MONTH
 
 
 def subscription_mrr(subs: pd.DataFrame) -> pd.Series:
@@ -122,15 +102,17 @@ def paying_spells(paying: pd.DataFrame) -> pd.DataFrame:
     return spells.reset_index(drop=True)
 
 
-def billing_facts(subs: pd.DataFrame | None, period: Period, *, past_due: str = "include") -> pd.DataFrame:
-    """One row per account that ever paid: the facts the metrics need, at period start and end."""
+def billing_facts(paying: pd.DataFrame | None, period: Period) -> pd.DataFrame:
+    """One row per account that ever paid: the facts the metrics need, at period start and end.
+
+    ``paying`` is ``paying_subscriptions`` of the run's billing rows (``billing/source.py``).
+    """
     columns = [
         "mrr", "mrr_start", "is_customer", "active_at_start", "churned_in_period",
         "first_paid_at", "churn_events", "customer_months", "subscriptions", "billing_interval",
     ]
-    if subs is None or subs.empty:
+    if paying is None:
         return pd.DataFrame(columns=columns).rename_axis("account_id")
-    paying = paying_subscriptions(subs, past_due=past_due)
     by_account = paying.groupby("account_id", sort=True)
     facts = pd.DataFrame(index=by_account.size().index)
     facts["subscriptions"] = by_account.size()

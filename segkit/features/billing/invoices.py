@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from segkit.features.billing import DAYS_PER_MONTH
+from segkit.features.period import DAYS_PER_MONTH
 
 PAID_STATUSES = frozenset({"paid", "succeeded", "complete", "completed"})
 
@@ -85,14 +85,3 @@ def invoice_transactions(invoices: pd.DataFrame, end: pd.Timestamp) -> pd.DataFr
             "amount": paid["amount_paid"].astype("float64").to_numpy(),
         }
     )
-
-
-def billing_source(inputs) -> pd.DataFrame | None:
-    """The subscriptions table, or, when there is none, paid invoices as subscription-like rows."""
-    subs = inputs.frame("subscriptions")
-    if subs is not None:
-        return subs
-    invoices = inputs.frame("invoices")
-    if invoices is None or invoices.empty:
-        return None
-    return invoice_subscriptions(invoices)

@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from segkit import api
 from segkit.cli import main
 from segkit.errors import InputDataError, UsageError
-from segkit.loading.readers import detect_format, read_csv_table, read_header
+from segkit.loading.formats import detect_format
+from segkit.loading.readers import read_csv_table, read_header
 
 HEADER = "Record ID,Company name,Number of Employees,Annual Revenue,Create Date,Country/Region"
 ROWS = [

@@ -1,0 +1,1 @@
+"""Billing facts: subscriptions (MRR, paying spells, churn), paid invoices, MRR movements, renewals."""

@@ -1,0 +1,181 @@
+"""The event-engine contract and the accounting every engine shares.
+
+An engine (embedded DuckDB, Spark, or a plugin registered under the ``segkit.engines`` entry-point
+group) maps the event files onto canonical columns and runs the one feature definition
+(``definition.py``). What it must answer is ``EventEngine`` below; how rejected rows are counted,
+checked against ``--max-rejected`` and turned into the feature frame is here, once, so every
+engine reports the same figures.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import pandas as pd
+
+from segkit.errors import InputDataError
+from segkit.features.events import definition as fdef
+from segkit.loading.model import REASON_NOT_TRACK, EventInput, Rejections, is_in
+from segkit.loading.formats import label
+
+#: Feature name -> what it means; the report's definitions and docs/features.md use this.
+EVENT_FEATURES: dict[str, str] = {
+    "event_count": "events up to as-of",
+    "distinct_users": "distinct non-null user ids",
+    "distinct_events": "distinct event names",
+    "first_seen": "first event timestamp (UTC)",
+    "last_seen": "last event timestamp (UTC)",
+    "active_days_30": "distinct UTC dates with an event in the 30 days ending at as-of",
+    "active_days_90": "distinct UTC dates with an event in the 90 days ending at as-of",
+    "events_30": "events in the 30 days ending at as-of",
+    "events_prior_60": "events in the 60 days before those 30",
+    "trend_slope_12w": "least-squares slope of weekly event counts over the last 12 weeks (events/week per week)",
+}
+
+REASON_NO_ACCOUNT = "no account id (and no user -> account mapping)"
+REASON_NO_EVENT = "missing event name"
+REASON_BAD_TS = "timestamp missing or not a date/time"
+REASON_AFTER = "timestamp after as-of"
+REASON_DUPLICATE = "duplicate event id"
+REASON_UNKNOWN = "account_id not found in the accounts table"
+REASON_BEFORE_1970 = "timestamp before 1970"
+
+#: Reason code (``definition.REASON_CODES``) -> the text reported and listed in rejected.csv.
+REASON_TEXT: dict[int, str] = {
+    fdef.REASON_CODES["not_track"]: REASON_NOT_TRACK,
+    fdef.REASON_CODES["no_account"]: REASON_NO_ACCOUNT,
+    fdef.REASON_CODES["no_event"]: REASON_NO_EVENT,
+    fdef.REASON_CODES["bad_ts"]: REASON_BAD_TS,
+    fdef.REASON_CODES["before_1970"]: REASON_BEFORE_1970,
+    fdef.REASON_CODES["after"]: REASON_AFTER,
+}
+
+
+@dataclass
+class EventFeatures:
+    frame: pd.DataFrame  # one row per account_id (index), columns EVENT_FEATURES
+    max_timestamp: pd.Timestamp | None
+
+
+@dataclass(frozen=True)
+class EventFileSummary:
+    """One event file before any feature: records read, and the span of its valid timestamps."""
+
+    rows_read: int
+    date_range: tuple[str, str] | None
+
+
+@runtime_checkable
+class EventEngine(Protocol):
+    """What a run, ``segkit validate`` and ``segkit convert`` ask of an event engine."""
+
+    name: str
+
+    def max_timestamp(self) -> pd.Timestamp | None: ...
+
+    def file_summary(self) -> dict[str, EventFileSummary]: ...
+
+    def features(self, as_of: dt.date, known_accounts: pd.Index | None, rejections: Rejections) -> EventFeatures: ...
+
+    def event_detail(self, max_event_names: int) -> tuple[list[str], pd.DataFrame, pd.DataFrame]: ...
+
+    def usage_window(self, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DataFrame: ...
+
+    def first_event(self, event: str, end: pd.Timestamp | dt.datetime) -> pd.DataFrame: ...
+
+    def event_days(self, end: pd.Timestamp | dt.datetime) -> pd.DataFrame: ...
+
+    def convert(self, out: Path, rejections: Rejections, *, as_of: dt.date | None = None) -> int: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass
+class Settled:
+    """An engine's raw per-account rows after the shared accounting."""
+
+    frame: pd.DataFrame
+    counts: dict[str, int]
+    unknown: list[str]
+    total: int
+
+
+def settle_events(events: EventInput, frame: pd.DataFrame, by_code: dict[int, int], duplicates: int,
+                  known_accounts: pd.Index | None) -> Settled:
+    """Count rejections per reason, drop unknown accounts, record the input stats, apply --max-rejected."""
+    frame, counts, total = settle(frame, by_code, duplicates)
+    unknown: list[str] = []
+    if known_accounts is not None and len(frame):
+        orphan = ~is_in(frame["account_id"], known_accounts)
+        if orphan.any():
+            unknown = frame.loc[orphan, "account_id"].tolist()
+            counts[REASON_UNKNOWN] = int(frame.loc[orphan, "event_count"].sum())
+            frame = frame[~orphan]
+    record_counts(events, counts, int(total))
+    check_rejected_share(events, counts, int(total))
+    return Settled(frame=frame, counts=counts, unknown=unknown, total=int(total))
+
+
+def record_counts(events: EventInput, counts: dict[str, int], total: int) -> None:
+    """The events' input stats: ``total`` rows read, each rejection reason's rows taken off."""
+    stats = events.stats
+    stats.rows_read = stats.rows_used = int(total)
+    for reason, count in sorted(counts.items()):
+        stats.reject_rows(int(count), reason)
+
+
+def settle(frame: pd.DataFrame, by_code: dict[int, int], duplicates: int) -> tuple[pd.DataFrame, dict[str, int], int]:
+    """The rejected counts as ``{reason text: rows}`` and the rows read (used + rejected)."""
+    counts = {REASON_TEXT[code]: n for code, n in by_code.items() if n}
+    if duplicates:
+        counts[REASON_DUPLICATE] = duplicates
+    used = int(frame["event_count"].sum()) if len(frame) else 0
+    return frame, counts, used + sum(counts.values())
+
+
+def finish_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """The engine's rows as the feature frame: index ``account_id`` (string), UTC times, int64 counts."""
+    frame = frame.copy()
+    for col in ("first_seen", "last_seen"):
+        values = pd.to_datetime(frame[col])
+        if values.dt.tz is None:
+            values = values.dt.tz_localize("UTC")
+        frame[col] = values.dt.tz_convert("UTC").astype("datetime64[us, UTC]")
+    frame = frame.set_index("account_id")
+    frame.index = frame.index.astype("string")
+    for col in fdef.COUNT_COLUMNS:
+        frame[col] = frame[col].astype("int64")
+    frame["trend_slope_12w"] = frame["trend_slope_12w"].astype("float64")
+    return frame[list(fdef.FEATURE_COLUMNS)]
+
+
+def check_rejected_share(events: EventInput, counts: dict[str, int], total: int) -> None:
+    """``--max-rejected`` for the event files together (Segment non-track calls do not count)."""
+    limit = events.max_rejected
+    bad = {r: n for r, n in counts.items() if r != REASON_NOT_TRACK}
+    if limit is None or not total or sum(bad.values()) / total <= limit:
+        return
+    top = max(bad.items(), key=lambda kv: kv[1])[0]
+    share = sum(bad.values()) / total
+    raise InputDataError(
+        f"{sum(bad.values())} of {total} event rows rejected ({share:.1%}, more than --max-rejected {limit:g}); "
+        f"most common: {top}",
+        file=", ".join(label(f.path) for f in events.files),
+    )
+
+
+def to_us(value: pd.Timestamp | dt.datetime) -> int:
+    """An instant as microseconds since 1970 (naive means UTC), the unit of ``definition.py``."""
+    stamp = pd.Timestamp(value)
+    if stamp.tzinfo is None:
+        stamp = stamp.tz_localize("UTC")
+    return int(stamp.value // 1000)
+
+
+def first_line(exc: BaseException) -> str:
+    """An engine error's first line, short enough for a one-line message."""
+    text = str(exc).strip().splitlines()
+    return text[0][:300] if text else type(exc).__name__

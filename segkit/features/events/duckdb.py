@@ -1,0 +1,423 @@
+"""Per-account features from the event log, computed inside an embedded DuckDB.
+
+The feature SQL itself lives in ``definition.py`` (one definition, shared with the Spark engine);
+this module maps the event files onto canonical columns and runs it. The event log is never
+loaded into pandas: DuckDB scans the files, only the mapped columns are read, typed Parquet
+columns are used as they are (no text round trip), and one row per account comes back.
+Rejected-row accounting (no account, no event name, bad timestamp, after as-of, duplicate event
+id, unknown account) is exact and done in the engine: the rejected rows are counted per reason in
+the same pass as the per-account aggregate, and listed with their line numbers by a second,
+filtered scan only when something was rejected.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from segkit.errors import InputDataError
+from segkit.features.events import definition as fdef
+from segkit.features.events.base import (
+    REASON_DUPLICATE,
+    REASON_TEXT,
+    REASON_UNKNOWN,
+    EventFeatures,
+    EventFileSummary,
+    check_rejected_share,
+    finish_frame,
+    record_counts,
+    settle_events,
+)
+from segkit.features.events.base import first_line as _first_line
+from segkit.features.events.base import to_us as _us
+from segkit.loading.model import EventFile, EventInput, Rejections
+from segkit.features.events.duckdb_files import (
+    TS_MACRO,
+    FileColumns,
+    default_memory_limit,
+    default_threads,
+    describe_any,
+    lit,
+    prepare_files,
+    raw_expr,
+    scan,
+    with_progress,
+)
+from segkit.loading.formats import label
+
+#: The column a rejected row is listed under, per reason code.
+REASON_COLUMN = {1: "type", 2: "account_id", 3: "event", 4: "timestamp", 5: "timestamp", 6: "timestamp"}
+
+
+class DuckDBEngine:
+    """A DuckDB session over the mapped event files; one per run (the default engine)."""
+
+    name = "duckdb"
+
+    def __init__(
+        self,
+        events: EventInput,
+        *,
+        timezone: str = "UTC",
+        users: pd.DataFrame | None = None,
+        threads: int | None = None,
+        memory_limit: str | None = None,
+        temp_directory: str | None = None,
+        progress: bool = False,
+    ) -> None:
+        self.events = events
+        self.timezone = timezone
+        self._workdir = tempfile.TemporaryDirectory(prefix="segkit-events-")
+        self.files = prepare_files(events.files, self._workdir.name)
+        # A database file in the work directory rather than memory: the tables kept between the
+        # queries (event_pairs, account_base, dup_ids) are stored compressed and can be evicted.
+        self.con = duckdb.connect(str(Path(self._workdir.name) / "events.duckdb"),
+                                  config={"threads": int(threads or default_threads())})
+        # DuckDB tracks progress (for our own bar, on a terminal only) but never prints its own.
+        self.con.execute(f"SET enable_progress_bar={'true' if progress else 'false'}")
+        self.con.execute("SET enable_progress_bar_print=false")
+        self.con.execute(f"SET memory_limit={lit(memory_limit or default_memory_limit())}")
+        spill = Path(temp_directory) if temp_directory else Path(self._workdir.name) / "spill"
+        self.con.execute(f"SET temp_directory={lit(str(spill))}")
+        self.con.execute(f"SET TimeZone={lit(timezone)}")
+        self.con.execute("SET preserve_insertion_order=false")
+        self.con.execute(TS_MACRO)
+        self.progress = progress
+        self.given_users = users is not None and len(users) > 0
+        if self.given_users:
+            self.con.register("users_given", users[["user_id", "account_id"]].astype("string"))
+        self.has_calls = any("call_type" in f.mapping for f in self.files)
+        try:
+            self.files = [self._with_group_calls(f) for f in self.files]
+            self.columns = [FileColumns(self.con, f, timezone) for f in self.files]
+        except duckdb.Error as exc:
+            raise InputDataError(f"cannot read the event files ({_first_line(exc)})") from None
+        self.has_group_calls = any("call_type" in f.mapping and "group_id" in f.mapping for f in self.files)
+        self.has_users = self.given_users or self.has_group_calls
+        self.has_event_id = any("event_id" in f.mapping for f in self.files)
+        self.bounds: fdef.Bounds | None = None
+        self._define_views()
+
+    def _with_group_calls(self, ef: EventFile) -> EventFile:
+        """A Segment file's ``groupId`` may appear only after the sampled header: ask DuckDB."""
+        if "call_type" not in ef.mapping or "group_id" in ef.mapping:
+            return ef
+        try:
+            names = [row[0] for row in self.con.execute(f"DESCRIBE SELECT * FROM {describe_any(ef)}").fetchall()]
+        except duckdb.Error:
+            return ef
+        hit = next((n for n in names if n.lower() == "groupid"), None)
+        return EventFile(ef.path, ef.format, {**ef.mapping, "group_id": hit}, ef.options) if hit else ef
+
+    # -- relations -------------------------------------------------------------------------
+
+    def _file_sql(self, index: int, *, line: bool = False, where: str | None = None) -> str:
+        """One file in canonical columns; ``line`` adds the record number (1-based) as ``_line``."""
+        cols = self.columns[index]
+        ef = self.files[index]
+        number = ""
+        if line:
+            number = ", file_row_number + 1 AS _line" if ef.format.kind == "parquet" else ", row_number() OVER () AS _line"
+        sql = (
+            f"SELECT {cols.text('account_id')} AS account_id, {cols.text('user_id')} AS user_id, "
+            f"{cols.text('event')} AS event, {cols.text('event_id')} AS event_id, "
+            f"lower({cols.text('call_type')}) AS call_type, {cols.text('group_id')} AS group_id, "
+            f"{cols.ts()} AS ts, {cols.t()} AS t, {cols.ts_raw()} AS ts_raw, {index} AS _file{number} "
+            f"FROM {scan(ef, line=line)}"
+        )
+        if where:
+            # CSV and JSON Lines number rows before filtering (the window must see every row).
+            sql = f"SELECT * FROM ({sql}) WHERE {where}" if line and ef.format.kind != "parquet" else f"{sql} WHERE {where}"
+        return sql
+
+    def _define_views(self) -> None:
+        try:
+            src = " UNION ALL ".join(self._file_sql(i) for i in range(len(self.files)))
+            self.con.execute(f"CREATE TEMP VIEW src AS {src}")
+            if self.has_users:
+                parts = []
+                if self.given_users:
+                    parts.append("SELECT user_id, account_id FROM users_given")
+                if self.has_group_calls:
+                    # The latest group call per user wins; an explicit users table wins over both.
+                    exclude = "AND user_id NOT IN (SELECT user_id FROM users_given)" if self.given_users else ""
+                    parts.append(
+                        f"""SELECT user_id, group_id AS account_id FROM src
+                        WHERE call_type = 'group' AND user_id IS NOT NULL AND group_id IS NOT NULL {exclude}
+                        QUALIFY row_number() OVER (PARTITION BY user_id ORDER BY ts DESC NULLS LAST, group_id) = 1"""
+                    )
+                self.con.execute(f"CREATE TEMP TABLE users_map AS {' UNION ALL '.join(parts)}")
+            self.con.execute(f"CREATE TEMP VIEW resolved AS {self._resolved_sql('src')}")
+        except duckdb.Error as exc:
+            raise InputDataError(f"cannot read the event files ({_first_line(exc)})") from None
+
+    def _resolved_sql(self, relation: str, extra: str = "") -> str:
+        """Events with the account resolved through the users map (explicit account ids win)."""
+        account = "COALESCE(s.account_id, u.account_id)" if self.has_users else "s.account_id"
+        join = "LEFT JOIN users_map u ON s.account_id IS NULL AND s.user_id = u.user_id" if self.has_users else ""
+        return f"""SELECT {account} AS account_id, s.user_id, s.event, s.event_id, s.ts, s.t, s.call_type, s._file{extra}
+            FROM {relation} s {join}"""
+
+    def _sql(self, sql: str, params: list | None = None, *, what: str | None = None) -> duckdb.DuckDBPyConnection:
+        try:
+            if what and self.progress:
+                return with_progress(self.con, sql, params or [], what)
+            return self.con.execute(sql, params or [])
+        except duckdb.Error as exc:
+            files = ", ".join(label(f.path) for f in self.events.files)
+            raise InputDataError(f"{files}: cannot read the events ({_first_line(exc)})") from None
+
+    # -- questions asked before the features -----------------------------------------------
+
+    def file_summary(self) -> dict[str, EventFileSummary]:
+        """Per event file: records read and the date range of valid timestamps (``segkit validate``)."""
+        rows = self._sql(
+            """SELECT _file, count(*), min(ts) FILTER (WHERE ts >= TIMESTAMP '1970-01-01'), max(ts)
+            FROM src GROUP BY _file"""
+        ).fetchall()
+        out = {}
+        for index, count, first, last in rows:
+            span = None
+            if first is not None and last is not None:
+                span = (pd.Timestamp(first, tz="UTC").isoformat(), pd.Timestamp(last, tz="UTC").isoformat())
+            out[label(self.events.files[int(index)].path)] = EventFileSummary(rows_read=int(count), date_range=span)
+        return out
+
+    def max_timestamp(self) -> pd.Timestamp | None:
+        """Latest valid event time: the default as-of comes from the data, never the clock.
+
+        Parquet files whose statistics show no missing account or event name are answered from
+        their metadata; anything else is one scan of the timestamp column.
+        """
+        fast = self._max_timestamp_from_metadata()
+        if fast is not None:
+            return fast
+        (value,) = self._sql(
+            "SELECT max(ts) FROM resolved WHERE account_id IS NOT NULL AND account_id <> '' AND event IS NOT NULL AND event <> ''",
+            what="finding the latest event",
+        ).fetchall()[0]
+        return pd.Timestamp(value, tz="UTC") if value is not None else None
+
+    def _max_timestamp_from_metadata(self) -> pd.Timestamp | None:
+        if self.has_calls or self.has_users:
+            return None
+        best: int | None = None
+        for ef, cols in zip(self.files, self.columns):
+            if ef.format.kind != "parquet" or cols.types.get("timestamp") != "TIMESTAMP WITH TIME ZONE":
+                return None
+            for canonical in ("account_id", "event"):
+                source = ef.mapping.get(canonical)
+                if source is None or "." in source or cols.types.get(canonical) != "VARCHAR":
+                    return None
+                nulls, smallest = self.con.execute(
+                    "SELECT sum(stats_null_count), min(stats_min_value) FROM parquet_metadata(?) WHERE path_in_schema = ?",
+                    [str(ef.path), source],
+                ).fetchall()[0]
+                if nulls is None or int(nulls) != 0 or smallest is None or smallest == "":
+                    return None  # statistics missing, or nulls / empty strings present
+            (value,) = self.con.execute(
+                f"SELECT epoch_us(max({raw_expr(ef, 'timestamp')})) FROM {scan(ef)}"
+            ).fetchall()[0]
+            if value is not None:
+                best = value if best is None else max(best, value)
+        if best is None:
+            return None
+        return pd.Timestamp(best, unit="us", tz="UTC")
+
+    # -- the features ----------------------------------------------------------------------
+
+    def _define_scored(self, bounds: fdef.Bounds) -> int:
+        """``scored`` (every row with a reason code) and ``valid``; returns the duplicate rows."""
+        reason = fdef.reason_sql(bounds.end, has_calls=self.has_calls)
+        self.con.execute(f"CREATE OR REPLACE TEMP VIEW scored_all AS SELECT *, {reason} AS reason FROM resolved")
+        duplicates = 0
+        if self.has_event_id:
+            # Only ids seen more than once among usable rows are kept aside; the earliest row of each
+            # wins. Nothing else is materialised (the old TEMP TABLE held every event).
+            self._sql(
+                """CREATE OR REPLACE TABLE dup_ids AS SELECT event_id, count(*) AS n FROM scored_all
+                WHERE reason IS NULL AND event_id IS NOT NULL GROUP BY event_id HAVING count(*) > 1""",
+                what="checking event ids",
+            )
+            n_ids, n_rows = self.con.execute("SELECT count(*), coalesce(sum(n), 0) FROM dup_ids").fetchall()[0]
+            duplicates = int(n_rows) - int(n_ids)
+        if duplicates:
+            self.con.execute(
+                """CREATE OR REPLACE TABLE dup_winners AS SELECT * FROM scored_all
+                WHERE reason IS NULL AND event_id IN (SELECT event_id FROM dup_ids)
+                QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY ts, _file, account_id, event, user_id) = 1"""
+            )
+            self.con.execute(
+                """CREATE OR REPLACE TEMP VIEW scored AS
+                SELECT * FROM scored_all
+                WHERE NOT (reason IS NULL AND event_id IS NOT NULL AND event_id IN (SELECT event_id FROM dup_ids))
+                UNION ALL SELECT * FROM dup_winners"""
+            )
+        else:
+            self.con.execute("CREATE OR REPLACE TEMP VIEW scored AS SELECT * FROM scored_all")
+        self.con.execute("CREATE OR REPLACE TEMP VIEW valid AS SELECT * FROM scored WHERE reason IS NULL")
+        return duplicates
+
+    def features(self, as_of: dt.date, known_accounts: pd.Index | None, rejections: Rejections) -> EventFeatures:
+        """Compute the features at ``as_of`` and settle the events' input accounting."""
+        bounds = fdef.Bounds.at(as_of)
+        self.bounds = bounds
+        duplicates = self._define_scored(bounds)
+        d = fdef.DUCKDB
+        self._sql(f"CREATE OR REPLACE TABLE event_pairs AS {fdef.pairs_sql(bounds)}", what="reading events (1/3)")
+        self._sql(f"CREATE OR REPLACE TABLE account_base AS {fdef.account_base_sql(d, bounds)}", what="reading events (2/3)")
+        frame = self._sql(fdef.features_sql(d, bounds), what="reading events (3/3)").df()
+        by_code = {int(code): int(n) for code, n in self.con.execute(fdef.rejected_counts_sql()).fetchall()}
+        settled = settle_events(self.events, frame, by_code, duplicates, known_accounts)
+        if settled.counts:
+            self._list_rejected(bounds, settled.counts, settled.unknown, rejections)
+        frame = settled.frame
+        return EventFeatures(frame=finish_frame(frame), max_timestamp=None)
+
+    def list_rejected(self, as_of: dt.date, counts: dict[str, int], unknown: list[str], rejections: Rejections) -> None:
+        """List the rejected rows whose counts another engine (Spark) computed, with line numbers."""
+        bounds = fdef.Bounds.at(as_of)
+        self.bounds = bounds
+        self._define_scored(bounds)
+        self._list_rejected(bounds, counts, unknown, rejections)
+
+    def _list_rejected(self, bounds: fdef.Bounds, counts: dict[str, int], unknown: list[str], rejections: Rejections) -> None:
+        """Only when something was rejected: those rows with their line numbers.
+
+        Each file is scanned once more, filtered on the stored columns by the reasons that occurred
+        (so Parquet skips row groups by their statistics and nothing else is materialised); the
+        exact reason of each remaining row is then decided by the same rules as the counts.
+        """
+        want_dup = bool(counts.get(REASON_DUPLICATE))
+        want_unknown = bool(counts.get(REASON_UNKNOWN))
+        self.con.register("unknown_accounts", pd.DataFrame({"account_id": pd.Series(unknown, dtype="string")}))
+        conds = self._rejected_filters(bounds, counts, want_dup=want_dup, want_unknown=want_unknown)
+        where = " OR ".join(conds) or "FALSE"
+        parts = []
+        for index in range(len(self.files)):
+            push = self.columns[index].ts_pushdown(bounds.end)
+            if push and conds == [f"(ts >= make_timestamp({bounds.end}))"]:
+                # Only late events: filter on the stored column so Parquet skips earlier row groups.
+                parts.append(f"SELECT * FROM ({self._file_sql(index, line=True, where=push)}) WHERE {where}")
+            else:
+                parts.append(self._file_sql(index, line=True, where=where))
+        self.con.execute("SET preserve_insertion_order=true")
+        self.con.execute(f"CREATE OR REPLACE TEMP VIEW numbered AS {' UNION ALL '.join(parts)}")
+        rows = self._rejected_rows(bounds, want_dup=want_dup, want_unknown=want_unknown)
+        self.con.execute("SET preserve_insertion_order=false")
+        if len(rows):
+            files = [label(ef.path) for ef in self.events.files]
+            offset = {i: (1 if ef.format.kind == "csv" else 0) for i, ef in enumerate(self.files)}
+            text = {str(k): v for k, v in REASON_TEXT.items()} | {"dup": REASON_DUPLICATE, "unknown": REASON_UNKNOWN}
+            column = {str(k): v for k, v in REASON_COLUMN.items()} | {"dup": "event_id", "unknown": "account_id"}
+            rejections.add(
+                "events",
+                rows["_file"].map(lambda i: files[int(i)]),
+                rows["_line"].astype("int64") + rows["_file"].map(lambda i: offset[int(i)]),
+                rows["code"].map(column),
+                rows["value"],
+                rows["code"].map(text),
+            )
+
+    def _rejected_filters(self, bounds: fdef.Bounds, counts: dict[str, int], *, want_dup: bool,
+                          want_unknown: bool) -> list[str]:
+        """Conditions on the canonical columns that keep every row a reason in ``counts`` can apply to."""
+        present = {code for code, text in REASON_TEXT.items() if counts.get(text)}
+        codes = fdef.REASON_CODES
+        conds = []
+        if codes["not_track"] in present:
+            conds.append("(call_type IS NOT NULL AND call_type <> 'track')")
+        if codes["no_account"] in present or (want_unknown and self.has_users):
+            conds.append("(account_id IS NULL OR account_id = '')")
+        if codes["no_event"] in present:
+            conds.append("(event IS NULL OR event = '')")
+        if codes["bad_ts"] in present or codes["before_1970"] in present:
+            conds.append("(ts IS NULL OR ts < TIMESTAMP '1970-01-01')")
+        if codes["after"] in present:
+            conds.append(f"(ts >= make_timestamp({bounds.end}))")
+        if want_unknown:
+            conds.append("(account_id IN (SELECT account_id FROM unknown_accounts))")
+        if want_dup:
+            conds.append("(event_id IN (SELECT event_id FROM dup_ids))")
+        return conds
+
+    def _rejected_rows(self, bounds: fdef.Bounds, *, want_dup: bool, want_unknown: bool) -> pd.DataFrame:
+        """The ``numbered`` rows' exact reason codes (as the counts decide them) and listed values."""
+        reason = fdef.reason_sql(bounds.end, has_calls=self.has_calls)
+        resolved = self._resolved_sql("numbered", ", s._line, s.ts_raw")
+        dup = unknown_case = ""
+        if want_dup:
+            dup = """WHEN r.reason IS NULL AND r.event_id IN (SELECT event_id FROM dup_ids)
+                AND row_number() OVER (PARTITION BY r.event_id, r.reason IS NULL, r.event_id IN (SELECT event_id FROM dup_ids)
+                                       ORDER BY r.ts, r._file, r.account_id, r.event, r.user_id) > 1
+                THEN 'dup'"""
+        if want_unknown:
+            unknown_case = "WHEN r.reason IS NULL AND r.account_id IN (SELECT account_id FROM unknown_accounts) THEN 'unknown'"
+        return self._sql(
+            f"""SELECT _file, _line, code, CASE code
+                    WHEN 'dup' THEN event_id WHEN 'unknown' THEN account_id WHEN '1' THEN call_type
+                    WHEN '4' THEN ts_raw WHEN '5' THEN ts_raw WHEN '6' THEN ts_raw END AS value
+            FROM (
+                SELECT r.*, CASE WHEN r.reason IS NOT NULL THEN CAST(r.reason AS VARCHAR) {dup} {unknown_case} END AS code
+                FROM (SELECT *, {reason} AS reason FROM ({resolved})) r
+            ) WHERE code IS NOT NULL ORDER BY _file, _line""",
+            what="listing rejected events",
+        ).df()
+
+    # -- optional extras (segkit.features.extra) -------------------------------------------
+
+    def event_detail(self, max_event_names: int) -> tuple[list[str], pd.DataFrame, pd.DataFrame]:
+        """Top event names, first use (us) per account in columns ``c<i>``, breadth in 90 days."""
+        names = [row[0] for row in self.con.execute(f"{fdef.top_events_sql()} LIMIT {int(max_event_names)}").fetchall()]
+        self.con.register("top_event_names", pd.DataFrame({"idx": range(len(names)), "event": pd.Series(names, dtype="string")}))
+        wide = self.con.execute(fdef.first_used_sql(len(names), "top_event_names")).df()
+        breadth = self.con.execute(fdef.breadth_90_sql()).df()
+        return names, wide, breadth
+
+    def usage_window(self, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DataFrame:
+        """Events and active days per account in [lo, hi)."""
+        return self.con.execute(fdef.usage_window_sql(fdef.DUCKDB, _us(lo), _us(hi))).df()
+
+    def first_event(self, event: str, end: pd.Timestamp | dt.datetime) -> pd.DataFrame:
+        """account_id, first_us: first use of ``event`` before ``end`` (activation)."""
+        return self.con.execute(fdef.first_event_sql(event, _us(end))).df()
+
+    def event_days(self, end: pd.Timestamp | dt.datetime) -> pd.DataFrame:
+        """account_id, day (days since 1970, UTC): active days before ``end`` (events as transactions)."""
+        return self.con.execute(fdef.event_days_sql(_us(end))).df()
+
+    def convert(self, out: Path, rejections: Rejections, *, as_of: dt.date | None = None) -> int:
+        """``segkit convert`` for events: the usable rows' canonical columns as Parquet; returns rows written.
+
+        Same rules and accounting as a run (no as-of check unless ``as_of`` is given); duplicate
+        event ids are kept, with the id, for the run to remove.
+        """
+        bounds = fdef.Bounds.at(as_of or dt.date(9000, 1, 1))
+        self.bounds = bounds
+        reason = fdef.reason_sql(bounds.end, has_calls=self.has_calls)
+        self.con.execute(f"CREATE OR REPLACE TEMP VIEW scored AS SELECT *, {reason} AS reason FROM resolved")
+        self.con.execute("CREATE OR REPLACE TEMP VIEW valid AS SELECT * FROM scored WHERE reason IS NULL")
+        by_code = {int(c): int(n) for c, n in self._sql(
+            "SELECT reason, count(*) FROM scored WHERE reason IS NOT NULL GROUP BY reason").fetchall()}
+        columns = "account_id, user_id, event" + (", event_id" if self.has_event_id else "")
+        self._sql(
+            f"COPY (SELECT {columns}, make_timestamptz(t) AS timestamp FROM valid) TO {lit(str(out))} "
+            "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 1000000)",
+            what="converting events",
+        ).fetchall()
+        (written,) = self.con.execute(f"SELECT count(*) FROM read_parquet({lit(str(out))})").fetchall()[0]
+        counts = {REASON_TEXT[c]: n for c, n in by_code.items() if n}
+        total = int(written) + sum(counts.values())
+        record_counts(self.events, counts, total)
+        check_rejected_share(self.events, counts, total)
+        if counts:
+            self._list_rejected(bounds, counts, [], rejections)
+        return int(written)
+
+    def close(self) -> None:
+        self.con.close()
+        self._workdir.cleanup()

@@ -1,0 +1,207 @@
+"""How the DuckDB engine reads the mapped event files: scans, canonical columns, timestamps.
+
+Each file becomes one relation in canonical columns (``FileColumns``): typed Parquet columns are
+used as they are, text is trimmed and parsed once (``segkit_ts``: ISO 8601 or epoch seconds /
+milliseconds), zip archives are unpacked first. Also the session defaults (threads, memory) and
+the progress bar shown on a terminal for long queries.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import duckdb
+
+from segkit.loading.formats import FileFormat, extract_zip_members
+from segkit.loading.model import EventFile
+
+
+#: Epoch numbers: seconds, or milliseconds above 1e11 (Mixpanel ``time`` in either unit).
+TS_MACRO = """CREATE OR REPLACE TEMP MACRO segkit_ts(raw) AS COALESCE(
+    TRY_CAST(raw AS TIMESTAMPTZ),
+    CASE WHEN abs(TRY_CAST(raw AS DOUBLE)) BETWEEN 1e8 AND 1e14 THEN
+        to_timestamp(CASE WHEN abs(TRY_CAST(raw AS DOUBLE)) > 1e11 THEN TRY_CAST(raw AS DOUBLE) / 1000
+                          ELSE TRY_CAST(raw AS DOUBLE) END)
+    END)"""
+
+
+TIMESTAMP_TYPES = ("TIMESTAMP WITH TIME ZONE", "TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S", "DATE")
+
+
+def quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def lit(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def path_lit(event_file: EventFile) -> str:
+    return lit(str(event_file.path))
+
+
+def text_expr(expr: str) -> str:
+    return f"NULLIF(TRIM(CAST({expr} AS VARCHAR)), '')"
+
+
+def scan(event_file: EventFile, *, line: bool = False) -> str:
+    """The table function reading one file; JSON Lines declares only the mapped top-level keys."""
+    path = path_lit(event_file)
+    kind = event_file.format.kind
+    if kind == "parquet":
+        return f"read_parquet({path}{', file_row_number=true' if line else ''})"
+    if kind == "csv":
+        return f"read_csv({path}, header=true, all_varchar=true, auto_detect=true)"
+    # Declaring the mapped keys as JSON means no schema inference pass over the file (a key that
+    # appears late is still read), and each value is extracted as text below.
+    tops = sorted({source.split(".")[0] for source in event_file.mapping.values() if source})
+    columns = ", ".join(f"{lit(top)}: 'JSON'" for top in tops) or "'_none': 'JSON'"
+    return f"read_json({path}, format='newline_delimited', columns={{{columns}}})"
+
+
+def describe_any(event_file: EventFile) -> str:
+    """A scan with inferred types, only for finding column names (Segment's late ``groupId``)."""
+    path = path_lit(event_file)
+    if event_file.format.kind == "jsonl":
+        return f"read_json({path}, format='newline_delimited', sample_size=-1, union_by_name=true)"
+    return scan(event_file)
+
+
+def raw_expr(event_file: EventFile, canonical: str) -> str:
+    """SQL for one mapped column as stored; dotted names are struct paths (Parquet) or JSON paths."""
+    source = event_file.mapping.get(canonical)
+    if source is None:
+        return "NULL"
+    kind = event_file.format.kind
+    if kind == "jsonl":
+        top, _, rest = source.partition(".")
+        path = "$" + "".join(f'."{part}"' for part in rest.split(".")) if rest else "$"
+        return f"json_extract({quote(top)}, {lit(path)})"
+    if kind == "parquet" and "." in source:
+        return ".".join(quote(part) for part in source.split("."))
+    return quote(source)
+
+
+class FileColumns:
+    """The canonical columns of one event file as SQL, by the file's own types."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, ef: EventFile, timezone: str) -> None:
+        self.ef = ef
+        self.kind = ef.format.kind
+        self.types: dict[str, str] = {}
+        if self.kind == "parquet":
+            mapped = [c for c in ("account_id", "user_id", "event", "event_id", "call_type", "group_id", "timestamp") if c in ef.mapping]
+            if mapped:
+                select = ", ".join(f"{raw_expr(ef, c)} AS {quote(c)}" for c in mapped)
+                rows = con.execute(f"DESCRIBE SELECT {select} FROM {scan(ef)}").fetchall()
+                self.types = {row[0]: str(row[1]) for row in rows}
+        self.timezone = timezone
+
+    def text(self, canonical: str) -> str:
+        """An id or name: Parquet strings as they are, anything else as trimmed text."""
+        raw = raw_expr(self.ef, canonical)
+        if raw == "NULL":
+            return "CAST(NULL AS VARCHAR)"
+        if self.kind == "jsonl":
+            if canonical == "account_id" and self.ef.options.account_may_be_list:
+                return text_expr(f"CASE WHEN json_type({raw}) = 'ARRAY' THEN {raw} ->> '$[0]' ELSE {raw} ->> '$' END")
+            return text_expr(f"{raw} ->> '$'")
+        if self.kind == "parquet" and self.types.get(canonical) == "VARCHAR":
+            return raw  # kept as stored; empty strings count as missing in the reason rules
+        if self.kind == "parquet" and canonical == "account_id" and self.ef.options.account_may_be_list \
+                and self.types.get(canonical, "").endswith("[]"):
+            return text_expr(f"{raw}[1]")
+        return text_expr(raw)
+
+    def ts_raw(self) -> str:
+        raw = raw_expr(self.ef, "timestamp")
+        if raw == "NULL":
+            return "CAST(NULL AS VARCHAR)"
+        if self.kind == "jsonl":
+            return f"({raw} ->> '$')"
+        return f"CAST({raw} AS VARCHAR)"
+
+    def ts(self) -> str:
+        """UTC wall time as TIMESTAMP; typed Parquet timestamps need no parsing."""
+        raw = raw_expr(self.ef, "timestamp")
+        if raw == "NULL":
+            return "CAST(NULL AS TIMESTAMP)"
+        kind = self.types.get("timestamp", "")
+        if kind == "TIMESTAMP WITH TIME ZONE":
+            return f"make_timestamp(epoch_us({raw}))"
+        if kind in TIMESTAMP_TYPES:  # naive: wall time in --timezone
+            if self.timezone == "UTC":
+                return f"CAST({raw} AS TIMESTAMP)"
+            return f"make_timestamp(epoch_us(timezone({lit(self.timezone)}, CAST({raw} AS TIMESTAMP))))"
+        return f"timezone('UTC', segkit_ts({self.ts_raw()}))"
+
+    def t(self) -> str:
+        """Event time in microseconds since 1970 (UTC); from a typed column without a detour."""
+        if self.types.get("timestamp") == "TIMESTAMP WITH TIME ZONE":
+            return f"epoch_us({raw_expr(self.ef, 'timestamp')})"
+        return f"epoch_us({self.ts()})"
+
+    def ts_pushdown(self, end_us: int) -> str | None:
+        """``timestamp >= E`` on the stored column, so Parquet row groups before E are skipped."""
+        if self.types.get("timestamp") == "TIMESTAMP WITH TIME ZONE":
+            return f"{raw_expr(self.ef, 'timestamp')} >= make_timestamptz({end_us})"
+        return None
+
+
+def prepare_files(files: list[EventFile], workdir: str) -> list[EventFile]:
+    """Event files as DuckDB can scan them: a zip (Amplitude's export) is unpacked to ``workdir``."""
+    out = []
+    for index, ef in enumerate(files):
+        if ef.format.compression == "zip":
+            target = Path(workdir) / f"zip{index}"
+            target.mkdir(parents=True, exist_ok=True)
+            extract_zip_members(ef.path, target)
+            ef = EventFile(target / "*", FileFormat("jsonl"), ef.mapping, ef.options)
+        out.append(ef)
+    return out
+
+
+def default_threads() -> int:
+    value = os.environ.get("SEGKIT_THREADS")
+    return max(1, int(value)) if value and value.isdigit() else (os.cpu_count() or 1)
+
+
+def default_memory_limit() -> str:
+    """Half the machine's memory, at most 4 GiB: DuckDB spills to disk beyond it."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return "4GB"
+    return f"{max(256, min(4096, total // 2 // 2**20))}MB"
+
+
+def with_progress(con: duckdb.DuckDBPyConnection, sql: str, params: list, what: str) -> duckdb.DuckDBPyConnection:
+    """Run a query while a thread shows DuckDB's progress on stderr (only used on a terminal)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    done = threading.Event()
+
+    def watch() -> None:
+        if done.wait(1.0):  # short queries show nothing
+            return
+        with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                      TimeElapsedColumn(), console=Console(stderr=True), transient=True) as bar:
+            task = bar.add_task(what, total=100)
+            while not done.wait(0.2):
+                try:
+                    value = con.query_progress()
+                except Exception:  # noqa: BLE001 - progress is best effort
+                    value = -1
+                if value is not None and value >= 0:
+                    bar.update(task, completed=float(value))
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        return con.execute(sql, params)
+    finally:
+        done.set()
+        watcher.join()

@@ -1,0 +1,1 @@
+"""Value features: renewals, activation and engagement, and the BG/NBD model fits for CLV."""

@@ -1,0 +1,81 @@
+"""Picking a preset from a header: the best match among the registered and the config's presets.
+
+The ``generic`` presets accept segkit's own column names; a config's ``[inputs.TABLE.columns]``
+becomes a preset of its own, preferred over the registered ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from segkit.config import Config
+from segkit.errors import ConfigError, InputDataError
+from segkit.loading.presets.base import Preset, PresetOptions
+from segkit.loading.presets.registry import get_preset
+from segkit.loading.schema import TABLES
+
+
+def config_presets(config: Config) -> list[Preset]:
+    """The config's explicit column mappings, as presets that win ties against built-ins."""
+    presets = []
+    for table, spec in config.inputs.items():
+        if not spec.columns:
+            continue
+        columns: dict[str, tuple[str, ...]] = {c.name: (c.name,) for c in TABLES[table].columns}
+        for canonical, source in spec.columns.items():
+            if canonical not in columns:
+                raise ConfigError(
+                    f"[inputs.{table}.columns]: {canonical!r} is not a column of the {table} table; "
+                    f"its columns are: {', '.join(TABLES[table].names)}"
+                )
+            columns[canonical] = (source,)
+        # A named preset (its amount unit wins, as before) or ``mrr_unit`` sets the amount unit.
+        base = get_preset(spec.preset or "")
+        options = base.options if base else PresetOptions()
+        if options.amount_unit is None and spec.options.get("mrr_unit") is not None:
+            options = replace(options, amount_unit=str(spec.options["mrr_unit"]))
+        presets.append(Preset(name=f"config-{table}", table=table, columns=columns, options=options, priority=10))
+    return presets
+
+
+@dataclass(frozen=True)
+class Detection:
+    preset: Preset
+    mapping: dict[str, str]
+
+
+def detect(header: list[str], presets: list[Preset], *, file: str, table: str | None = None) -> Detection:
+    """The preset that maps the most columns with every required one present.
+
+    When ``table`` is given (``--accounts FILE``) only that table's presets are tried. A file
+    that matches none fails with the closest preset and the columns it lacked.
+    """
+    candidates = [p for p in presets if table is None or p.table == table]
+    if not header or not any(h.strip() for h in header):
+        raise InputDataError("no column names in the header", file=file)
+    best: Detection | None = None
+    best_key: tuple[int, int] | None = None
+    closest: tuple[int, Preset, list[str]] | None = None
+    for preset in candidates:
+        mapping = preset.resolve(header)
+        missing = preset.missing(mapping)
+        if missing:
+            score = len(mapping) - 10 * len(missing)
+            if closest is None or score > closest[0]:
+                closest = (score, preset, missing)
+            continue
+        key = (preset.priority, len(mapping))
+        if best_key is None or key > best_key:
+            best, best_key = Detection(preset, mapping), key
+    if best is not None:
+        return best
+    shown = ", ".join(header[:8]) + (", ..." if len(header) > 8 else "")
+    if closest is None:
+        raise InputDataError(f"no preset for table {table!r}", file=file)
+    _, preset, missing = closest
+    what = f"as {table}" if table else "as any known export"
+    raise InputDataError(
+        f"cannot read {what}: closest preset is {preset.name}, which lacks {', '.join(preset.expected(m) for m in missing)} "
+        f"(header: {shown}); map the columns in segkit.toml [inputs.{preset.table}.columns]",
+        file=file,
+    )

@@ -1,0 +1,1 @@
+"""Input presets: one module per vendor, each preset registered under the ``segkit.presets`` group."""

@@ -1,0 +1,85 @@
+"""The registered presets: the ``segkit.presets`` entry-point group, built-ins and plugins alike.
+
+Each entry point is named as the preset (``hubspot-companies = "segkit.loading.presets.hubspot:COMPANIES"``)
+and points at a ``Preset``. segkit's own come first, in the order pyproject.toml lists them (on a
+tie, detection keeps the earlier preset), then plugins by package name. A plugin entry that cannot
+be loaded, is not a ``Preset``, names an unknown table or reuses a taken name is skipped with a
+warning naming the package to remove; it never stops a run.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib.metadata import EntryPoint, entry_points
+
+from segkit.loading.presets.base import Preset
+from segkit.loading.schema import TABLES
+
+GROUP = "segkit.presets"
+BUILTIN_ORIGIN = "segkit"
+
+
+@dataclass(frozen=True)
+class PresetRegistry:
+    """Presets by name (in detection order), each with the package it came from, and the warnings."""
+
+    presets: dict[str, Preset] = field(default_factory=dict)
+    origins: dict[str, str] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+
+
+def _origin(ep: EntryPoint) -> str:
+    return ep.dist.name if ep.dist is not None else "unknown"
+
+
+def _load(ep: EntryPoint, taken: dict[str, Preset]) -> tuple[Preset | None, str | None]:
+    """The entry point's preset, or why it is skipped."""
+    origin = _origin(ep)
+    remove = f"; remove it with: pip uninstall {origin}"
+    try:
+        preset = ep.load()
+    except Exception as exc:  # noqa: BLE001 - a broken plugin warns, never crashes
+        return None, f"preset {ep.name!r} from package {origin} cannot be loaded ({exc}){remove}"
+    if not isinstance(preset, Preset):
+        return None, f"preset {ep.name!r} from package {origin} is not a segkit Preset{remove}"
+    if preset.table not in TABLES:
+        return None, f"preset {ep.name!r} from package {origin} names an unknown table {preset.table!r}{remove}"
+    if preset.name != ep.name:
+        return None, f"preset {ep.name!r} from package {origin} is named {preset.name!r} inside{remove}"
+    if preset.name in taken:
+        return None, f"preset {ep.name!r} from package {origin} reuses a registered name; it is ignored{remove}"
+    return preset, None
+
+
+def _detection_order(ep: EntryPoint) -> tuple[bool, str, bool, str]:
+    origin = _origin(ep)
+    return (origin != BUILTIN_ORIGIN, origin, not ep.name.startswith("generic-"), ep.name)
+
+
+@lru_cache(maxsize=1)
+def preset_registry() -> PresetRegistry:
+    """Discover every registered preset once per process."""
+    found = sorted(entry_points(group=GROUP), key=_detection_order)
+    presets: dict[str, Preset] = {}
+    origins: dict[str, str] = {}
+    problems: list[str] = []
+    for ep in found:
+        preset, problem = _load(ep, presets)
+        if problem:
+            problems.append(problem)
+            warnings.warn(problem, stacklevel=2)
+            continue
+        presets[preset.name] = preset
+        origins[preset.name] = _origin(ep)
+    return PresetRegistry(presets=presets, origins=origins, warnings=tuple(problems))
+
+
+def builtin_presets() -> list[Preset]:
+    """Every registered preset (segkit's and plugins'), in detection order."""
+    return list(preset_registry().presets.values())
+
+
+def get_preset(name: str) -> Preset | None:
+    return preset_registry().presets.get(name)
