@@ -19,7 +19,7 @@ def _write_table(inputs: Inputs, table: str, temp: Path, options_as_of: dt.date 
     import pyarrow.parquet as pq
 
     if table == "events":
-        from segkit.features.events import convert_events
+        from segkit.features.events.registry import convert_events
 
         return convert_events(inputs.events, temp, inputs.rejections, timezone=timezone, as_of=options_as_of,
                               users=inputs.frame("users"))

@@ -54,5 +54,7 @@ def list_plugins() -> list[dict[str, Any]]:
 
 def _register_kinds() -> None:
     """Import the stages that own the kinds, so each registers what a valid object of it is."""
+    import segkit.features.events.registry  # noqa: F401
+    import segkit.loading.presets.registry  # noqa: F401
     import segkit.segmenters  # noqa: F401
     import segkit.writers  # noqa: F401

@@ -72,14 +72,12 @@ def _combine(parts: list[Segmenter]) -> tuple[pd.Series, list[str]]:
 
 
 def cohort_matrix_for(features: FeatureSet, inputs: Inputs, settings: Settings) -> CohortMatrix | None:
-    from segkit.features.billing import paying_subscriptions
-    from segkit.features.invoices import billing_source
+    from segkit.features.billing.source import billing_of  # FeatureSet.billing: computed once by build_features
 
-    subs = billing_source(inputs)
-    if subs is None or subs.empty:
+    billing = features.billing or billing_of(inputs, past_due=settings.past_due)
+    if billing.paying is None:
         return None
-    paying = paying_subscriptions(subs, past_due=settings.past_due)
-    return CohortMatrix(features.frame, paying, features.period.end, start=settings.cohort_start, period=settings.cohort_period)
+    return CohortMatrix(features.frame, billing.paying, features.period.end, start=settings.cohort_start, period=settings.cohort_period)
 
 
 @dataclass
@@ -138,7 +136,7 @@ def _parameters(settings: Settings, cohorts: CohortMatrix | None) -> Parameters:
 
 
 def _input_warnings(registry: Registry, inputs: Inputs, value_warnings: list[dict[str, str]], settings: Settings) -> list[ReportWarning]:
-    warnings = [ReportWarning("plugin", w) for w in registry.warnings]
+    warnings = [ReportWarning("plugin", w) for w in plugin_warnings(registry)]
     warnings.extend(ReportWarning("input", note) for st in inputs.stats().values() for note in st.notes)
     warnings.extend(ReportWarning(w["code"], w["message"]) for w in value_warnings)
     if settings.metrics.gross_margin == 1.0:
@@ -233,3 +231,11 @@ def _versions() -> dict[str, str]:
         "duckdb": duckdb.__version__,
         "scikit-learn": sklearn.__version__,
     }
+
+
+def plugin_warnings(registry: Registry) -> list[str]:
+    """Every extension that failed to load (segmenters, presets, writers), for the run's warnings."""
+    from segkit.loading.presets.registry import preset_registry
+    from segkit.writers import writer_warnings
+
+    return [*registry.warnings, *preset_registry().warnings, *writer_warnings()]

@@ -17,7 +17,7 @@ import pandas as pd
 
 from segkit.config import Config
 from segkit.errors import UsageError
-from segkit.features.value import CLV_METHODS, ValueSettings
+from segkit.features.value.fits import CLV_METHODS, ValueSettings
 from segkit.loading import LoadOptions
 from segkit.metrics import MetricOptions
 from segkit.report import DEFAULT_FLOAT_PRECISION

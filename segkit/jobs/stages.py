@@ -14,7 +14,9 @@ import pandas as pd
 from segkit.config import Config, load_config
 from segkit.errors import InputDataError
 from segkit.features import FeatureSet, Period, build_features, latest_date
-from segkit.features.value import add_value_features
+from segkit.features.events.base import EventEngine
+from segkit.features.events.registry import make_engine
+from segkit.features.value.fits import add_value_features
 from segkit.jobs.settings import EngineSettings, Settings, resolve_load
 from segkit.loading import Inputs, LoadOptions, load_inputs
 
@@ -60,11 +62,10 @@ def load(
     return load_with(files, tables, config, options)
 
 
-def event_engine(inputs: Inputs, engine: EngineSettings, timezone: str, *, progress: bool = False) -> Any:
-    """The event-feature engine of a run, or None without events (an ``EventEngine`` or the Spark one)."""
+def event_engine(inputs: Inputs, engine: EngineSettings, timezone: str, *, progress: bool = False) -> EventEngine | None:
+    """The event-feature engine of a run (any registered ``segkit.engines`` one), or None without events."""
     if inputs.events is None:
         return None
-    from segkit.features.engines import make_engine
 
     return make_engine(
         inputs.events, engine=engine.engine, timezone=timezone, users=inputs.frame("users"),
@@ -82,7 +83,7 @@ class BuiltFeatures:
     value_warnings: list[dict[str, str]] = field(default_factory=list)
 
 
-def _as_of(inputs: Inputs, engine: Any, settings: Settings, say: Progress) -> pd.Timestamp:
+def _as_of(inputs: Inputs, engine: EventEngine | None, settings: Settings, say: Progress) -> pd.Timestamp:
     if settings.as_of is not None:
         return pd.Timestamp(settings.as_of).tz_localize("UTC")
     say("finding the latest date in the data (the default --as-of)")

@@ -25,6 +25,7 @@ from __future__ import annotations
 import csv
 import gzip
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -67,12 +68,55 @@ def _fmt_stripe(ts: pd.Timestamp | None) -> str:
     return "" if ts is None or pd.isna(ts) else ts.tz_convert("UTC").strftime("%Y-%m-%d %H:%M:%S")
 
 
+@dataclass
+class _Accounts:
+    """The per-account draws, made once in a fixed order (the seed gives the same files)."""
+
+    ids: list[str]
+    industry: np.ndarray
+    employees: np.ndarray
+    size: np.ndarray
+    revenue: np.ndarray
+    country: np.ndarray
+    created: list[pd.Timestamp]
+    converts: np.ndarray
+    annual: np.ndarray
+    plan_for: np.ndarray
+    seats: np.ndarray
+    nps_class: np.ndarray
+
+
+@dataclass
+class _Rows:
+    companies: list[dict[str, str]] = field(default_factory=list)
+    subscriptions: list[dict[str, str]] = field(default_factory=list)
+    surveys: list[dict[str, str]] = field(default_factory=list)
+    churn_at: list[pd.Timestamp | None] = field(default_factory=list)
+    pay_start: list[pd.Timestamp | None] = field(default_factory=list)
+
+
 def write_sample(out_dir: Path, *, accounts: int = 300, seed: int = 7) -> list[Path]:
     """Write the four exports to ``out_dir``; the same seed gives byte-identical files."""
     rng = np.random.default_rng(seed)
     planted = np.random.default_rng([seed, 5])  # seat changes and key events (see the module docstring)
     out_dir.mkdir(parents=True, exist_ok=True)
-    n = accounts
+    acc = _draw_accounts(rng, accounts)
+    rows = _Rows()
+    for i in range(accounts):
+        _account_rows(rng, planted, acc, i, rows)
+    _add_dirty_rows(rows.companies)
+    paths = [
+        _write_csv(out_dir / "companies.csv", rows.companies),
+        _write_csv(out_dir / "subscriptions.csv", rows.subscriptions),
+        _write_csv(out_dir / "nps.csv", sorted(rows.surveys, key=lambda r: r["Submitted At"])),
+    ]
+    key_events = _key_events(planted, acc.ids, acc.created, acc.size, rows.churn_at)
+    paths.append(_write_events(out_dir / "events.jsonl.gz", rng, acc.ids, acc.created, rows.pay_start, rows.churn_at,
+                               acc.seats, key_events))
+    return paths
+
+
+def _draw_accounts(rng: np.random.Generator, n: int) -> _Accounts:
     ids = [f"{9_000_000_000 + i * 7919:012d}" for i in range(n)]
     industry = _choice(rng, INDUSTRIES, n)
     employees = np.clip(np.round(np.exp(rng.normal(4.6, 1.6, n))), 1, 50_000).astype(int)
@@ -87,100 +131,115 @@ def write_sample(out_dir: Path, *, accounts: int = 300, seed: int = 7) -> list[P
     plan_for = np.where(size == "Enterprise", "Enterprise", np.where(size == "Mid-Market", rng.choice(["Growth", "Business"], n), rng.choice(["Starter", "Growth"], n)))
     seats = np.where(size == "Enterprise", rng.integers(5, 40, n), np.where(size == "Mid-Market", rng.integers(2, 12, n), rng.integers(1, 4, n)))
     nps_class = rng.choice(["promoter", "passive", "detractor"], size=n, p=[0.45, 0.3, 0.25])
-    lifecycle = []
-    company_rows, sub_rows, survey_rows = [], [], []
-    churn_at: list[pd.Timestamp | None] = []
-    pay_start: list[pd.Timestamp | None] = []
-    for i in range(n):
-        start = None
+    return _Accounts(ids, industry, employees, size, revenue, country, created, converts, annual, plan_for, seats, nps_class)
+
+
+def _account_rows(rng: np.random.Generator, planted: np.random.Generator, acc: _Accounts, i: int, rows: _Rows) -> None:
+    """One account's company row, subscription versions and survey answer, in the draw order."""
+    start = _paid_start(rng, acc, i)
+    end = None
+    if start is not None:
+        end = _subscription_rows(rng, planted, acc, i, start, rows.subscriptions)
+    elif rng.random() < 0.1 and acc.created[i] > AS_OF - pd.Timedelta(days=20):
+        pass  # the draw keeps the random stream of earlier samples
+    rows.churn_at.append(end)
+    rows.pay_start.append(start)
+    stage = "customer" if start is not None and end is None else ("other" if end is not None else rng.choice(["lead", "marketingqualifiedlead", "opportunity"]))
+    rows.companies.append(_company_row(acc, i, stage))
+    if start is not None and rng.random() < 0.7:
+        when = start + pd.Timedelta(days=float(rng.uniform(30, 300)))
+        if (end is None or when < end) and when < AS_OF:
+            rows.surveys.append(_survey_row(rng, acc, i, when))
+
+
+def _paid_start(rng: np.random.Generator, acc: _Accounts, i: int) -> pd.Timestamp | None:
+    if not acc.converts[i]:
+        return None
+    delay = float(rng.exponential(25))
+    trial = rng.random() < 0.6
+    start = acc.created[i] + pd.Timedelta(days=delay + (14 if trial else 0))
+    return None if start > AS_OF - pd.Timedelta(days=1) else start
+
+
+def _subscription_rows(rng: np.random.Generator, planted: np.random.Generator, acc: _Accounts, i: int,
+                       start: pd.Timestamp, out: list[dict[str, str]]) -> pd.Timestamp | None:
+    """Append the account's subscription version(s); returns the churn date (None if still paying)."""
+    annual = bool(acc.annual[i])
+    hazard = SIZE_HAZARD[acc.size[i]] * (0.35 if annual else 1.0)
+    hazard *= {"promoter": 0.6, "passive": 1.0, "detractor": 1.6}[acc.nps_class[i]]
+    # Capped: a tiny hazard can draw thousands of years, past pandas' datetime range
+    # (such an end is after AS_OF, so None, either way; the random stream is unchanged).
+    months = min(int(rng.geometric(min(hazard, 0.99))), 1200)
+    if annual:
+        months = int(np.ceil(months / 12) * 12)
+    end = start + pd.DateOffset(months=months)
+    if end > AS_OF:
         end = None
-        if converts[i]:
-            delay = float(rng.exponential(25))
-            trial = rng.random() < 0.6
-            start = created[i] + pd.Timedelta(days=delay + (14 if trial else 0))
-            if start > AS_OF - pd.Timedelta(days=1):
-                start = None
-        if start is not None:
-            hazard = SIZE_HAZARD[size[i]] * (0.35 if annual[i] else 1.0)
-            hazard *= {"promoter": 0.6, "passive": 1.0, "detractor": 1.6}[nps_class[i]]
-            # Capped: a tiny hazard can draw thousands of years, past pandas' datetime range
-            # (such an end is after AS_OF, so None, either way; the random stream is unchanged).
-            months = min(int(rng.geometric(min(hazard, 0.99))), 1200)
-            if annual[i]:
-                months = int(np.ceil(months / 12) * 12)
-            end = start + pd.DateOffset(months=months)
-            if end > AS_OF:
-                end = None
-            unit = PLANS[plan_for[i]]
-            amount = unit * seats[i] * (10 if annual[i] else 1)
-            status = "canceled" if end is not None else ("past_due" if rng.random() < 0.04 else "active")
-            trial_start = start - pd.Timedelta(days=14) if rng.random() < 0.5 else None
-            period_len = pd.DateOffset(years=1) if annual[i] else pd.DateOffset(months=1)
-            canceled = None if end is None else end - pd.Timedelta(days=int(rng.integers(0, 25)))
-            sub_rows.append(row := {
-                "id": f"sub_{rng.integers(16**10, 16**11):x}",
-                "Customer ID": f"cus_{i:06d}{rng.integers(1000, 9999)}",
-                "Customer Email": f"billing@company{i}.example",
-                "Status": status,
-                "Plan": plan_for[i],
-                "Created (UTC)": _fmt_stripe(start - pd.Timedelta(days=1)),
-                "Start (UTC)": _fmt_stripe(start),
-                "Current Period Start (UTC)": _fmt_stripe(start if end is None else end - period_len),
-                "Current Period End (UTC)": _fmt_stripe((start if end is None else end - period_len) + period_len),
-                "Trial Start (UTC)": _fmt_stripe(trial_start),
-                "Trial End (UTC)": _fmt_stripe(start if trial_start is not None else None),
-                "Canceled At (UTC)": _fmt_stripe(canceled),
-                "Ended At (UTC)": _fmt_stripe(end),
-                "Amount": f"{amount:.2f}",
-                "Interval": "year" if annual[i] else "month",
-                "Quantity": "1",
-                "account_id (metadata)": ids[i],
-            })
-            change = _seat_change(planted, start, end, bool(annual[i]), int(seats[i]))
-            if change is not None:
-                when, new_seats = change
-                sub_rows[-1:] = _split_version(row, when, amount * new_seats / seats[i], period_len)
-        elif rng.random() < 0.1 and created[i] > AS_OF - pd.Timedelta(days=20):
-            pass
-        churn_at.append(end)
-        pay_start.append(start)
-        stage = "customer" if start is not None and end is None else ("other" if end is not None else rng.choice(["lead", "marketingqualifiedlead", "opportunity"]))
-        lifecycle.append(stage)
-        company_rows.append({
-            "Record ID": ids[i],
-            "Company name": f"{['Acme', 'Globex', 'Initech', 'Umbrella', 'Hooli', 'Stark', 'Wayne', 'Tyrell'][i % 8]} {i}",
-            "Company Domain Name": f"company{i}.example",
-            "Industry": industry[i],
-            "Number of Employees": str(int(employees[i])),
-            "Annual Revenue": f"{revenue[i]:.0f}",
-            "Country/Region": country[i],
-            "City": CITIES[country[i]],
-            "Lifecycle Stage": stage,
-            "Create Date": _fmt_hubspot(created[i]),
-        })
-        if start is not None and rng.random() < 0.7:
-            when = start + pd.Timedelta(days=float(rng.uniform(30, 300)))
-            if (end is None or when < end) and when < AS_OF:
-                low, high = {"promoter": (9, 10), "passive": (7, 8), "detractor": (0, 6)}[nps_class[i]]
-                survey_rows.append({
-                    "Response ID": f"R_{i:05d}",
-                    "Company ID": ids[i],
-                    "Respondent": f"user{i}@company{i}.example",
-                    "Submitted At": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                    "How likely are you to recommend us? (0-10)": str(int(rng.integers(low, high + 1))),
-                    "Main need": rng.choice(["Reporting", "Collaboration", "Automation", "Integrations"]),
-                })
-    # Dirty rows a real export has: they must be rejected with reasons, not crash the run.
+    amount = PLANS[acc.plan_for[i]] * acc.seats[i] * (10 if annual else 1)
+    status = "canceled" if end is not None else ("past_due" if rng.random() < 0.04 else "active")
+    trial_start = start - pd.Timedelta(days=14) if rng.random() < 0.5 else None
+    period_len = pd.DateOffset(years=1) if annual else pd.DateOffset(months=1)
+    canceled = None if end is None else end - pd.Timedelta(days=int(rng.integers(0, 25)))
+    row = {
+        "id": f"sub_{rng.integers(16**10, 16**11):x}",
+        "Customer ID": f"cus_{i:06d}{rng.integers(1000, 9999)}",
+        "Customer Email": f"billing@company{i}.example",
+        "Status": status,
+        "Plan": acc.plan_for[i],
+        "Created (UTC)": _fmt_stripe(start - pd.Timedelta(days=1)),
+        "Start (UTC)": _fmt_stripe(start),
+        "Current Period Start (UTC)": _fmt_stripe(start if end is None else end - period_len),
+        "Current Period End (UTC)": _fmt_stripe((start if end is None else end - period_len) + period_len),
+        "Trial Start (UTC)": _fmt_stripe(trial_start),
+        "Trial End (UTC)": _fmt_stripe(start if trial_start is not None else None),
+        "Canceled At (UTC)": _fmt_stripe(canceled),
+        "Ended At (UTC)": _fmt_stripe(end),
+        "Amount": f"{amount:.2f}",
+        "Interval": "year" if annual else "month",
+        "Quantity": "1",
+        "account_id (metadata)": acc.ids[i],
+    }
+    change = _seat_change(planted, start, end, annual, int(acc.seats[i]))
+    if change is None:
+        out.append(row)
+    else:
+        when, new_seats = change
+        out.extend(_split_version(row, when, amount * new_seats / acc.seats[i], period_len))
+    return end
+
+
+def _company_row(acc: _Accounts, i: int, stage: str) -> dict[str, str]:
+    return {
+        "Record ID": acc.ids[i],
+        "Company name": f"{['Acme', 'Globex', 'Initech', 'Umbrella', 'Hooli', 'Stark', 'Wayne', 'Tyrell'][i % 8]} {i}",
+        "Company Domain Name": f"company{i}.example",
+        "Industry": acc.industry[i],
+        "Number of Employees": str(int(acc.employees[i])),
+        "Annual Revenue": f"{acc.revenue[i]:.0f}",
+        "Country/Region": acc.country[i],
+        "City": CITIES[acc.country[i]],
+        "Lifecycle Stage": stage,
+        "Create Date": _fmt_hubspot(acc.created[i]),
+    }
+
+
+def _survey_row(rng: np.random.Generator, acc: _Accounts, i: int, when: pd.Timestamp) -> dict[str, str]:
+    low, high = {"promoter": (9, 10), "passive": (7, 8), "detractor": (0, 6)}[acc.nps_class[i]]
+    return {
+        "Response ID": f"R_{i:05d}",
+        "Company ID": acc.ids[i],
+        "Respondent": f"user{i}@company{i}.example",
+        "Submitted At": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "How likely are you to recommend us? (0-10)": str(int(rng.integers(low, high + 1))),
+        "Main need": rng.choice(["Reporting", "Collaboration", "Automation", "Integrations"]),
+    }
+
+
+def _add_dirty_rows(company_rows: list[dict[str, str]]) -> None:
+    """Dirty rows a real export has: they must be rejected with reasons, not crash the run."""
     company_rows.append({**company_rows[0], "Record ID": "", "Company name": "Row without id"})
     company_rows.append({**company_rows[1], "Record ID": "009999999999", "Company name": "Range in a number cell", "Number of Employees": "50-100"})
     company_rows.append({**company_rows[2], "Company name": company_rows[2]["Company name"] + " (re-exported)"})
-    paths = []
-    paths.append(_write_csv(out_dir / "companies.csv", company_rows))
-    paths.append(_write_csv(out_dir / "subscriptions.csv", sub_rows))
-    paths.append(_write_csv(out_dir / "nps.csv", sorted(survey_rows, key=lambda r: r["Submitted At"])))
-    key_events = _key_events(planted, ids, created, size, churn_at)
-    paths.append(_write_events(out_dir / "events.jsonl.gz", rng, ids, created, pay_start, churn_at, seats, key_events))
-    return paths
 
 
 def _seat_change(rng: np.random.Generator, start: pd.Timestamp, end: pd.Timestamp | None, annual: bool, seats: int) -> tuple[pd.Timestamp, int] | None:

@@ -11,7 +11,7 @@ from segkit import api
 from segkit.cli.app import app
 from segkit.cli.environment import environment
 from segkit.cli.options import (
-    ConfigOpt, FilesArg, ReadOverrides, TableFiles, TimezoneOpt, default_config, parse_date, parse_period,
+    ConfigOpt, EngineOpt, FilesArg, ReadOverrides, TableFiles, TimezoneOpt, default_config, parse_date, parse_period,
     with_option_groups,
 )
 from segkit.cli.render import choose_format, emit
@@ -40,7 +40,7 @@ def segment(
     discount_rate: Annotated[Optional[float], typer.Option("--discount-rate", help="Annual discount rate for CLV (default 0.10).")] = None,
     cohorts_by_segment: Annotated[Optional[bool], typer.Option("--cohorts-by-segment/--no-cohorts-by-segment", help="Also compute cohort tables per segment.", show_default=False)] = None,
     read: ReadOverrides = ReadOverrides(),
-    engine: Annotated[Optional[str], typer.Option("--engine", help="Event-feature engine: duckdb (default, embedded) or spark (pip install 'segkit[spark]').")] = None,
+    engine: EngineOpt = None,
     spark_master: Annotated[Optional[str], typer.Option("--spark-master", help="With --engine spark: local[2] (default), spark://HOST:PORT, yarn, k8s://...")] = None,
 ) -> None:
     """Segment accounts and compute per-segment conversion, churn, MRR and CLV."""

@@ -10,7 +10,7 @@ from segkit import api
 from segkit.cli.app import app
 from segkit.cli.environment import environment
 from segkit.cli.options import (
-    ConfigOpt, FilesArg, ReadOverrides, TableFiles, TableOrJsonOpt, TimezoneOpt, default_config, parse_date,
+    ConfigOpt, EngineOpt, FilesArg, ReadOverrides, TableFiles, TableOrJsonOpt, TimezoneOpt, default_config, parse_date,
     with_option_groups,
 )
 from segkit.cli.render import render_validation, table_or_json, write_json
@@ -29,6 +29,7 @@ def validate(
     as_of: Annotated[Optional[str], typer.Option("--as-of", help="Reject dates after this day, as segment would.")] = None,
     max_rejected: Annotated[Optional[float], typer.Option(help="Share of rejected rows that makes a file fail (default 0.05).")] = None,
     read: ReadOverrides = ReadOverrides(),
+    engine: EngineOpt = None,
 ) -> None:
     """Show, per file, what would be read, used and rejected, and why, without computing metrics.
 
@@ -37,7 +38,7 @@ def validate(
     env = environment(ctx)
     summary = api.validate(
         files or [], tables=tables.as_dict(), config=default_config(config), timezone=timezone,
-        max_rejected=max_rejected, as_of=parse_date(as_of), read=read.as_dict(),
+        max_rejected=max_rejected, as_of=parse_date(as_of), read=read.as_dict(), engine=engine,
     )
     if table_or_json(format_, env, "validate") == "json":
         write_json(env, summary)

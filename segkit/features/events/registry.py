@@ -20,6 +20,7 @@ import pandas as pd
 from segkit.errors import UsageError
 from segkit.features.events.base import EventEngine
 from segkit.loading.model import EventInput, Rejections
+from segkit.plugins import register_kind
 
 GROUP = "segkit.engines"
 DEFAULT_ENGINE = "duckdb"
@@ -41,6 +42,7 @@ class EngineOptions:
 
 
 EngineFactory = Callable[[EngineOptions], EventEngine]
+register_kind("engine", callable, "an engine factory (a callable taking EngineOptions)")
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,12 @@ warning naming the package to remove; it never stops a run.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib.metadata import EntryPoint, entry_points
 
 from segkit.loading.presets.base import Preset
+from segkit.plugins import package_of, register_kind
 from segkit.loading.schema import TABLES
 
 GROUP = "segkit.presets"
@@ -30,6 +30,9 @@ class PresetRegistry:
     warnings: tuple[str, ...] = ()
 
 
+register_kind("preset", lambda obj: isinstance(obj, Preset), "a segkit Preset")
+
+
 def _origin(ep: EntryPoint) -> str:
     return ep.dist.name if ep.dist is not None else "unknown"
 
@@ -37,7 +40,7 @@ def _origin(ep: EntryPoint) -> str:
 def _load(ep: EntryPoint, taken: dict[str, Preset]) -> tuple[Preset | None, str | None]:
     """The entry point's preset, or why it is skipped."""
     origin = _origin(ep)
-    remove = f"; remove it with: pip uninstall {origin}"
+    remove = f"; remove it with: pip uninstall {package_of(ep)}"
     try:
         preset = ep.load()
     except Exception as exc:  # noqa: BLE001 - a broken plugin warns, never crashes
@@ -68,8 +71,7 @@ def preset_registry() -> PresetRegistry:
     for ep in found:
         preset, problem = _load(ep, presets)
         if problem:
-            problems.append(problem)
-            warnings.warn(problem, stacklevel=2)
+            problems.append(problem)  # reported in the run's warnings (jobs.segment.plugin_warnings)
             continue
         presets[preset.name] = preset
         origins[preset.name] = _origin(ep)
