@@ -119,6 +119,14 @@ IMPLEMENTATIONS: list[Impl] = [
          kind="pipeline", compare=False, requires_modules=("segkit.cli",),
          probe=("{segkit}", "segment", "--help"), formats=ALL_FORMATS,
          note="whole `segkit segment --by behavioral` run; output not compared"),
+    Impl("segkit_segment_spark",
+         ("{segkit}", "segment", "--events", "{events}", "--accounts", "{accounts}",
+          "--subscriptions", "{subscriptions}", "--by", "behavioral",
+          "--as-of", "{as_of}", "--out", "{outdir}", "--engine", "spark",
+          "--spark-master", "local[{threads}]"),
+         kind="pipeline", compare=False, requires_modules=("segkit.cli", "pyspark"),
+         probe=("{segkit}", "segment", "--help"), formats=ALL_FORMATS, max_events=20_000_000,
+         note="whole run on the Spark engine (goal 5); the JVM is in the process tree"),
 ]
 
 #: Start-up rows (issue #14 goal 4): run warm (one discarded run first), once per harness call.
@@ -177,6 +185,7 @@ class Summary:
     events_per_s: float | None = None
     wall_ratio: float | None = None      # median vs the same format's reference median
     rss_ratio: float | None = None       # vs that same reference
+    cpu_ratio: float | None = None       # CPU seconds vs that reference (load moves it less)
     ratio_to: str = ""
     runs: list[Run] = field(default_factory=list)
 
@@ -385,7 +394,7 @@ def loadavg() -> str:
 def print_table(title: str, rows: list[Summary]) -> None:
     """Fixed-width table; ratios are median vs median of the same format's reference."""
     head = ["implementation", "format", "median s", "best s", "cpu s", "tree peak",
-            "events/s", "x wall", "x RSS", "vs", "status"]
+            "events/s", "x wall", "x cpu", "x RSS", "vs", "status"]
     body = []
     for s in rows:
         body.append([
@@ -396,6 +405,7 @@ def print_table(title: str, rows: list[Summary]) -> None:
             fmt_rss(s.maxrss_kib),
             f"{s.events_per_s / 1e6:.2f}M" if s.events_per_s else "-",
             f"{s.wall_ratio:.2f}" if s.wall_ratio is not None else "-",
+            f"{s.cpu_ratio:.2f}" if s.cpu_ratio is not None else "-",
             f"{s.rss_ratio:.2f}" if s.rss_ratio is not None else "-",
             s.ratio_to or "-", s.status,
         ])
@@ -404,7 +414,7 @@ def print_table(title: str, rows: list[Summary]) -> None:
     print(f"\n== {title} (load average now {loadavg()}) ==")
     print("  ".join(h.ljust(w) for h, w in zip(head, widths)).rstrip())
     print("  ".join("-" * w for w in widths))
-    left = (0, 1, 9, 10)
+    left = (0, 1, 10, 11)
     for r in body:
         print("  ".join(c.ljust(w) if i in left else c.rjust(w)
                         for i, (c, w) in enumerate(zip(r, widths))).rstrip())
@@ -515,6 +525,7 @@ def set_ratio(s: Summary, ref: Summary | None) -> None:
             and ref.maxrss_kib and s.wall_s:
         s.wall_ratio = s.wall_s / ref.wall_s
         s.rss_ratio = (s.maxrss_kib or 0) / ref.maxrss_kib
+        s.cpu_ratio = (s.cpu_s or 0) / ref.cpu_s if ref.cpu_s else None
         s.ratio_to = ref.key
 
 
@@ -605,7 +616,8 @@ def bench_size(n_events: int, impls: list[Impl], a: argparse.Namespace,
     rows = sorted(summaries.values(), key=lambda s: (ALL_FORMATS.index(s.fmt), s.impl.startswith("segkit_many"), s.kind != "reference", s.impl))
     print_table(f"{label}: {n_events:,} events, {manifest.get('accounts'):,} accounts, "
                 f"median of {a.repeat}", rows)
-    print("x wall / x RSS: median wall and tree peak vs the row named in `vs` (same run)")
+    print("x wall / x cpu / x RSS: median wall, median CPU (user+sys) and tree peak vs the row "
+          "named in `vs` (same run)")
     report_consistency(label, consistency)
     result = {
         "size": label, "events": n_events, "accounts": manifest.get("accounts"),

@@ -194,7 +194,7 @@ def run_variant(variant: str, events: Path, as_of: dt.date, out: Path, threads: 
         step("pairs", f"CREATE TABLE event_pairs AS {pairs_sql(b, 'valid')}")
         step("base", f"CREATE TABLE account_base AS {base_sql(b, 'scored')}")
         t0 = time.perf_counter()
-        frame = con.execute(features_sql(b, "valid")).arrow()
+        frame = con.execute(features_sql(b, "valid")).to_arrow_table()
         timings["features"] = round(time.perf_counter() - t0, 3)
         if variant == "today":
             t0 = time.perf_counter()
@@ -220,7 +220,7 @@ def run_variant(variant: str, events: Path, as_of: dt.date, out: Path, threads: 
         step("pairs", f"CREATE {temp}TABLE event_pairs AS {pairs_sql(b, 'valid')}")
         step("base", f"CREATE {temp}TABLE account_base AS {base_sql(b, 'ev')}")
         t0 = time.perf_counter()
-        frame = con.execute(features_sql(b, "valid")).arrow()
+        frame = con.execute(features_sql(b, "valid")).to_arrow_table()
         timings["features"] = round(time.perf_counter() - t0, 3)
         if line:
             t0 = time.perf_counter()
@@ -232,7 +232,9 @@ def run_variant(variant: str, events: Path, as_of: dt.date, out: Path, threads: 
     extras(con)
     timings["extras"] = round(time.perf_counter() - t0, 3)
     import pyarrow.parquet as pq  # noqa: PLC0415
-    pq.write_table(frame, out)
+    # ORDER BY is in the query, but the Arrow fetch does not keep it with
+    # preserve_insertion_order=false (segkit fetches with .df() and sorts again in pandas).
+    pq.write_table(frame.sort_by("account_id"), out)
     con.close()
     work.cleanup()
     return timings
