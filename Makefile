@@ -6,6 +6,9 @@ STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 BENCH_STAMP := $(VENV)/.installed-bench
 BENCH_SIZES ?= 5M
+BENCH_FORMATS ?= parquet,csv.gz,jsonl
+BENCH_REPEAT ?= 3
+BENCH_SKIP ?= segkit_spark,segkit_segment_spark,pandas_plain
 LIFETIMES_VENV := benchmarks/.venv-lifetimes
 
 .PHONY: demo test install bench bench-clv samples clean
@@ -35,9 +38,11 @@ $(BENCH_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	touch $@
 
-## make bench: event-feature engines at BENCH_SIZES (default 5M; BENCH_SIZES=5M,20M,50M,200M for the curve)
+## make bench: whole runs vs the bare DuckDB query on Parquet, CSV.gz and JSON Lines at BENCH_SIZES
+## (default 5M; BENCH_SIZES=5M,20M,50M for the curve), median of BENCH_REPEAT, plus many accounts and start-up
 bench: $(BENCH_STAMP)
-	$(BIN)/python benchmarks/harness.py --sizes $(BENCH_SIZES) --python $(BIN)/python
+	$(BIN)/python benchmarks/harness.py --sizes $(BENCH_SIZES) --formats $(BENCH_FORMATS) \
+	  --repeat $(BENCH_REPEAT) --skip $(BENCH_SKIP) --python $(BIN)/python
 
 ## make bench-clv: segkit's BG/NBD + Gamma-Gamma fit against lifetimes (in its own old-numpy venv)
 bench-clv: $(STAMP)

@@ -287,10 +287,11 @@ def write_accounts(rng: np.random.Generator, acc: Accounts, day0_us: int, out: P
 
 
 def write_subscriptions(rng: np.random.Generator, acc: Accounts, as_of: dt.date,
-                        out: Path) -> int:
-    """subscriptions.csv: 1-3 plan periods per account; churned ones end."""
+                        out: Path, periods: np.ndarray | None = None,
+                        name: str = "subscriptions.csv") -> int:
+    """subscriptions.csv: 1-3 plan periods per account (or ``periods``); churned ones end."""
     n = len(acc.weight)
-    k = rng.choice([1, 2, 3], n, p=[0.6, 0.3, 0.1])
+    k = rng.choice([1, 2, 3], n, p=[0.6, 0.3, 0.1]) if periods is None else periods
     owner = np.repeat(np.arange(n), k)
     seq = np.concatenate([np.arange(x) for x in k]) if n else np.array([], int)
     last = seq == (k[owner] - 1)
@@ -321,8 +322,7 @@ def write_subscriptions(rng: np.random.Generator, acc: Accounts, as_of: dt.date,
         "mrr": pa.array(mrr),
     })
     # Empty field (not "null") for active subscriptions' ended_at.
-    pcsv.write_csv(tbl, out / "subscriptions.csv",
-                   pcsv.WriteOptions(quoting_style="needed"))
+    pcsv.write_csv(tbl, out / name, pcsv.WriteOptions(quoting_style="needed"))
     return len(owner)
 
 
