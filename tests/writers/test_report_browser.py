@@ -6,8 +6,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
+from segkit.metrics.survival import DAYS_PER_MONTH, survival_by_segment
 from segkit.writers.charts import render_report_page
 from tests.writers.browser import Browser, external_requests, unavailable_reason
 
@@ -32,6 +35,23 @@ OVERFLOW_JS = """(function () {
 })()"""
 
 
+def with_survival(data: dict) -> dict:
+    """report.json has no survival block yet (the lead wires it): add one computed from seeded
+    synthetic lifetimes over the first segmentation's segments, so its chart is tested too."""
+    name, seg = next(iter(data["segmentations"].items()))
+    labels = [s["segment"] for s in seg["segments"] if not s["suppressed"]]
+    rng = np.random.default_rng(13)
+    as_of = pd.Timestamp(data["as_of"], tz="UTC")
+    months = rng.exponential(18, 120)
+    frame = pd.DataFrame({
+        "first_paid_at": [as_of - pd.Timedelta(days=m * DAYS_PER_MONTH) for m in months],
+        "churned_at": [as_of - pd.Timedelta(days=m * DAYS_PER_MONTH * f) if c else pd.NaT
+                       for m, f, c in zip(months, rng.random(120), rng.random(120) < 0.5)],
+    })
+    segments = pd.Series(rng.choice(labels, 120), index=frame.index)
+    return {**data, "survival": {name: survival_by_segment(frame, segments, as_of, horizon_months=24).to_dict()}}
+
+
 @pytest.fixture(scope="module")
 def browser():
     reason = unavailable_reason()
@@ -49,12 +69,13 @@ def expected_charts(data: dict) -> set[str]:
         names |= {f"{name}:{o}_lift" for o in ("churn", "conversion") if o in seg["quality"]["tests"]}
         names |= {f"{name}:cohorts:{s}:{k}" for s in seg.get("cohorts", {}) for k in ("logo_retention", "revenue_retention")}
     names |= {"cohorts:logo_retention", "cohorts:revenue_retention"}
+    names |= {f"{name}:survival" for name in data.get("survival", {})}
     return names
 
 
 @pytest.mark.parametrize("sample", SAMPLES)
 def test_report_renders_in_chromium(browser, sample, tmp_path):
-    data = json.loads((GOLDEN / f"{sample}.json").read_text())
+    data = with_survival(json.loads((GOLDEN / f"{sample}.json").read_text()))
     page = tmp_path / "report.html"
     page.write_text(render_report_page(data), encoding="utf-8")
     browser.log.requests.clear()

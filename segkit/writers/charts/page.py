@@ -9,12 +9,13 @@ from typing import Any
 from segkit.writers.charts._base import Chart
 from segkit.writers.charts.runtime import EMBED_SCRIPT, runtime_versions, script_json, vega_runtime
 from segkit.writers.charts.sections import all_cohort_charts, bridge_charts, segmentation_charts
+from segkit.writers.charts.survival import survival_charts
 
 STYLE = """
 *{box-sizing:border-box}
 body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:0 auto;max-width:72rem;color:#1f2328;padding:1rem;line-height:1.4}
 h1{font-size:1.6rem}h2{margin-top:2.5rem;border-bottom:1px solid #d0d7de;padding-bottom:.3rem}
-nav{font-size:.9rem}nav a{margin-right:1rem;white-space:nowrap}
+nav{font-size:.9rem;display:flex;flex-wrap:wrap;gap:.2rem 1rem}nav a{white-space:nowrap}
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(10rem,1fr));gap:.6rem}
 .card{border:1px solid #d0d7de;border-radius:6px;padding:.5rem .7rem}
 .card .label{color:#57606a;font-size:.8rem}.card .value{font-size:1.25rem;font-weight:600;font-variant-numeric:tabular-nums}
@@ -35,7 +36,8 @@ th{background:#f6f8fa}tr.suppressed td{color:#8c959f}tr.overall td{font-weight:6
 .warnings li{margin:.2rem 0}
 dl{font-size:.85rem}dt{font-weight:600;margin-top:.4rem}dd{margin-left:1rem;color:#57606a;overflow-wrap:anywhere}
 @media print{body{max-width:none;padding:0}nav{display:none}figure.chart,.card,table{break-inside:avoid}
-h2{break-after:avoid}.table-box{overflow:visible;border:0}th,td{white-space:normal}}
+h2{break-after:avoid}.table-box{overflow:visible;border:0}table{font-size:.68rem;table-layout:fixed}
+th,td{white-space:normal;padding:.15rem .25rem;overflow-wrap:anywhere}th:first-child,td:first-child{min-width:0;width:16%}}
 """
 
 e = html.escape
@@ -161,6 +163,13 @@ def _cohorts(data: dict[str, Any], charts: _Charts) -> str:
             + "".join(f"<h3>{e(heading)}</h3>" + charts.place(group) for heading, group in groups) + "</section>")
 
 
+def _survival(data: dict[str, Any], charts: _Charts) -> str:
+    found = survival_charts(data)
+    if not found:
+        return ""
+    return "<section id='survival'><h2>Survival</h2>" + charts.place(found) + "</section>"
+
+
 def _inputs_and_definitions(data: dict[str, Any]) -> str:
     parts = ["<section id='definitions'>"]
     inputs = data.get("inputs") or {}
@@ -185,11 +194,14 @@ def render_report_page(data: dict[str, Any]) -> str:
     body = [_overview(data)]
     body.extend(_segmentation(name, segmentations[name], overall, charts) for name in segmentations)
     body.append(_cohorts(data, charts))
+    body.append(_survival(data, charts))
     body.append(_inputs_and_definitions(data))
     nav = ["<a href='#overview'>Overview</a>"] + [
         f"<a href='#seg-{e(''.join(c if c.isalnum() else '-' for c in n))}'>By {e(n)}</a>" for n in segmentations]
     if data.get("cohorts") or any(s.get("cohorts") for s in segmentations.values()):
         nav.append("<a href='#cohorts'>Cohorts</a>")
+    if data.get("survival"):
+        nav.append("<a href='#survival'>Survival</a>")
     nav.append("<a href='#definitions'>Definitions</a>")
     versions = ", ".join(f"{k} {v}" for k, v in runtime_versions().items())
     as_of = e(str(data.get("as_of", "")))
