@@ -4,6 +4,7 @@ request, wait for the charts, measure, and take a full-page PNG. No browser is d
 
 from __future__ import annotations
 
+import base64
 import json
 import shutil
 import subprocess
@@ -16,7 +17,7 @@ from typing import Any
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--remote-debugging-port=0", "--hide-scrollbars", "--mute-audio")
+         "--remote-debugging-port=0", "--hide-scrollbars", "--mute-audio", "--disable-dev-shm-usage")
 
 
 def unavailable_reason() -> str | None:
@@ -36,6 +37,7 @@ class PageLog:
 
     requests: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # console.warn: Vega-Lite's spec complaints
 
 
 class Browser:
@@ -48,14 +50,22 @@ class Browser:
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.log = PageLog()
         self._next_id = 0
+        self.socket: Any = None
+        try:
+            self._connect()
+        except BaseException:
+            self.close()
+            raise
+
+    def _connect(self) -> None:
         import websocket
 
-        self.socket = websocket.create_connection(self._browser_url(), timeout=timeout, suppress_origin=True)
+        self.socket = websocket.create_connection(self._browser_url(), timeout=self.timeout, suppress_origin=True)
         target = self.call("Target.createTarget", url="about:blank")["targetId"]
         self.session = self.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
         for domain in ("Page", "Runtime", "Network", "Log"):
             self.call(f"{domain}.enable", session=True)
-        self.call("Emulation.setDeviceMetricsOverride", session=True, width=width, height=height,
+        self.call("Emulation.setDeviceMetricsOverride", session=True, width=self.width, height=self.height,
                   deviceScaleFactor=1, mobile=False)
 
     def _browser_url(self) -> str:
@@ -92,6 +102,8 @@ class Browser:
             self.log.requests.append(params["request"]["url"])
         elif method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
             self.log.errors.append(" ".join(str(a.get("value", a.get("description", ""))) for a in params.get("args", [])))
+        elif method == "Runtime.consoleAPICalled" and params.get("type") == "warning":
+            self.log.warnings.append(" ".join(str(a.get("value", a.get("description", ""))) for a in params.get("args", [])))
         elif method == "Runtime.exceptionThrown":
             details = params.get("exceptionDetails", {})
             self.log.errors.append(str(details.get("exception", {}).get("description") or details.get("text")))
@@ -117,16 +129,15 @@ class Browser:
     def screenshot(self, target: Path) -> Path:
         """A full-page PNG at the emulated width."""
         height = int(self.evaluate("Math.ceil(document.documentElement.scrollHeight)"))
-        import base64
-
-        data = self.call("Page.captureScreenshot", session=True, format="png", captureBeyondViewport=True,
+        data = self.call("Page.captureScreenshot", session=True, format="png", captureBeyondViewport=True, optimizeForSpeed=True,
                          clip={"x": 0, "y": 0, "width": self.width, "height": height, "scale": 1})["data"]
         target.write_bytes(base64.b64decode(data))
         return target
 
     def close(self) -> None:
         try:
-            self.socket.close()
+            if self.socket is not None:
+                self.socket.close()
         finally:
             self.process.terminate()
             try:

@@ -48,6 +48,18 @@ def test_a_suppressed_segment_is_a_labelled_note_never_a_zero():
         assert any(r["status_label"].startswith("suppressed") for r in mine), chart.name
 
 
+def test_a_chart_where_no_segment_has_a_value_is_a_note_not_an_empty_axis():
+    data = demo()
+    segmentation = copy.deepcopy(data["segmentations"]["firmographic"])
+    for seg in segmentation["segments"]:
+        seg.update(clv=None, clv_ci=None, mrr=None, clv_reason=seg["clv_reason"] or "fewer than 5 customers")
+    overall = {**data["overall"], "clv": None}
+    charts = {c.name: c for c in segmentation_charts("firmographic", segmentation, overall)}
+    for name in ("firmographic:clv", "firmographic:mrr"):
+        assert charts[name].spec == {} and charts[name].note.startswith("no segment has a value: "), name
+    assert "suppressed (fewer than 5 accounts" in charts["firmographic:clv"].note
+
+
 def test_script_json_cannot_close_the_script():
     text = script_json({"segment": "</script><script>alert(1)</script><!--"})
     assert "</" not in text and "<" not in text

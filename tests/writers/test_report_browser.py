@@ -27,7 +27,7 @@ CHARTS_JS = """Array.from(document.querySelectorAll('figure.chart')).map(functio
 
 OVERFLOW_JS = """(function () {
   var width = window.innerWidth;
-  var wide = Array.from(document.querySelectorAll('body *')).filter(function (el) {
+  var wide = Array.from(document.querySelectorAll('body *:not(svg *)')).filter(function (el) {
     if (el.closest('.table-box')) return false;  // wide tables scroll inside their own box
     return el.getBoundingClientRect().right > width + 0.5;
   }).slice(0, 5).map(function (el) { return el.tagName + '.' + el.getAttribute('class'); });
@@ -80,6 +80,7 @@ def test_report_renders_in_chromium(browser, sample, tmp_path):
     page.write_text(render_report_page(data), encoding="utf-8")
     browser.log.requests.clear()
     browser.log.errors.clear()
+    browser.log.warnings.clear()
     browser.open(page, ready="document.body.getAttribute('data-charts') === 'done'")
 
     charts = {c["name"]: c for c in browser.evaluate(CHARTS_JS)}
@@ -96,6 +97,7 @@ def test_report_renders_in_chromium(browser, sample, tmp_path):
                 assert "suppressed (" in charts[f"{name}:{kind}"]["text"], f"{name}:{kind}"
 
     assert browser.log.errors == []
+    assert browser.log.warnings == []  # Vega-Lite warns on a spec it has to guess about
     assert external_requests(browser.log, page) == []
     overflow = browser.evaluate(OVERFLOW_JS)
     assert overflow["scrollWidth"] <= overflow["width"] and overflow["wide"] == [], overflow

@@ -147,7 +147,7 @@ def _segmentation(name: str, segmentation: dict[str, Any], overall: dict[str, An
     anchor = "seg-" + "".join(c if c.isalnum() else "-" for c in name)
     return (f"<section id='{e(anchor)}'><h2>By {e(name)}</h2>"
             + charts.place(segmentation_charts(name, segmentation, overall))
-            + f"<h3>MRR bridge per segment</h3>" + charts.place(bridge_charts(name, segmentation), "grid small")
+            + "<h3>MRR bridge per segment</h3>" + charts.place(bridge_charts(name, segmentation), "grid small")
             + "<h3>Figures</h3>" + figures_table(segmentation["segments"], overall) + "</section>")
 
 

@@ -26,6 +26,13 @@ def value_rows(segments: list[dict[str, Any]], key: str, reason_key: str | None 
     return out
 
 
+def none_shown(name: str, title: str, rows: list[dict[str, Any]]) -> Chart:
+    """A note-only figure for a chart where no segment has a value (an axis with nothing on it
+    would read as zeros): the distinct reasons, in order."""
+    reasons = list(dict.fromkeys(r["status_label"] for r in rows if r["status_label"]))
+    return Chart(name, title, {}, note="no segment has a value: " + "; ".join(reasons))
+
+
 def _legend_color(field: str, domain: list[str], colours: list[str]) -> dict[str, Any]:
     return {"field": field, "type": "nominal", "scale": {"domain": domain, "range": colours},
             "legend": {"title": None, "orient": "bottom"}}
@@ -59,16 +66,22 @@ def interval_chart(name: str, segmentation: dict[str, Any], overall: dict[str, A
                 "encoding": {"x": {**x, "field": "low"}, "x2": {"field": "high"}, "y": segment_y(), "tooltip": tooltip}}
     points = {"transform": shown(), "mark": {"type": "point", "filled": True, "size": 70, "color": ACCENT},
               "encoding": {"x": x, "y": segment_y(), "tooltip": tooltip}}
-    layers = [interval, points, note_layer()]
+    has_values = any(r["value"] is not None for r in rows)
+    layers = [interval, points, note_layer()] if has_values else [note_layer()]
+    chart_title = f"{title} (95% interval; dashed: all accounts)"
     if overall.get(key) is not None:
         layers.append(rule_at(float(overall[key]), title="all accounts"))
+    elif not has_values:
+        return none_shown(f"{name}:{key}", chart_title, rows)
     spec = top_level(layers, bar_height(len(rows)), rows)
-    return Chart(f"{name}:{key}", f"{title} (95% interval; dashed: all accounts)", spec)
+    return Chart(f"{name}:{key}", chart_title, spec)
 
 
 def bar_chart(name: str, segmentation: dict[str, Any], key: str, title: str, fmt: str = ",.0f") -> Chart:
     """One horizontal bar per segment (MRR, ARPA)."""
     rows = value_rows(segmentation["segments"], key)
+    if not any(r["value"] is not None for r in rows):
+        return none_shown(f"{name}:{key}", title, rows)
     bars = {"transform": shown(), "mark": {"type": "bar", "color": ACCENT}, "encoding": {
         "x": {"field": "value", "type": "quantitative", "title": title, "axis": {"format": fmt}}, "y": segment_y(),
         "tooltip": [tip("segment", "nominal"), tip("value", fmt=fmt, title=key)]}}
@@ -85,6 +98,8 @@ def retention_chart(name: str, segmentation: dict[str, Any]) -> Chart:
             rows.append({"segment": str(seg["segment"]), "measure": label, "value": None if status else seg[key],
                          "status": status if label == "NRR" else ("hidden" if status else ""),
                          "status_label": status_label(seg, status)})
+    if not any(r["value"] is not None for r in rows):
+        return none_shown(f"{name}:nrr_grr", "Net and gross revenue retention", [r for r in rows if r["status"] != "hidden"])
     bars = {"transform": shown(), "mark": {"type": "bar"}, "encoding": {
         "x": {"field": "value", "type": "quantitative", "title": "revenue retention", "axis": {"format": ".0%"}},
         "y": segment_y(), "yOffset": {"field": "measure", "type": "nominal", "sort": ["NRR", "GRR"]},
@@ -100,4 +115,4 @@ def clv_chart(name: str, segmentation: dict[str, Any], overall: dict[str, Any]) 
     chart = interval_chart(name, segmentation, overall, "clv", "CLV", fmt=",.0f", reason_key="clv_reason")
     methods = sorted({str(s.get("clv_method")) for s in segmentation["segments"] if s.get("clv_method")})
     method = ", ".join(methods) or str(overall.get("clv_method") or "-")
-    return Chart(chart.name, f"CLV by the {method} method (95% interval; dashed: all accounts)", chart.spec)
+    return Chart(chart.name, f"CLV by the {method} method (95% interval; dashed: all accounts)", chart.spec, chart.note)
