@@ -103,3 +103,11 @@ def test_report_renders_in_chromium(browser, sample, tmp_path):
     assert overflow["scrollWidth"] <= overflow["width"] and overflow["wide"] == [], overflow
     shot = browser.screenshot(tmp_path / f"{sample}.png")
     assert shot.stat().st_size > 10_000
+
+
+def test_without_chromium_the_test_skips_saying_why(monkeypatch):
+    import tests.writers.browser as helper
+
+    monkeypatch.setattr(helper, "CHROMIUM", Path("/nonexistent/chromium"))
+    assert helper.unavailable_reason() == (
+        "/nonexistent/chromium not installed (make test installs Debian's chromium when run as root with apt)")
