@@ -11,7 +11,7 @@ BENCH_REPEAT ?= 3
 BENCH_SKIP ?= segkit_spark,segkit_segment_spark,pandas_plain
 LIFETIMES_VENV := benchmarks/.venv-lifetimes
 
-.PHONY: demo test install bench bench-clv samples clean
+.PHONY: demo test install bench bench-clv samples clean chromium vendor-vega
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,9 +30,25 @@ demo: $(STAMP)
 	$(BIN)/segkit segment --config configs/samples.toml --by firmographic,geographic,value --out demo-out --format table
 	@echo "All output files are in demo-out/ (open demo-out/report.html in a browser)."
 
-## make test: install the test extras and run the whole suite
-test: $(TEST_STAMP)
+## make test: install the test extras (and Debian's chromium for the report's browser test) and run the whole suite
+test: $(TEST_STAMP) chromium
 	$(BIN)/python -m pytest -q
+
+# The browser test needs /usr/bin/chromium: installed as root with apt where missing; elsewhere
+# nothing happens here and the test skips saying why.
+chromium:
+	@test -x /usr/bin/chromium || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  { apt-get update -qq >/dev/null && apt-get install -y -qq chromium >/dev/null || echo "chromium: apt-get install failed; the browser test will skip"; }; } || true
+
+# The chart runtime vendored in segkit/writers/charts/vendor/ (npm builds, see its README.md).
+VEGA_VERSIONS := vega@6.4.0 vega-lite@6.4.3 vega-embed@7.3.0
+vendor-vega:
+	rm -rf .vendor-vega && mkdir .vendor-vega && cd .vendor-vega && npm pack --silent $(VEGA_VERSIONS) && \
+	  for f in *.tgz; do mkdir "$${f%.tgz}" && tar xzf "$$f" -C "$${f%.tgz}"; done
+	cp .vendor-vega/vega-6*/package/build/vega.min.js .vendor-vega/vega-lite-*/package/build/vega-lite.min.js \
+	  .vendor-vega/vega-embed-*/package/build/vega-embed.min.js segkit/writers/charts/vendor/
+	for p in vega vega-lite vega-embed; do cp .vendor-vega/$$p-[0-9]*/package/LICENSE segkit/writers/charts/vendor/LICENSE-$$p; done
+	rm -rf .vendor-vega
 
 $(BENCH_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
