@@ -20,6 +20,7 @@ from segkit.jobs.settings import CLV_CI_CONFIDENCE, SegmentOptions, Settings, re
 from segkit.jobs.stages import PathLike, Progress, TableFiles, as_config, features_for, load_with
 from segkit.loading import Inputs
 from segkit.metrics import DEFINITIONS, compute_metrics
+from segkit.metrics.checks import plausibility_checks
 from segkit.metrics.cohorts import CohortMatrix
 from segkit.metrics import PERIOD_NOTE
 from segkit.metrics.quality import QUALITY_DEFINITIONS, segment_quality
@@ -213,6 +214,8 @@ def segment(
         warnings=warnings + segmented.warnings + clv_warnings(segmented.segmentations, overall),
         cohorts=cohorts.table() if cohorts is not None else None,
         clv_model=ClvModelPart.from_value_fits(built.value_fits),
+        checks=[c.as_dict() for c in plausibility_checks(
+            features, overall, {name: part.quality for name, part in segmented.segmentations.items()})],
     )
     assignments = pd.DataFrame({"account_id": features.frame.index.astype("string"), **segmented.assignments})
     return build_report(parts, assignments, inputs.rejections.frame(), timer.run_info(registry))

@@ -155,3 +155,4 @@ class ReportParts:
     warnings: list[ReportWarning] = field(default_factory=list)
     cohorts: dict[str, Any] | None = None
     clv_model: ClvModelPart | None = None
+    checks: list[dict[str, Any]] = field(default_factory=list)  # metrics.checks.Check.as_dict(), in order
