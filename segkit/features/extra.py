@@ -215,6 +215,15 @@ def deal_facts(deals: pd.DataFrame, period: Period) -> pd.DataFrame:
     )
 
 
+def _flag(deals: pd.DataFrame, column: str, stage_words: tuple[str, ...]) -> pd.Series:
+    flag = pd.Series(False, index=deals.index)
+    if column in deals:
+        flag = flag | deals[column].astype("boolean").fillna(False).astype(bool)
+    if "stage" in deals:
+        flag = flag | deals["stage"].astype("string").str.strip().str.lower().isin(stage_words).fillna(False).astype(bool)
+    return flag
+
+
 def invoice_facts(invoices: pd.DataFrame, period: Period) -> pd.DataFrame:
     """Paid invoices up to as-of (amount > 0; void, draft and uncollectible ones excluded)."""
     paid = invoices[invoices["account_id"].notna() & invoices["paid_at"].notna() & (invoices["paid_at"] < period.end)]

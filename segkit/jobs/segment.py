@@ -111,7 +111,10 @@ def _segment_all(plan: list[list[str]], explicit_by: bool, registry: Registry, c
             params={p.name: p.get_params() for p in parts} if len(parts) > 1 else parts[0].get_params(),
             segments=rows,
             quality=segment_quality(features, labels, parts, settings.metrics, rows, order),
+            labels_read_at={p.name: p.labels_read_at() for p in parts} if len(parts) > 1 else parts[0].labels_read_at(),
+            defined_by_outcome={k: v for p in parts for k, v in p.defined_by().items()},
         )
+        out.warnings.extend(_read_after_outcome(label_name, parts))
         if cohorts is not None and settings.cohorts_by_segment:
             aligned = labels.reindex(features.frame.index).to_numpy()
             part.cohorts = {seg["segment"]: cohorts.table(aligned == seg["segment"]) for seg in rows if not seg.get("suppressed")}
@@ -119,6 +122,19 @@ def _segment_all(plan: list[list[str]], explicit_by: bool, registry: Registry, c
         out.assignments[label_name] = labels.to_numpy()
     if not out.segmentations:
         raise InputDataError("no segmenter could run on these inputs; see the warnings, or name one with --by")
+    return out
+
+
+def _read_after_outcome(label_name: str, parts: list[Segmenter]) -> list[ReportWarning]:
+    """SPEC 4: time-varying labels read at as-of are derived from the outcome; say so in every output."""
+    out = []
+    for part in parts:
+        if part.labels_read_at() != "as_of":
+            continue
+        fix = (f'set segmenters.{part.name}.at = "period_start"' if "at" in part.parameters
+               else "this segmenter cannot read them at the period start yet")
+        out.append(ReportWarning("labels_after_outcome", f"{label_name}: the {part.name} labels are read at as-of, after the "
+                                 f"period's churn, so the segmentation is derived from the outcome ({fix})"))
     return out
 
 

@@ -91,6 +91,9 @@ def quality_lines(report: Report, name: str) -> list[str]:
     lines = []
     for outcome in ("churn", "conversion"):
         test = tests.get(outcome)
+        if test and test.get("omitted"):
+            lines.append(f"{outcome}: not tested, {test['omitted']}")
+            continue
         if not test or not test.get("independence") or test["independence"].get("p_value") is None:
             continue  # no variation in the outcome: nothing to test
         ind = test["independence"]

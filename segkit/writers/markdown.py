@@ -28,4 +28,5 @@ class MarkdownWriter(Writer):
             if quality_lines(report, name):
                 out.append("")
         out.extend(f"- {_cell(line)}" for line in check_lines(report))
+        out.extend(f"- warning {_cell(w['code'])}: {_cell(w['message'])}" for w in report.data.get("warnings", []))
         return "\n".join(out)
