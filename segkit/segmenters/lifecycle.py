@@ -86,6 +86,7 @@ class LifecycleSegmenter(Segmenter):
         detractors = self._column(features, "nps_detractors", 0).fillna(0).astype("float64")
         crm = self._column(features, "lifecycle_stage", pd.NA).astype("string").str.strip().str.lower()
         crm_stage = crm.map(lambda v: self.crm_stage_map.get(v, pd.NA) if isinstance(v, str) else pd.NA)
+        crm_stage = crm_stage.astype("string")  # all-missing maps to a null-typed array otherwise
         if self.key_event:
             column = first_used_column(self.key_event)
             first_value = self._column(features, column, pd.NaT)

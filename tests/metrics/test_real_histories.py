@@ -221,3 +221,44 @@ def test_plausible_data_has_no_checks(tmp_path: Path, run_cli) -> None:
                   [f"a{i},2023-02-01,,100,month,active" for i in range(10)])
     report = _report(run_cli, tmp_path, accounts, subs, "--as-of", "2024-12-31", "--by", "value")
     assert report["checks"] == []
+
+
+# --- item 9: labels read at the period start ---------------------------------------------------
+
+
+def _ten_paying_five_churn(tmp_path: Path) -> tuple[Path, Path]:
+    """10 accounts paying 100 a month since 2023-02-01; a0..a4 end on 2024-06-30 (churn in 2024)."""
+    accounts = _write(tmp_path / "accounts.csv", "account_id,created_at", [f"a{i},2023-01-01" for i in range(10)])
+    subs = _write(tmp_path / "subscriptions.csv", "account_id,started_at,ended_at,amount,interval,status",
+                  [f"a{i},2023-02-01,{'2024-06-30' if i < 5 else ''},100,month,{'canceled' if i < 5 else 'active'}" for i in range(10)])
+    return accounts, subs
+
+
+def test_value_tiers_are_read_at_the_period_start_by_default(tmp_path: Path, run_cli) -> None:
+    """At the period start (2024-01-01) all 10 pay 100, so one tier holds them all: churn 5 / 10
+    = 0.5 in it. With at = "as_of" the 5 churners fall into Non-paying (churn 100%) and the paying
+    tier shows churn 0: derived from the outcome, so the report warns."""
+    accounts, subs = _ten_paying_five_churn(tmp_path)
+    report = _report(run_cli, tmp_path, accounts, subs, "--as-of", "2024-12-31", "--by", "value")
+    part = report["segmentations"]["value"]
+    assert part["labels_read_at"] == "period_start"
+    assert [(s["segment"], s["accounts"], s["churn_rate"]) for s in part["segments"]] == [("MRR 100-1k", 10, 0.5)]
+    assert part["defined_by_outcome"] == {"conversion": "a paying tier is converted by definition"}
+    assert "omitted" in part["quality"]["tests"]["conversion"]
+    assert not any(w["code"] == "labels_after_outcome" for w in report["warnings"])
+    late = _report(run_cli, tmp_path / "late", accounts, subs, "--as-of", "2024-12-31", "--by", "value", "--set", "segmenters.value.at=as_of")
+    rates = {s["segment"]: s["churn_rate"] for s in late["segmentations"]["value"]["segments"]}
+    assert rates == {"Non-paying": 1.0, "MRR 100-1k": 0.0}
+    assert late["segmentations"]["value"]["labels_read_at"] == "as_of"
+    assert any(w["code"] == "labels_after_outcome" and "value" in w["message"] for w in late["warnings"])
+    assert "omitted" in late["segmentations"]["value"]["quality"]["tests"]["churn"]
+
+
+def test_lifecycle_warns_it_is_derived_from_the_outcome(tmp_path: Path, run_cli) -> None:
+    """lifecycle reads stages at as-of (churned accounts are a stage): a warning in every output."""
+    accounts, subs = _ten_paying_five_churn(tmp_path)
+    report = _report(run_cli, tmp_path, accounts, subs, "--as-of", "2024-12-31", "--by", "lifecycle")
+    assert report["segmentations"]["lifecycle"]["labels_read_at"] == "as_of"
+    assert any(w["code"] == "labels_after_outcome" for w in report["warnings"])
+    markdown = run_cli("segment", accounts, subs, "--as-of", "2024-12-31", "--by", "lifecycle", "--format", "markdown")
+    assert "labels_after_outcome" in markdown.out and "churn: not tested" in markdown.out
