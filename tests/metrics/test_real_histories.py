@@ -43,10 +43,11 @@ def test_all_subscriptions_orphaned_exits_3_in_segment_as_in_validate(tmp_path: 
 
 
 def test_300_of_303_duplicate_accounts_exit_3(tmp_path: Path, run_cli) -> None:
-    """303 account rows, 3 distinct ids each repeated 101 times: 300 rows rejected as duplicate
-    account_id, 300 / 303 = 99% > 5%: exit 3 (it exited 0 before)."""
-    rows = [f"a{i % 3},2024-01-01" for i in range(303)]
-    accounts = _write(tmp_path / "accounts.csv", "account_id,created_at", rows)
+    """303 account rows, 3 distinct ids each repeated 101 times with different names (so not
+    exact duplicates, which are an export artefact): 300 rows rejected as duplicate account_id,
+    300 / 303 = 99% > 5%: exit 3 (it exited 0 before)."""
+    rows = [f"a{i % 3},2024-01-01,Name {i}" for i in range(303)]
+    accounts = _write(tmp_path / "accounts.csv", "account_id,created_at,name", rows)
     result = run_cli("segment", accounts, "--as-of", "2024-12-31", "--by", "value", "--out", tmp_path / "o", "--format", "json")
     assert result.code == 3, result.err
     assert "300 of 303 rows rejected" in result.err and "duplicate account_id" in result.err
