@@ -15,7 +15,7 @@ from segkit.features.billing.source import Billing, billing_of
 from segkit.features.billing.subscriptions import billing_facts, flat_billing_facts, is_flat_table
 from segkit.features.billing.movements import MOVEMENT_COLUMNS, movement_facts
 from segkit.features.events.base import EVENT_FEATURES, EventEngine
-from segkit.features.extra import add_extras
+from segkit.features.extra import add_extras, deal_rows
 from segkit.features.surveys import survey_facts
 from segkit.features.value.model import ValueFits
 from segkit.loading.model import Inputs
@@ -98,6 +98,9 @@ def build_features(
     if flat:  # the flat table's own mrr is now a billing fact
         frame = frame.drop(columns=[c for c in billing.columns if c in frame])
     frame = _join_facts(frame, billing, event_frame, nps)
+    deals = inputs.frame("deals")
+    if deals is not None:  # win rate and conversion without billing read the deal facts
+        extras = sorted({*extras, "deals"})
     if extras:
         frame = add_extras(frame, inputs, period, as_of, engine, extras)
     frame = frame.sort_index(kind="stable")
@@ -111,6 +114,7 @@ def build_features(
         flat=flat,
         has_surveys=not nps.empty,
         billing=billing_rows,
+        extras={"deal_rows": deal_rows(deals, period)} if deals is not None else {},
     )
 
 

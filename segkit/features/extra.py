@@ -12,7 +12,7 @@ Spark): ``event_detail`` reads the per-(account, event name) table the feature p
 | ``event_detail`` | ``first_used:<event>`` (first time the account sent each event name, for the ``max_event_names`` most frequent names), ``distinct_events_90`` |
 | ``usage_at_start`` | ``events_90_before_start``, ``active_days_90_before_start`` (the 90 days before the period start: usage known at the churn model's cut-off) |
 | ``subscription_at_start`` | ``plan_at_start``, ``interval_at_start`` (of the account's largest subscription paying at the period start: the contract known at the churn model's cut-off) |
-| ``deals`` | ``deals``, ``deals_open``, ``deals_won``, ``first_deal_at`` |
+| ``deals`` | ``deals``, ``deals_open``, ``deals_won``, ``first_deal_at``, ``first_won_at`` (added whenever a deals table is given; the per-deal rows go to ``FeatureSet.extras["deal_rows"]``) |
 | ``invoices`` | ``invoices``, ``invoice_amount``, ``first_invoice_at``, ``last_invoice_at`` (paid up to as-of) |
 | ``survey_answers`` | each unmapped survey column (a needs question) under its export name: the account's latest non-empty answer up to as-of; the names are listed in ``frame.attrs["survey_answer_columns"]`` |
 """
@@ -163,22 +163,54 @@ def subscription_at_start(subs: pd.DataFrame, period: Period) -> pd.DataFrame:
     return rows.set_index("account_id")[["plan_at_start", "interval_at_start"]]
 
 
-def deal_facts(deals: pd.DataFrame, period: Period) -> pd.DataFrame:
-    """Deals created up to as-of: how many, open (not closed), won; the first one's creation time."""
+DEAL_ROW_COLUMNS = ["account_id", "closed", "won", "closed_in_period", "closed_at", "amount", "days_to_won"]
+WON_STAGES = ("closed won", "won", "closedwon")
+LOST_STAGES = ("closed lost", "lost", "closedlost")
+
+
+def deal_rows(deals: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """One row per deal created up to as-of, with what the deal metrics need.
+
+    ``closed``: closed on or before as-of: the ``is_closed``/``is_won`` flags or a won/lost stage
+    (``closed_at`` alone only when the export has neither flags nor stages: Salesforce's
+    CloseDate is the *expected* date of an open deal), with no close date after as-of.
+    ``won``: closed and won. ``days_to_won``: created to closed, for won deals with a close date.
+    """
     deals = deals[deals["account_id"].notna() & (deals["created_at"] < period.end)]
-    if deals.empty:
-        return pd.DataFrame(columns=["deals", "deals_open", "deals_won", "first_deal_at"])
-    won = _flag(deals, "is_won", ("closed won", "won", "closedwon"))
-    closed = _flag(deals, "is_closed", ("closed won", "won", "closedwon", "closed lost", "lost", "closedlost")) | won
-    if "closed_at" in deals:
-        closed = closed | (deals["closed_at"].notna() & (deals["closed_at"] < period.end))
-    grouped = pd.DataFrame({"account_id": deals["account_id"], "open": ~closed, "won": won, "created_at": deals["created_at"]}).groupby("account_id")
+    missing = pd.Series(pd.NaT, index=deals.index, dtype="datetime64[us, UTC]")
+    closed_at = deals["closed_at"] if "closed_at" in deals else missing
+    won = _flag(deals, "is_won", WON_STAGES)
+    closed = _flag(deals, "is_closed", WON_STAGES + LOST_STAGES) | won
+    if not any(c in deals for c in ("is_closed", "is_won", "stage")):
+        closed = closed | closed_at.notna()
+    closed = closed & (closed_at.isna() | (closed_at < period.end)).fillna(True).astype(bool)
+    won = won & closed
+    in_period = closed & (closed_at >= period.start).fillna(False).astype(bool)
+    days = ((closed_at - deals["created_at"]).dt.total_seconds() / 86400).where(won)
+    amount = deals["amount"].astype("float64") if "amount" in deals else pd.Series(float("nan"), index=deals.index)
+    return pd.DataFrame({
+        "account_id": deals["account_id"].astype("string"), "closed": closed.astype(bool), "won": won.astype(bool),
+        "closed_in_period": in_period.astype(bool), "closed_at": closed_at.where(closed_at.notna(), deals["created_at"]),
+        "amount": amount, "days_to_won": days,
+    }, columns=DEAL_ROW_COLUMNS).reset_index(drop=True)
+
+
+def deal_facts(deals: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """Deals created up to as-of: how many, open (not closed), won; the first one's creation time
+    and the first won deal's close date (``first_won_at``: conversion without billing)."""
+    rows = deal_rows(deals, period)
+    if rows.empty:
+        return pd.DataFrame(columns=["deals", "deals_open", "deals_won", "first_deal_at", "first_won_at"])
+    created = deals[deals["account_id"].notna() & (deals["created_at"] < period.end)]["created_at"].to_numpy()
+    frame = rows.assign(open=~rows["closed"], created_at=created, won_at=rows["closed_at"].where(rows["won"]))
+    grouped = frame.groupby("account_id")
     return pd.DataFrame(
         {
             "deals": grouped.size(),
             "deals_open": grouped["open"].sum(),
             "deals_won": grouped["won"].sum(),
             "first_deal_at": grouped["created_at"].min(),
+            "first_won_at": grouped["won_at"].min(),
         }
     )
 

@@ -21,6 +21,7 @@ from segkit.jobs.settings import CLV_CI_CONFIDENCE, SegmentOptions, Settings, re
 from segkit.jobs.stages import PathLike, Progress, TableFiles, as_config, features_for, load_with
 from segkit.loading import Inputs
 from segkit.metrics import DEFINITIONS, PERIOD_NOTE, compute_metrics
+from segkit.metrics.checks import plausibility_checks
 from segkit.metrics.cohorts import CohortMatrix
 from segkit.metrics.quality import QUALITY_DEFINITIONS, segment_quality
 from segkit.report import Report
@@ -110,7 +111,10 @@ def _segment_all(plan: list[list[str]], explicit_by: bool, registry: Registry, c
             params={p.name: p.get_params() for p in parts} if len(parts) > 1 else parts[0].get_params(),
             segments=rows,
             quality=segment_quality(features, labels, parts, settings.metrics, rows, order),
+            labels_read_at={p.name: p.labels_read_at() for p in parts} if len(parts) > 1 else parts[0].labels_read_at(),
+            defined_by_outcome={k: v for p in parts for k, v in p.defined_by().items()},
         )
+        out.warnings.extend(_read_after_outcome(label_name, parts))
         if cohorts is not None and settings.cohorts_by_segment:
             aligned = labels.reindex(features.frame.index).to_numpy()
             part.cohorts = {seg["segment"]: cohorts.table(aligned == seg["segment"]) for seg in rows if not seg.get("suppressed")}
@@ -118,6 +122,19 @@ def _segment_all(plan: list[list[str]], explicit_by: bool, registry: Registry, c
         out.assignments[label_name] = labels.to_numpy()
     if not out.segmentations:
         raise InputDataError("no segmenter could run on these inputs; see the warnings, or name one with --by")
+    return out
+
+
+def _read_after_outcome(label_name: str, parts: list[Segmenter]) -> list[ReportWarning]:
+    """SPEC 4: time-varying labels read at as-of are derived from the outcome; say so in every output."""
+    out = []
+    for part in parts:
+        if part.labels_read_at() != "as_of":
+            continue
+        fix = (f'set segmenters.{part.name}.at = "period_start"' if "at" in part.parameters
+               else "this segmenter cannot read them at the period start yet")
+        out.append(ReportWarning("labels_after_outcome", f"{label_name}: the {part.name} labels are read at as-of, after the "
+                                 f"period's churn, so the segmentation is derived from the outcome ({fix})"))
     return out
 
 
@@ -213,6 +230,8 @@ def segment(
         warnings=warnings + segmented.warnings + clv_warnings(segmented.segmentations, overall),
         cohorts=cohorts.table() if cohorts is not None else None,
         clv_model=ClvModelPart.from_value_fits(built.value_fits),
+        checks=[c.as_dict() for c in plausibility_checks(
+            features, overall, {name: part.quality for name, part in segmented.segmentations.items()})],
     )
     assignments = pd.DataFrame({"account_id": features.frame.index.astype("string"), **segmented.assignments})
     return build_report(parts, assignments, inputs.rejections.frame(), timer.run_info(registry))

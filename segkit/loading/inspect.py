@@ -21,6 +21,7 @@ import pandas as pd
 
 from segkit.config import Config
 from segkit.errors import InputDataError
+from segkit.loading.accounting import rejected_share
 from segkit.loading.loader import assign_files, load_inputs
 from segkit.loading.model import CELL_REASON_SUFFIX, REASON_NOT_TRACK, EventInput, Inputs, InputStats, LoadOptions, Rejections
 from segkit.loading.detect import Detection, config_presets, detect
@@ -130,11 +131,9 @@ def _file_entry(table: str, file: str, st: InputStats, row_level: pd.DataFrame, 
         span = st.file_dates.get(file)
         dates = [span[0].isoformat(), span[1].isoformat()] if span else None
     reasons = Counter(mine["reason"].tolist())
+    limit = rejected_share(file, read, mine["reason"].fillna("").astype(str).tolist())
     columns = dict(st.columns)
     preset = st.file_presets.get(file, st.preset)
-    # Segment calls other than track are skipped by design, not a sign of a bad file.
-    by_design = int((mine["reason"] == REASON_NOT_TRACK).sum())
-    share = (len(mine) - by_design) / read if read else 0.0
     return {
         "file": file,
         "table": table,
@@ -145,7 +144,7 @@ def _file_entry(table: str, file: str, st: InputStats, row_level: pd.DataFrame, 
         "rows_rejected": len(mine),
         "cells_rejected": int((cell_level["file"] == file).sum()),
         "top_rejection_reasons": [{"reason": r, "rows": n} for r, n in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))[:5]],
-        "over_max_rejected": share > max_rejected,
+        "over_max_rejected": limit.over(max_rejected),  # the rule segment applies (loading/accounting.py)
         "date_range": dates,
         "columns": dict(sorted(columns.items())),
         "missing_for_metrics": _missing_for_file(table, set(columns)),

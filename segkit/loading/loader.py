@@ -18,6 +18,7 @@ import pandas as pd
 
 from segkit.config import Config
 from segkit.errors import InputDataError, UsageError
+from segkit.loading.accounting import check_max_rejected
 from segkit.loading.join import join_by_email_domain, link_to_accounts, normalise_domain
 from segkit.loading.parse import parse_column
 from segkit.loading.detect import Detection, config_presets, detect
@@ -126,6 +127,8 @@ def load_inputs(
     join_by_email_domain(tables, rejections, options)
     _dedupe_keys(tables, rejections, options.duplicates)
     link_to_accounts(tables, rejections)
+    rows_read = {file: n for data in tables.values() for file, n in data.stats.file_rows.items()}
+    check_max_rejected(rejections.frame(), rows_read, options.max_rejected)
     for data in tables.values():
         data.frame = data.frame.drop(columns=["_file", "_line"]).reset_index(drop=True)
     events = EventInput(event_files, stats["events"], options.max_rejected) if event_files else None

@@ -182,7 +182,11 @@ def segment_quality(
     }
     tests: dict[str, Any] = {}
     by_segment: dict[str, dict[str, Any]] = {}
+    defined = {k: v for part in parts for k, v in part.defined_by().items()}
     for outcome, (trials, events, meaning) in _outcomes(features, options).items():
+        if outcome in defined:  # circular: a test of the segments against their own definition
+            tests[outcome] = {"outcome": meaning, "omitted": f"the segmentation is defined by this outcome: {defined[outcome]}"}
+            continue
         trials = trials.reindex(labels.index).fillna(False).astype(bool)
         events = events.reindex(labels.index).fillna(False).astype(bool) & trials
         n = int(trials.sum())

@@ -25,7 +25,7 @@ from segkit.features.build import FeatureSet
 from segkit.metrics.options import MetricOptions
 
 #: The family modules of ``segkit.metrics``, in the order their metrics run.
-FAMILIES = ("counts", "conversion", "churn", "revenue", "clv", "activation", "nps", "cohorts")
+FAMILIES = ("counts", "conversion", "deals", "churn", "revenue", "clv", "activation", "nps", "cohorts")
 
 PERIOD_NOTE = "period = [start, end) with end = midnight after as-of (UTC) and start = end - period_months"
 

@@ -34,6 +34,7 @@ def report_data(parts: ReportParts) -> dict[str, Any]:
         "segmentations": {name: s.as_dict() for name, s in parts.segmentations.items()},
         "overall": parts.overall,
         "warnings": [w.as_dict() for w in parts.warnings],
+        "checks": list(parts.checks),
     }
     if parts.cohorts is not None:
         data["cohorts"] = parts.cohorts

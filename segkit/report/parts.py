@@ -75,9 +75,15 @@ class SegmentationPart:
     segments: list[MetricRow]
     quality: dict[str, Any]
     cohorts: dict[str, Any] | None = None
+    #: when the labels were read: period_start, as_of or static (per segmenter in a cross)
+    labels_read_at: str | dict[str, str] = "static"
+    #: outcome -> why the segmentation is defined by it (its figures per segment are circular)
+    defined_by_outcome: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        out = {"params": self.params, "segments": self.segments, "quality": self.quality}
+        out = {"params": self.params, "segments": self.segments, "quality": self.quality, "labels_read_at": self.labels_read_at}
+        if self.defined_by_outcome:
+            out["defined_by_outcome"] = self.defined_by_outcome
         if self.cohorts is not None:
             out["cohorts"] = self.cohorts
         return out
@@ -156,3 +162,4 @@ class ReportParts:
     warnings: list[ReportWarning] = field(default_factory=list)
     cohorts: dict[str, Any] | None = None
     clv_model: ClvModelPart | None = None
+    checks: list[dict[str, Any]] = field(default_factory=list)  # metrics.checks.Check.as_dict(), in order

@@ -73,6 +73,9 @@ class Segmenter:
     #: Parameters for an example run (docs, ``segkit.testing.check_segmenter``) when the defaults
     #: alone cannot run, e.g. ``{"column": "industry"}``.
     example_params: ClassVar[dict[str, Any]] = {}
+    #: Labels come from facts that change with time (MRR, usage, stage): when they are read
+    #: matters, since labels read at as-of are read after the period's churn (SPEC 4).
+    time_varying: ClassVar[bool] = False
 
     def __init__(self, **params: Any) -> None:
         cls = type(self).__name__
@@ -123,6 +126,18 @@ class Segmenter:
 
     def describe(self) -> dict[str, Any]:
         """Extra facts for the report (for example values that could not be mapped)."""
+        return {}
+
+    def labels_read_at(self) -> str:
+        """``period_start`` or ``as_of`` for time-varying labels (the ``at`` parameter where there
+        is one, else as-of); ``static`` for attributes that do not move with the outcome."""
+        if not self.time_varying:
+            return "static"
+        return str(getattr(self, "at", "as_of"))
+
+    def defined_by(self) -> dict[str, str]:
+        """Outcomes (``churn``, ``conversion``) the labels are defined by, with why: their quality
+        tests are omitted and the report marks them (a paying tier is converted by definition)."""
         return {}
 
 

@@ -32,6 +32,7 @@ class BehavioralSegmenter(Segmenter):
     description = "Usage intensity, trend, feature breadth; at-risk and high-value-high-maintenance groups."
     required_columns = ("active_days_30", "active_days_90", "events_30", "events_prior_60")
     extra_features = ("event_detail",)
+    time_varying = True  # usage of the last 30/90 days before as-of: it cannot be read at the period start yet
     parameters = {
         "by": Param("profile", "profile (at risk, high maintenance, else intensity), intensity, trend or breadth.", *one_of("profile", "intensity", "trend", "breadth")),
         "power_active_days_30": Param(15, "Power users: at least this many active days in the last 30 ...", *integer(1, 30)),
@@ -117,6 +118,9 @@ class BehavioralSegmenter(Segmenter):
         labels[high_maintenance.to_numpy()] = HIGH_MAINTENANCE
         labels[at_risk.to_numpy()] = AT_RISK
         return labels
+
+    def defined_by(self) -> dict[str, str]:
+        return {"churn": "usage read at as-of: accounts that churned in the period stopped using the product (Dormant)"}
 
     def describe(self) -> dict[str, Any]:
         out: dict[str, Any] = {"by": self.by}

@@ -62,6 +62,7 @@ class ChurnRiskSegmenter(Segmenter):
     name = "churn_risk"
     description = "Calibrated churn model fitted on the accounts' own history; high / medium / low risk bands."
     extra_features = ("usage_at_start", "subscription_at_start")
+    time_varying = True
     parameters = {
         "target": Param("churned_in_period", "Outcome column (bool, 0/1 or yes/no).", *text(False)),
         "population": Param("active_at_start", "Bool column selecting the training rows; empty: every row with a known outcome.", *text()),
@@ -215,6 +216,9 @@ class ChurnRiskSegmenter(Segmenter):
             )
         strength = "good" if self.cv_auc_ >= 0.8 else ("fair" if self.cv_auc_ >= 0.7 else "weak")
         return f"{strength} discrimination (cross-validated AUC {self.cv_auc_:.2f}); Brier {self.cv_brier_:.3f} vs {self.cv_brier_baseline_:.3f} for the base rate"
+
+    def labels_read_at(self) -> str:
+        return "period_start"  # features known at the cut-off only (the leakage rules)
 
     def describe(self) -> dict[str, Any]:
         bands = {}

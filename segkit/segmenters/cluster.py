@@ -27,6 +27,7 @@ DEFAULT_FEATURES = ["mrr", "active_days_30", "events_30", "distinct_events", "di
 class ClusterSegmenter(Segmenter):
     name = "cluster"
     description = "K-means on chosen features (standardised, mixed types one-hot), automatic k by silhouette, named clusters."
+    time_varying = True  # the default features (mrr, usage of the last 30 days) are read at as-of
     parameters = {
         "features": Param([], "Feature columns to cluster on; empty: those of " + ", ".join(DEFAULT_FEATURES) + " present.", *names()),
         "k": Param(0, "Number of clusters; 0 chooses k by silhouette between k_min and k_max.", *integer(0, 50)),

@@ -55,6 +55,7 @@ class LifecycleSegmenter(Segmenter):
     name = "lifecycle"
     description = "Journey stage from CRM stage, deals, subscriptions, first value, usage, MRR growth and NPS."
     required_columns = ("lifecycle_stage|first_paid_at",)
+    time_varying = True  # stages at as-of: churned accounts have a stage of their own
     extra_features = ("event_detail", "deals")
     parameters = {
         "key_event": Param("", "Event that marks first value (e.g. 'Report Created'); empty: any event.", *text()),
@@ -85,6 +86,7 @@ class LifecycleSegmenter(Segmenter):
         detractors = self._column(features, "nps_detractors", 0).fillna(0).astype("float64")
         crm = self._column(features, "lifecycle_stage", pd.NA).astype("string").str.strip().str.lower()
         crm_stage = crm.map(lambda v: self.crm_stage_map.get(v, pd.NA) if isinstance(v, str) else pd.NA)
+        crm_stage = crm_stage.astype("string")  # all-missing maps to a null-typed array otherwise
         if self.key_event:
             column = first_used_column(self.key_event)
             first_value = self._column(features, column, pd.NaT)
@@ -119,6 +121,10 @@ class LifecycleSegmenter(Segmenter):
         fallback = crm_stage.where(crm_stage.isin(STAGES[:3]), "Awareness").fillna("Awareness")
         out = out.mask(out == "", fallback)
         return out
+
+    def defined_by(self) -> dict[str, str]:
+        return {"churn": "stages read at as-of: churned accounts are their own stage",
+                "conversion": "stages read at as-of: the customer stages are the converted accounts"}
 
     def describe(self) -> dict[str, Any]:
         counts = self.labels_.value_counts()

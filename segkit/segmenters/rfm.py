@@ -59,6 +59,7 @@ class RfmSegmenter(Segmenter):
     name = "rfm"
     description = "Recency, frequency, monetary scores and named RFM segments (invoices or events)."
     extra_features = ("invoices",)
+    time_varying = True  # recency, frequency and monetary value up to as-of
     parameters = {
         "source": Param("auto", "invoices, events, or auto (invoices when loaded, else events).", *one_of("auto", "invoices", "events")),
         "bins": Param(5, "Number of score levels (quantile bins).", *integer(2, 10)),
@@ -135,6 +136,9 @@ class RfmSegmenter(Segmenter):
         labels[active.to_numpy()] = text.to_numpy()
         self.facts_ = pd.DataFrame({"recency_days": recency, "frequency": frequency, "monetary": monetary})
         return labels
+
+    def defined_by(self) -> dict[str, str]:
+        return {"churn": "recency read at as-of: accounts that churned in the period stopped buying (low recency)"}
 
     def describe(self) -> dict[str, Any]:
         profile = {}

@@ -24,9 +24,10 @@ class ValueSegmenter(Segmenter):
     name = "value"
     description = "Value tiers by current MRR or ARR, from cut points or quantiles."
     required_columns = ("mrr",)
+    time_varying = True
     parameters = {
         "at": Param(
-            "as_of", "Tier by MRR at as-of (current value) or at the period start (so churned accounts keep the tier they churned from).",
+            "period_start", "Tier by MRR at the period start (default: churned accounts keep the tier they churned from) or at as-of (current value; derived from the outcome).",
             *one_of("as_of", "period_start"),
         ),
         "basis": Param("mrr", "Segment on monthly (mrr) or annual (arr = 12 x MRR) recurring revenue.", *one_of("mrr", "arr")),
@@ -66,6 +67,12 @@ class ValueSegmenter(Segmenter):
             edges = [-0.0, *self.quantiles, 1.0]
             labels[paying] = pd.cut(ranks, bins=edges, labels=self._labels(), right=True, include_lowest=True).astype("string")
         return labels
+
+    def defined_by(self) -> dict[str, str]:
+        out = {"conversion": "a paying tier is converted by definition"}
+        if self.at == "as_of":
+            out["churn"] = "tiers read at as-of: an account paying at as-of has not churned by definition"
+        return out
 
     def describe(self) -> dict[str, object]:
         return {"basis": self.basis, "method": self.method, "at": self.at}

@@ -91,6 +91,9 @@ def quality_lines(report: Report, name: str) -> list[str]:
     lines = []
     for outcome in ("churn", "conversion"):
         test = tests.get(outcome)
+        if test and test.get("omitted"):
+            lines.append(f"{outcome}: not tested, {test['omitted']}")
+            continue
         if not test or not test.get("independence") or test["independence"].get("p_value") is None:
             continue  # no variation in the outcome: nothing to test
         ind = test["independence"]
@@ -104,4 +107,16 @@ def quality_lines(report: Report, name: str) -> list[str]:
         if standouts:
             text += "; stand out: " + ", ".join(f"{s['segment']} x{s['lift']:.2f}" for s in standouts)
         lines.append(text)
-    return lines
+    return lines + model_lines(report, name)
+
+
+def model_lines(report: Report, name: str) -> list[str]:
+    """A fitted model's verdict (churn_risk: AUC, Brier, base-rate Brier) under every rendering."""
+    quality = report.segmentations[name].get("quality", {})
+    return [f"{key} model: {item['verdict']}" for key, item in sorted(quality.items())
+            if isinstance(item, dict) and item.get("verdict")]
+
+
+def check_lines(report: Report) -> list[str]:
+    """report.json's plausibility checks, one line each: the code, the figure and what to look at."""
+    return [f"check {c['code']} ({c['figure']} = {c['value']}): {c['message']}" for c in report.data.get("checks", [])]

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from segkit.report import Report
 from segkit.writers.base import Writer
-from segkit.writers.display import caption, columns_for, display_rows, quality_lines
+from segkit.writers.display import caption, check_lines, columns_for, display_rows, quality_lines
 
 
 def render_tables(report: Report, console: Console) -> None:
@@ -26,6 +26,8 @@ def render_tables(report: Report, console: Console) -> None:
         console.print(table)
         for line in quality_lines(report, name):
             console.print(f"  {line}", highlight=False, markup=False)
+    for line in check_lines(report):
+        console.print(line, highlight=False, markup=False)
     for warning in report.data.get("warnings", []):
         console.print(f"[yellow]warning[/yellow] {escape(warning['code'])}: {escape(warning['message'])}", highlight=False)
 

@@ -66,7 +66,8 @@ def expected_charts(data: dict) -> set[str]:
     for name, seg in data["segmentations"].items():
         names |= {f"{name}:{k}" for k in ("sizes", "churn_rate", "conversion_rate", "mrr", "arpa", "nrr_grr", "clv")}
         names |= {f"{name}:bridge:{s['segment']}" for s in seg["segments"]}
-        names |= {f"{name}:{o}_lift" for o in ("churn", "conversion") if o in seg["quality"]["tests"]}
+        tests = seg["quality"]["tests"]  # an omitted (circular) test has no lift to chart
+        names |= {f"{name}:{o}_lift" for o in ("churn", "conversion") if o in tests and not tests[o].get("omitted")}
         names |= {f"{name}:cohorts:{s}:{k}" for s in seg.get("cohorts", {}) for k in ("logo_retention", "revenue_retention")}
     names |= {"cohorts:logo_retention", "cohorts:revenue_retention"}
     names |= {f"{name}:survival" for name in data.get("survival", {})}

@@ -6,7 +6,7 @@ import html
 
 from segkit.report import Report
 from segkit.writers.base import Writer
-from segkit.writers.display import caption, columns_for, display_rows, quality_lines
+from segkit.writers.display import caption, check_lines, columns_for, display_rows, quality_lines
 from segkit.writers.html.value import cohort_section, value_table
 
 STYLE = """
@@ -48,6 +48,10 @@ class HtmlWriter(Writer):
             parts.append(value_table(report, name))
         if data.get("cohorts"):
             parts.append(cohort_section(data["cohorts"], "Cohorts"))
+        if check_lines(report):
+            parts.append("<h2>Checks</h2><ul>")
+            parts.extend(f"<li>{e(line)}</li>" for line in check_lines(report))
+            parts.append("</ul>")
         if data.get("warnings"):
             parts.append("<h2>Warnings</h2><ul>")
             parts.extend(f"<li><b>{e(w['code'])}</b>: {e(w['message'])}</li>" for w in data["warnings"])
