@@ -101,6 +101,7 @@ class DuckDBEngine:
         self.has_event_id = any("event_id" in f.mapping for f in self.files)
         self.bounds: fdef.Bounds | None = None
         self._scanned: set[int] = set()  # text files already read into ``scan_rows``
+        self._scanned_end: int | None = None
         self._define_views()
 
     def _with_group_calls(self, ef: EventFile) -> EventFile:
@@ -290,8 +291,8 @@ class DuckDBEngine:
         lives in the work database file, stored compressed and evictable, so memory stays flat.
         """
         text = [i for i, ef in enumerate(self.files) if ef.format.kind != "parquet"]
-        if not text or self._scanned:
-            return
+        if not text or self._scanned_end == bounds.end:
+            return  # built for this as-of already (the raw text kept depends on it)
         maybe_bad_ts = f"t IS NULL OR t < 0 OR t >= {bounds.end}"
         parts = " UNION ALL ".join(
             f"""SELECT account_id, user_id, event, event_id, call_type, group_id, t,
@@ -302,7 +303,7 @@ class DuckDBEngine:
             self._sql(f"CREATE OR REPLACE TABLE scan_rows AS {parts}", what="reading events")
         finally:
             self.con.execute("SET preserve_insertion_order=false")
-        self._scanned = set(text)
+        self._scanned, self._scanned_end = set(text), bounds.end
         src = " UNION ALL ".join(self._file_sql(i) for i in range(len(self.files)) if i not in self._scanned)
         stored = "SELECT account_id, user_id, event, event_id, call_type, group_id, make_timestamp(t) AS ts, t, ts_raw, _file FROM scan_rows"
         self.con.execute(f"CREATE OR REPLACE TEMP VIEW src AS {' UNION ALL '.join(filter(None, [src, stored]))}")
