@@ -4,11 +4,13 @@ tables, and the model-fit results. Everything writes through the invocation's En
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from segkit.cli.environment import Environment
 from segkit.errors import UsageError
-from segkit.report import Report, clean_json
+
+if TYPE_CHECKING:  # segkit.report imports pandas: not at start-up (``segkit --help``)
+    from segkit.report import Report
 
 
 def choose_format(requested: str | None, env: Environment) -> str:
@@ -140,6 +142,8 @@ def print_fit(result: dict[str, Any], fmt: str, render: Callable[[dict[str, Any]
     for warning in result.get("warnings", []):
         env.info(f"warning: {warning}")
     if fmt == "json":
+        from segkit.report import clean_json
+
         write_json(env, clean_json(result, 8))
         return
     env.write(render(result))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,6 +82,10 @@ def assign_files(
     return pairs
 
 
+#: Hashes the inputs (hashlib releases the GIL) while the next files are read and parsed.
+_HASHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="segkit-sha256")
+
+
 def load_inputs(
     files: list[Path],
     explicit: dict[str, list[Path]] | None = None,
@@ -120,6 +125,8 @@ def load_inputs(
                 if not st.files:
                     del stats[st.table]
             on_error(name, exc)
+    for st in stats.values():
+        st.sha256 = [h.result() if isinstance(h, Future) else h for h in st.sha256]
     tables: dict[str, TableData] = {}
     for table, frames in per_table.items():
         frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
@@ -168,7 +175,7 @@ def _load_one(
     st.file_presets[label(path)] = detection.preset.name
     for canonical, source in detection.mapping.items():
         st.columns.setdefault(canonical, source)
-    st.sha256.append(sha256_of(path))
+    st.sha256.append(_HASHER.submit(sha256_of, path))  # resolved at the end of load_inputs
     if table == "events":
         event_files.append(EventFile(path, fmt, detection.mapping, detection.preset.options))
         return

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import math
 
-from scipy.stats import norm
+from statistics import NormalDist
+
+#: ``scipy.stats.norm.ppf(0.975)`` to the last bit (NormalDist's is 1 ulp lower), so the Wilson
+#: intervals are unchanged without importing scipy (~45% of segkit's import time).
+_Z_BY_CONFIDENCE = {0.95: 1.959963984540054}
 
 
 def wilson_interval(successes: int, trials: int, confidence: float = 0.95) -> tuple[float, float] | None:
     """Wilson score interval for a proportion; None without trials (a rate of nothing)."""
     if trials <= 0:
         return None
-    z = float(norm.ppf(0.5 + confidence / 2))
+    z = _Z_BY_CONFIDENCE.get(confidence) or NormalDist().inv_cdf(0.5 + confidence / 2)
     p = successes / trials
     denom = 1 + z * z / trials
     centre = (p + z * z / (2 * trials)) / denom

@@ -6,14 +6,13 @@ from typing import Annotated, Optional
 
 import typer
 
-from segkit import api
+from segkit.cli.lazy import api
 from segkit.cli.app import app
 from segkit.cli.environment import environment
 from segkit.cli.options import (
     ConfigOpt, FilesArg, TableFiles, TableOrJsonOpt, TimezoneOpt, default_config, parse_date, with_option_groups,
 )
 from segkit.cli.render import print_icp, table_or_json, write_json
-from segkit.report import clean_json
 
 
 @app.command()
@@ -40,6 +39,8 @@ def icp(
         top_share=top_share, min_tenure_months=min_tenure_months, min_accounts=min_accounts, columns=column,
     )
     if fmt == "json":
+        from segkit.report import clean_json
+
         write_json(env, clean_json(result, 6))
     else:
         print_icp(result, env)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from segkit import api
+from segkit.cli.lazy import api
 from segkit.cli.app import app
 from segkit.cli.environment import environment
 from segkit.cli.options import TableOrJsonOpt

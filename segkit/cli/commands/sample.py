@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from segkit import api
+from segkit.cli.lazy import api
 from segkit.cli.app import app
 from segkit.cli.environment import environment
 from segkit.errors import UsageError

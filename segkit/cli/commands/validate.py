@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from segkit import api
+from segkit.cli.lazy import api
 from segkit.cli.app import app
 from segkit.cli.environment import environment
 from segkit.cli.options import (

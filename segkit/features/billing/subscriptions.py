@@ -65,13 +65,19 @@ def paying_subscriptions(subs: pd.DataFrame, *, past_due: str = "include") -> pd
     start = subs["started_at"]
     if "trial_end" in subs:
         start = start.where(subs["trial_end"].isna() | (subs["trial_end"] <= start), subs["trial_end"])
-    out["pay_start"] = start.to_numpy()
-    out["pay_end"] = subs["ended_at"].to_numpy() if "ended_at" in subs else pd.NaT
-    out["pay_end"] = pd.to_datetime(out["pay_end"], utc=True).astype("datetime64[us, UTC]")
-    out["pay_start"] = pd.to_datetime(out["pay_start"], utc=True).astype("datetime64[us, UTC]")
+    out["pay_start"] = _utc_us(start)
+    ended = subs["ended_at"] if "ended_at" in subs else pd.Series(pd.NaT, index=subs.index)
+    out["pay_end"] = _utc_us(ended)
     keep = ~status.isin(excluded).fillna(False).to_numpy() & (out["mrr"] > 0).to_numpy()
     keep &= (out["pay_end"].isna() | (out["pay_end"] > out["pay_start"])).to_numpy()
     return out[keep].reset_index(drop=True)
+
+
+def _utc_us(values: pd.Series) -> pd.api.extensions.ExtensionArray:
+    """Instants as a UTC microsecond array, positionally; tz-aware columns are never boxed into Timestamps."""
+    if not isinstance(values.dtype, pd.DatetimeTZDtype):
+        values = pd.to_datetime(values, utc=True)
+    return values.dt.tz_convert("UTC").astype("datetime64[us, UTC]").array
 
 
 def active_at(paying: pd.DataFrame, instant: pd.Timestamp) -> pd.Series:

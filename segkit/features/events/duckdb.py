@@ -100,6 +100,8 @@ class DuckDBEngine:
         self.has_users = self.given_users or self.has_group_calls
         self.has_event_id = any("event_id" in f.mapping for f in self.files)
         self.bounds: fdef.Bounds | None = None
+        self._scanned: set[int] = set()  # text files already read into ``scan_rows``
+        self._scanned_end: int | None = None
         self._define_views()
 
     def _with_group_calls(self, ef: EventFile) -> EventFile:
@@ -266,6 +268,7 @@ class DuckDBEngine:
         """Compute the features at ``as_of`` and settle the events' input accounting."""
         bounds = fdef.Bounds.at(as_of)
         self.bounds = bounds
+        self._scan_text_once(bounds)
         duplicates = self._define_scored(bounds)
         d = fdef.DUCKDB
         self._sql(f"CREATE OR REPLACE TABLE event_pairs AS {fdef.pairs_sql(bounds)}", what="reading events (1/3)")
@@ -277,6 +280,33 @@ class DuckDBEngine:
             self._list_rejected(bounds, settled.counts, settled.unknown, rejections)
         frame = settled.frame
         return EventFeatures(frame=finish_frame(frame), max_timestamp=None)
+
+    def _scan_text_once(self, bounds: fdef.Bounds) -> None:
+        """CSV and JSON Lines files are parsed once, into ``scan_rows``; every later query reads that.
+
+        Text has no row groups to skip, so each aggregate and the rejected-row listing would
+        otherwise re-read and re-parse the whole file (the listing with ``row_number() OVER ()``
+        cost a quarter of a CSV run). The table holds the canonical columns, ``t`` (parsed once),
+        the line number, and the raw timestamp text only where a timestamp reason can apply. It
+        lives in the work database file, stored compressed and evictable, so memory stays flat.
+        """
+        text = [i for i, ef in enumerate(self.files) if ef.format.kind != "parquet"]
+        if not text or self._scanned_end == bounds.end:
+            return  # built for this as-of already (the raw text kept depends on it)
+        maybe_bad_ts = f"t IS NULL OR t < 0 OR t >= {bounds.end}"
+        parts = " UNION ALL ".join(
+            f"""SELECT account_id, user_id, event, event_id, call_type, group_id, t,
+                CASE WHEN {maybe_bad_ts} THEN ts_raw END AS ts_raw, _file, _line
+            FROM ({self._file_sql(i, line=True)})""" for i in text)
+        self.con.execute("SET preserve_insertion_order=true")  # line numbers in file order
+        try:
+            self._sql(f"CREATE OR REPLACE TABLE scan_rows AS {parts}", what="reading events")
+        finally:
+            self.con.execute("SET preserve_insertion_order=false")
+        self._scanned, self._scanned_end = set(text), bounds.end
+        src = " UNION ALL ".join(self._file_sql(i) for i in range(len(self.files)) if i not in self._scanned)
+        stored = "SELECT account_id, user_id, event, event_id, call_type, group_id, make_timestamp(t) AS ts, t, ts_raw, _file FROM scan_rows"
+        self.con.execute(f"CREATE OR REPLACE TEMP VIEW src AS {' UNION ALL '.join(filter(None, [src, stored]))}")
 
     def list_rejected(self, as_of: dt.date, counts: dict[str, int], unknown: list[str], rejections: Rejections) -> None:
         """List the rejected rows whose counts another engine (Spark) computed, with line numbers."""
@@ -299,6 +329,11 @@ class DuckDBEngine:
         where = " OR ".join(conds) or "FALSE"
         parts = []
         for index in range(len(self.files)):
+            if index in self._scanned:
+                parts.append(
+                    "SELECT * FROM (SELECT account_id, user_id, event, event_id, call_type, group_id, make_timestamp(t) AS ts, "
+                    f"t, ts_raw, _file, _line FROM scan_rows WHERE _file = {index}) WHERE {where}")
+                continue
             push = self.columns[index].ts_pushdown(bounds.end)
             if push and conds == [f"(ts >= make_timestamp({bounds.end}))"]:
                 # Only late events: filter on the stored column so Parquet skips earlier row groups.
