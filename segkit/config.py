@@ -19,7 +19,7 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 from segkit.errors import ConfigError
 
-TABLE_NAMES = ("accounts", "subscriptions", "invoices", "deals", "events", "users", "surveys")
+TABLE_NAMES = ("accounts", "subscriptions", "invoices", "deals", "events", "users", "surveys", "tickets", "cancellations")
 
 #: Top-level sections and the keys each accepts (``None``: free-form, checked elsewhere).
 CONFIG_KEYS: dict[str, dict[str, str] | None] = {

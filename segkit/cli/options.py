@@ -52,6 +52,8 @@ class TableFiles(OptionGroup):
     events: TableOpt = None
     users: TableOpt = None
     surveys: TableOpt = None
+    tickets: TableOpt = None
+    cancellations: TableOpt = None
 
     def as_dict(self) -> dict[str, list[Path] | None]:
         return {f.name: getattr(self, f.name) for f in fields(self)}

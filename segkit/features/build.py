@@ -17,6 +17,7 @@ from segkit.features.billing.movements import MOVEMENT_COLUMNS, movement_facts
 from segkit.features.events.base import EVENT_FEATURES, EventEngine
 from segkit.features.extra import add_extras, deal_rows
 from segkit.features.surveys import survey_facts
+from segkit.features.support import SupportRows, support_facts, support_rows
 from segkit.features.value.model import ValueFits
 from segkit.loading.model import Inputs
 
@@ -50,6 +51,10 @@ class FeatureSet:
     value_fits: ValueFits = field(default_factory=ValueFits)
     #: the run's billing rows and paying rows, computed once (segkit.features.billing.source)
     billing: Billing | None = None
+    #: one row per deal (segkit.features.extra.deal_rows), for win rate and deal metrics; None without deals
+    deal_rows: pd.DataFrame | None = None
+    #: the period's ticket and cancellation rows (segkit.features.support), for the support metrics
+    support: SupportRows = field(default_factory=SupportRows)
 
 
 def latest_date(inputs: Inputs, event_max: pd.Timestamp | None) -> pd.Timestamp | None:
@@ -94,13 +99,17 @@ def build_features(
         if billing_rows.paying is not None:
             billing = billing.join(movement_facts(billing_rows.paying, period), how="left")
     nps = survey_facts(inputs.frame("surveys"), period)
-    frame = _account_frame(accounts, (billing.index, nps.index, event_frame.index if event_frame is not None else pd.Index([])))
+    support = support_rows(inputs, period)
+    seen = (billing.index, nps.index, event_frame.index if event_frame is not None else pd.Index([]), *_support_ids(support))
+    frame = _account_frame(accounts, seen)
     if flat:  # the flat table's own mrr is now a billing fact
         frame = frame.drop(columns=[c for c in billing.columns if c in frame])
     frame = _join_facts(frame, billing, event_frame, nps)
     deals = inputs.frame("deals")
     if deals is not None:  # win rate and conversion without billing read the deal facts
         extras = sorted({*extras, "deals"})
+    if support.tickets is not None:
+        frame = frame.join(support_facts(support, frame, period), how="left")
     if extras:
         frame = add_extras(frame, inputs, period, as_of, engine, extras)
     frame = frame.sort_index(kind="stable")
@@ -114,8 +123,14 @@ def build_features(
         flat=flat,
         has_surveys=not nps.empty,
         billing=billing_rows,
-        extras={"deal_rows": deal_rows(deals, period)} if deals is not None else {},
+        deal_rows=deal_rows(deals, period) if deals is not None else None,
+        support=support,
     )
+
+
+def _support_ids(support: SupportRows) -> tuple[pd.Index, ...]:
+    """Accounts seen in the period's tickets and cancellations (used when there is no accounts table)."""
+    return tuple(pd.Index(rows["account_id"].dropna()) for rows in (support.tickets, support.cancellations) if rows is not None)
 
 
 def _account_frame(accounts: pd.DataFrame | None, seen: tuple[pd.Index, ...]) -> pd.DataFrame:

@@ -12,7 +12,7 @@ Spark): ``event_detail`` reads the per-(account, event name) table the feature p
 | ``event_detail`` | ``first_used:<event>`` (first time the account sent each event name, for the ``max_event_names`` most frequent names), ``distinct_events_90`` |
 | ``usage_at_start`` | ``events_90_before_start``, ``active_days_90_before_start`` (the 90 days before the period start: usage known at the churn model's cut-off) |
 | ``subscription_at_start`` | ``plan_at_start``, ``interval_at_start`` (of the account's largest subscription paying at the period start: the contract known at the churn model's cut-off) |
-| ``deals`` | ``deals``, ``deals_open``, ``deals_won``, ``first_deal_at``, ``first_won_at`` (added whenever a deals table is given; the per-deal rows go to ``FeatureSet.extras["deal_rows"]``) |
+| ``deals`` | ``deals``, ``deals_open``, ``deals_won``, ``first_deal_at``, ``first_won_at`` (added whenever a deals table is given; the per-deal rows go to ``FeatureSet.deal_rows``) |
 | ``invoices`` | ``invoices``, ``invoice_amount``, ``first_invoice_at``, ``last_invoice_at`` (paid up to as-of) |
 | ``survey_answers`` | each unmapped survey column (a needs question) under its export name: the account's latest non-empty answer up to as-of; the names are listed in ``frame.attrs["survey_answer_columns"]`` |
 """

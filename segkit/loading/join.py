@@ -42,7 +42,9 @@ def email_domain(values: pd.Series) -> pd.Series:
     return normalise_domain(found.astype("string"))
 
 
-def match_email_domains(emails: pd.Series, accounts: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+def match_email_domains(
+    emails: pd.Series, accounts: pd.DataFrame, what: str = "customer email"
+) -> tuple[pd.Series, pd.Series]:
     """(account_id, reason) per email: the account whose domain is the email's domain or a parent.
 
     A domain shared by several accounts is ambiguous and matches none of them.
@@ -63,20 +65,27 @@ def match_email_domains(emails: pd.Series, accounts: pd.DataFrame) -> tuple[pd.S
         parent = candidate.str.split(".", n=1).str[1]
         candidate = parent.where(parent.str.contains(".", regex=False).fillna(False))
     missing = account_ids.isna()
-    reasons[missing & domains.isna()] = "no account id and no usable customer email"
+    reasons[missing & domains.isna()] = f"no account id and no usable {what}"
     free = missing & domains.isin(FREE_EMAIL_DOMAINS).fillna(False)
-    reasons[free] = "no account id, and the customer email is a personal mailbox (" + domains[free] + ")"
+    reasons[free] = f"no account id, and the {what} is a personal mailbox (" + domains[free] + ")"
     amb = missing & domains.isin(ambiguous).fillna(False)
-    reasons[amb] = "no account id, and the customer email domain is shared by several accounts (" + domains[amb] + ")"
+    reasons[amb] = f"no account id, and the {what} domain is shared by several accounts (" + domains[amb] + ")"
     other = missing & reasons.isna()
-    reasons[other] = "no account id, and no account has the customer email's domain (" + domains[other] + ")"
+    reasons[other] = f"no account id, and no account has the {what}'s domain (" + domains[other] + ")"
     return account_ids, reasons
 
 
+#: Tables whose rows may lack an account id, and the email column that can still reach one.
+EMAIL_COLUMNS = {
+    "subscriptions": "customer_email", "invoices": "customer_email", "tickets": "requester_email",
+    "cancellations": "customer_email",
+}
+
+
 def join_by_email_domain(tables: dict[str, TableData], rejections: Rejections, options: LoadOptions) -> None:
-    """Billing rows without an account id reach one through the customer email's domain (fuzzy)."""
+    """Rows without an account id reach one exactly (users, subscriptions), else through the email's domain (fuzzy)."""
     accounts = tables.get("accounts")
-    for name in ("subscriptions", "invoices"):
+    for name, email_column in EMAIL_COLUMNS.items():
         data = tables.get(name)
         if data is None:
             continue
@@ -86,58 +95,90 @@ def join_by_email_domain(tables: dict[str, TableData], rejections: Rejections, o
         need = frame["account_id"].isna()
         if not need.any():
             continue
-        if name == "invoices":
-            need = _accounts_via_subscriptions(data, tables.get("subscriptions"), need)
-            if not need.any():
-                continue
+        need = _exact_links(name, data, tables, need)
+        if not need.any():
+            continue
+        what = email_column.replace("_", " ")
         n_need = int(need.sum())
-        if accounts is None or "domain" not in accounts.frame or "customer_email" not in frame:
-            what = "no accounts table with a domain column" if "customer_email" in frame else "no customer email"
+        if accounts is None or "domain" not in accounts.frame or email_column not in frame:
+            why = "no accounts table with a domain column" if email_column in frame else f"no {what}"
             ids = pd.Series(pd.NA, index=frame.index[need], dtype="string")
-            reasons = pd.Series(f"no account id, and {what} to match on", index=frame.index[need], dtype="string")
+            reasons = _unmatched_keys(name, frame, need) + f"and {why} to match on"
         else:
-            ids, reasons = match_email_domains(frame.loc[need, "customer_email"], accounts.frame)
+            ids, reasons = match_email_domains(frame.loc[need, email_column], accounts.frame, what)
             hits = int(ids.notna().sum())
             data.stats.notes.append(
-                f"{name}: {hits} of {n_need} rows without an account id reached an account by customer email domain "
+                f"{name}: {hits} of {n_need} rows without an account id reached an account by {what} domain "
                 f"(fuzzy match, hit rate {hits / n_need:.0%})"
             )
         frame.loc[need, "account_id"] = ids
-        lost = need & frame["account_id"].isna()
-        if lost.any():
-            lost_reasons = reasons[lost[need].to_numpy()]
-            rejections.add(
-                name, frame.loc[lost, "_file"], frame.loc[lost, "_line"], "account_id",
-                frame.loc[lost, "customer_email"] if "customer_email" in frame else pd.Series(pd.NA, index=frame.index[lost]),
-                lost_reasons,
-            )
-            counts = Counter(r.split(" (")[0] for r in lost_reasons.tolist())
-            for reason, count in counts.items():
-                data.stats.reject_rows(count, reason)
-            share = int(lost.sum()) / max(data.stats.rows_read, 1)
-            if share > options.max_rejected:
-                raise InputDataError(
-                    f"{int(lost.sum())} of {data.stats.rows_read} {name} rows reach no account "
-                    f"({share:.1%}, more than --max-rejected {options.max_rejected:g}); most common: {counts.most_common(1)[0][0]}. "
-                    f"Map the CRM id (for example account_id = \"crm_id (metadata)\" under [inputs.{name}.columns]) "
-                    "or give the accounts a domain column",
-                    file=", ".join(data.stats.files),
-                )
-        data.frame = frame[~lost].reset_index(drop=True)
+        _reject_unlinked(name, data, need, reasons, email_column, rejections, options)
 
 
-def _accounts_via_subscriptions(data: TableData, subs: TableData | None, need: pd.Series) -> pd.Series:
-    """Exact before fuzzy: the subscriptions already tie Stripe customers to accounts."""
+def _reject_unlinked(name: str, data: TableData, need: pd.Series, reasons: pd.Series, email_column: str,
+                     rejections: Rejections, options: LoadOptions) -> None:
+    """Rows still without an account are rejected with their reason; too many is exit 3."""
     frame = data.frame
-    if subs is None or "customer_id" not in frame or "customer_id" not in subs.frame:
+    lost = need & frame["account_id"].isna()
+    if lost.any():
+        lost_reasons = reasons[lost[need].to_numpy()]
+        values = frame.loc[lost, email_column] if email_column in frame else pd.Series(pd.NA, index=frame.index[lost])
+        rejections.add(name, frame.loc[lost, "_file"], frame.loc[lost, "_line"], "account_id", values, lost_reasons)
+        counts = Counter(r.split(" (")[0] for r in lost_reasons.tolist())
+        for reason, count in counts.items():
+            data.stats.reject_rows(count, reason)
+        share = int(lost.sum()) / max(data.stats.rows_read, 1)
+        if share > options.max_rejected:
+            raise InputDataError(
+                f"{int(lost.sum())} of {data.stats.rows_read} {name} rows reach no account "
+                f"({share:.1%}, more than --max-rejected {options.max_rejected:g}); most common: {counts.most_common(1)[0][0]}. "
+                f"Map the CRM id (for example account_id = \"crm_id (metadata)\" under [inputs.{name}.columns]) "
+                "or give the accounts a domain column",
+                file=", ".join(data.stats.files),
+            )
+    data.frame = frame[~lost].reset_index(drop=True)
+
+
+def _exact_links(name: str, data: TableData, tables: dict[str, TableData], need: pd.Series) -> pd.Series:
+    """Exact before fuzzy: ids that another table already ties to an account; returns what still needs one."""
+    if name == "tickets":
+        return _via(data, tables.get("users"), need, "user_id", "the users table's user id")
+    if name in ("invoices", "cancellations"):
+        need = _via(data, tables.get("subscriptions"), need, "subscription_id", "the subscriptions' subscription id")
+        return _via(data, tables.get("subscriptions"), need, "customer_id", "the subscriptions' customer id")
+    return need
+
+
+#: The exact keys ``_exact_links`` tries per table, and what they are looked up in.
+EXACT_KEYS = {
+    "tickets": (("user_id", "user in the users table"),),
+    "invoices": (("customer_id", "subscription"),),
+    "cancellations": (("subscription_id", "subscription"), ("customer_id", "subscription")),
+}
+
+
+def _unmatched_keys(name: str, frame: pd.DataFrame, need: pd.Series) -> pd.Series:
+    """``no account id, `` plus, per row, the exact keys it had that matched nothing."""
+    text = pd.Series("no account id, ", index=frame.index[need], dtype="string")
+    for key, where in EXACT_KEYS.get(name, ()):
+        if key in frame:
+            had = frame.loc[need, key].notna()
+            text[had] = text[had] + f"its {key} matches no {where}, "
+    return text
+
+
+def _via(data: TableData, other: TableData | None, need: pd.Series, key: str, what: str) -> pd.Series:
+    """Fill missing account ids from ``other``'s unambiguous ``key`` -> account_id pairs."""
+    frame = data.frame
+    if not need.any() or other is None or key not in frame or key not in other.frame or "account_id" not in other.frame:
         return need
-    pairs = subs.frame[["customer_id", "account_id"]].dropna().drop_duplicates()
-    pairs = pairs[~pairs["customer_id"].duplicated(keep=False)].set_index("customer_id")["account_id"]
-    via = frame.loc[need, "customer_id"].map(pairs)
+    pairs = other.frame[[key, "account_id"]].dropna().drop_duplicates()
+    pairs = pairs[~pairs[key].duplicated(keep=False)].set_index(key)["account_id"]
+    via = frame.loc[need, key].map(pairs)
     hits = int(via.notna().sum())
     if hits:
         frame.loc[need, "account_id"] = via.astype("string")
-        data.stats.notes.append(f"invoices: {hits} rows reached an account through the subscriptions' customer id")
+        data.stats.notes.append(f"{data.name}: {hits} rows reached an account through {what}")
     return frame["account_id"].isna()
 
 

@@ -1,5 +1,5 @@
 """Deals: win rate (all deals closed by as-of, and those closed within the period), average won
-amount and median days from created to won, from the per-deal rows of ``FeatureSet.extras``."""
+amount and median days from created to won, from the per-deal rows of ``FeatureSet.deal_rows``."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def _median(values: pd.Series) -> float | None:
 
 @metric(DEFINITIONS, suppress=KEYS)
 def deals(group: Group) -> dict[str, Any]:
-    rows = group.features.extras.get("deal_rows")
+    rows = group.features.deal_rows
     if rows is None:
         return {}
     mine = rows[rows["account_id"].isin(group.rows.index)]

@@ -1,6 +1,6 @@
 """The metric registry: every metric is a function plus its definition, in one family module.
 
-A family module (``counts``, ``conversion``, ``churn``, ``revenue``, ``clv``, ``activation``,
+A family module (``counts``, ``conversion``, ``churn``, ``revenue``, ``clv``, ``activation``, ``support``,
 ``nps``, ``cohorts``) decorates each metric with ``@metric(definitions=..., suppress=...)``; the
 definitions (the formula text written into every report) sit beside the code that computes
 them. ``compute.compute_metrics`` runs the registered metrics in registration order, so a new
@@ -25,7 +25,7 @@ from segkit.features.build import FeatureSet
 from segkit.metrics.options import MetricOptions
 
 #: The family modules of ``segkit.metrics``, in the order their metrics run.
-FAMILIES = ("counts", "conversion", "deals", "churn", "revenue", "clv", "activation", "nps", "cohorts")
+FAMILIES = ("counts", "conversion", "deals", "churn", "revenue", "clv", "activation", "nps", "cohorts", "support")
 
 PERIOD_NOTE = "period = [start, end) with end = midnight after as-of (UTC) and start = end - period_months"
 

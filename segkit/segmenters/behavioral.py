@@ -8,7 +8,8 @@
   last 90 days: narrow / moderate / broad;
 - profile (default): one label per account, first match wins: "At risk" (paying, and declining
   or dormant), "High value, high maintenance" (top value tier with heavy support or usage cost,
-  where a cost column exists), then the intensity class.
+  where a cost column exists: ``support_tickets`` comes from a tickets export, the period's
+  tickets per account, ``segkit.features.support``), then the intensity class.
 """
 
 from __future__ import annotations

@@ -43,6 +43,8 @@ def balanced(inputs: dict) -> None:
         ("segment_group.jsonl", "users", "segment-group"),
         ("mixpanel.jsonl", "events", "mixpanel"),
         ("nps.csv", "surveys", "nps-survey"),
+        ("delighted_responses.jsonl", "surveys", "delighted-responses"),
+        ("posthog_events.jsonl", "events", "posthog-events"),
     ],
 )
 def test_each_export_is_detected_and_accounted(name: str, table: str, preset: str) -> None:

@@ -54,3 +54,21 @@ DEALS = Preset(
     signature=("stage",),
     options=PresetOptions(multi_account_separator=";"),
 )
+
+
+TICKETS = Preset(
+    name="hubspot-tickets",
+    title="a HubSpot tickets export",
+    table="tickets",
+    columns={
+        "ticket_id": ("Ticket ID", "hs_object_id"),
+        "account_id": ("Associated Company IDs", "Associated Company ID", "associatedcompanyid", "associations.companies"),
+        "created_at": ("Create date", "createdate"),
+        "status": ("Ticket status", "hs_pipeline_stage"),
+        "priority": ("Priority", "hs_ticket_priority"),
+        "solved_at": ("Close date", "closed_date"),
+        "channel": ("Source", "source_type"),
+    },
+    signature=("status", "priority"),
+    options=PresetOptions(multi_account_separator=";"),
+)

@@ -99,3 +99,22 @@ INVOICES = Preset(
     signature=("customer_id", "customer_email"),
     options=PresetOptions(amount_unit="major"),
 )
+
+
+CANCELLATIONS = Preset(
+    name="stripe-cancellations",
+    title="Stripe canceled subscriptions with cancellation_details",
+    table="cancellations",
+    columns={
+        "subscription_id": ("id",),
+        "account_id": _STRIPE_ACCOUNT_ALIASES,
+        "customer_id": ("customer", "Customer ID"),
+        "customer_email": ("customer_email", "Customer Email"),
+        "canceled_at": ("canceled_at", "Canceled At (UTC)"),
+        "reason_code": ("cancellation_details.reason", "Cancellation Reason"),
+        "reason": ("cancellation_details.feedback", "Cancellation Feedback"),
+        "feedback": ("cancellation_details.comment", "Cancellation Comment"),
+    },
+    patterns={"account_id": _STRIPE_ACCOUNT_PATTERNS},
+    signature=("reason_code", "reason"),
+)
