@@ -53,7 +53,7 @@ def read_run(path: Path) -> RunData:
     if (folder / "report.json").is_file():
         import json
 
-        as_of = json.loads((folder / "report.json").read_text(encoding="utf-8")).get("period", {}).get("as_of")
+        as_of = json.loads((folder / "report.json").read_text(encoding="utf-8")).get("period", {}).get("end")
     return RunData(str(path), table, as_of)
 
 
