@@ -219,6 +219,7 @@ def publish(out_dir: Path, history: Path, files: dict[str, bytes], kept: dict[st
         raise OutputError(f"--keep takes 1 or more runs; got {keep}")
     latest = runs(history)
     sequence = (latest[-1].sequence if latest else 0) + 1
+    work: Path | None = None
     try:
         work = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=history))
         for name, content in {**files, **kept}.items():
@@ -237,6 +238,8 @@ def publish(out_dir: Path, history: Path, files: dict[str, bytes], kept: dict[st
         _unlink_absent(out_dir, set(known_names) - set(files))
         _prune(history, keep)
     except OSError as exc:
+        if work is not None and work.exists():
+            _remove(work)  # an unfinished folder; the published set is untouched
         raise OutputError(f"{out_dir}: cannot write the outputs ({exc.strerror or exc})") from None
     return [out_dir / name for name in files]
 
