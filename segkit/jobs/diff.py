@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from segkit.errors import UsageError
-from segkit.writers.rundir import ACCOUNTS, HISTORY_NAME, MANIFEST, current_run, runs
+from segkit.writers.rundir import ACCOUNTS, HISTORY_NAME, current_run, runs
 
 FACTS = ("mrr", "ever_paid", "active_at_start", "churned_in_period", "mrr_period_start", "mrr_period_end")
 BRIDGE = ("start", "new", "expansion", "reactivation", "contraction", "churned", "moved_in", "moved_out", "end")
@@ -53,7 +53,7 @@ def read_run(path: Path) -> RunData:
     if (folder / "report.json").is_file():
         import json
 
-        as_of = json.loads((folder / "report.json").read_text(encoding="utf-8")).get("period", {}).get("end")
+        as_of = json.loads((folder / "report.json").read_text(encoding="utf-8")).get("as_of")
     return RunData(str(path), table, as_of)
 
 
@@ -193,8 +193,3 @@ def diff(old: Path | None = None, new: Path | None = None, *, out_dir: Path | No
         raise UsageError("segkit diff takes two run directories (OLD NEW) or --out DIR")
     return compare(read_run(old), read_run(new))
 
-
-def manifest_of(history_run: Path) -> dict[str, Any]:
-    import json
-
-    return json.loads((history_run / MANIFEST).read_text(encoding="utf-8"))

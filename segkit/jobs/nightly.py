@@ -123,10 +123,10 @@ def _input_paths(files: Sequence[PathLike], tables: TableFiles | None, config: C
 
 
 def build_manifest(files: Sequence[PathLike], tables: TableFiles | None, config: Config, options: SegmentOptions,
-                   nightly: NightlyOptions, key: bytes | None) -> dict[str, Any]:
+                   key: bytes | None) -> dict[str, Any]:
     """Input sha256, options and version: what decides the outputs (for history and --if-changed)."""
     inputs = {str(p): _sha256(p) for p in _input_paths(files, tables, config) if p.is_file()}
-    chosen = {k: v for k, v in dataclasses.asdict(options).items()}
+    chosen = dataclasses.asdict(options)
     return {
         "segkit_version": __version__,
         "inputs_sha256": dict(sorted(inputs.items())),
@@ -194,12 +194,14 @@ def segment_to_dir(out_dir: Path, files: Sequence[PathLike] = (), *, tables: Tab
     """``segment`` into ``--out DIR`` under its lock: skip if unchanged, write with history and changes."""
     options = options or SegmentOptions()
     nightly = nightly or NightlyOptions()
+    if nightly.keep < 1:
+        raise UsageError(f"--keep takes 1 or more runs; got {nightly.keep}")
     checks = parse_fail_on(nightly.fail_on)
     key = hash_key() if nightly.hash_ids else None
     parsed = load_config(Path(config)) if config is not None else Config()
     with locked(Path(out_dir)) as history:
         remove_stale_workdirs()
-        manifest = build_manifest(files, tables, parsed, options, nightly, key)
+        manifest = build_manifest(files, tables, parsed, options, key)
         if nightly.if_changed and _unchanged(history, manifest):
             return OutRun(None, skipped=True)
         report = segment(files, tables=tables, config=parsed, options=options, progress=progress)
@@ -207,7 +209,7 @@ def segment_to_dir(out_dir: Path, files: Sequence[PathLike] = (), *, tables: Tab
             report = hash_ids(report, key)
         previous = current_run(history)
         if previous is not None and report.account_facts is not None:
-            this_run = RunData("this run", report.account_facts, report.data["period"].get("end"))
+            this_run = RunData("this run", report.account_facts, report.data.get("as_of"))
             report.changes = compare(dataclasses.replace(read_run(previous.path), source=previous.path.name), this_run)
         paths = write_outputs(report, Path(out_dir), keep=nightly.keep, manifest=manifest, history=history)
     return OutRun(report, paths, crossed=check_all(checks, report))

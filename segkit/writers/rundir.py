@@ -42,6 +42,8 @@ ACCOUNTS = "accounts.parquet"
 DEFAULT_KEEP = 30
 _RUN_NAME = re.compile(r"run-(\d{6,})-")
 _OLD_TEMP = re.compile(r"\.(.+)\.tmp-(\d+)$")  # temp names of segkit before the history folder
+_OLD_OUTPUTS = ("report.json", "segments.csv", "assignments.parquet", "assignments.csv", "rejected.csv", "report.html",
+                "run.json", "cohorts.csv")
 
 
 def _refuse_symlink(path: Path) -> None:
@@ -208,7 +210,7 @@ def remove_leftovers(out_dir: Path, history: Path) -> None:
             _remove(entry)
     for entry in out_dir.iterdir():
         old = _OLD_TEMP.match(entry.name)
-        if old and not _pid_alive(int(old.group(2))) and entry.is_file():
+        if old and old.group(1) in _OLD_OUTPUTS and not _pid_alive(int(old.group(2))) and entry.is_file():
             entry.unlink(missing_ok=True)
 
 
