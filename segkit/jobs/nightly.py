@@ -125,11 +125,13 @@ def _input_paths(files: Sequence[PathLike], tables: TableFiles | None, config: C
 def build_manifest(files: Sequence[PathLike], tables: TableFiles | None, config: Config, options: SegmentOptions,
                    key: bytes | None) -> dict[str, Any]:
     """Input sha256, options and version: what decides the outputs (for history and --if-changed)."""
-    inputs = {str(p): _sha256(p) for p in _input_paths(files, tables, config) if p.is_file()}
+    paths = _input_paths(files, tables, config)
+    inputs = {str(p): _sha256(p) for p in paths if p.is_file()}
     chosen = dataclasses.asdict(options)
     return {
         "segkit_version": __version__,
         "inputs_sha256": dict(sorted(inputs.items())),
+        "inputs_unhashed": sorted(str(p) for p in paths if not p.is_file()),  # stdin (-), URLs: never "unchanged"
         "options": json.loads(json.dumps(chosen, sort_keys=True, default=str)),
         "hash_ids": None if key is None else hmac.new(key, b"segkit key id", hashlib.sha256).hexdigest()[:16],
     }
@@ -137,7 +139,7 @@ def build_manifest(files: Sequence[PathLike], tables: TableFiles | None, config:
 
 def _unchanged(history: Path, manifest: dict[str, Any]) -> bool:
     published = current_run(history)
-    if published is None or not (published.path / MANIFEST).is_file():
+    if published is None or not (published.path / MANIFEST).is_file() or manifest["inputs_unhashed"]:
         return False
     try:
         return published.read_json(MANIFEST) == manifest

@@ -81,3 +81,19 @@ def test_segment_section_sets_every_default(run_cli, tmp_path):
     assert (tmp_path / "out" / "report.json").exists()
     assert run_cli("segment", "--config", config, "--fail-on", "churn_rate>2", "--by", "value").code == 0  # the command line wins
     assert len(runs(tmp_path / "out" / HISTORY_NAME)) == 1
+
+
+def test_if_changed_never_skips_a_run_on_standard_input(tmp_path):
+    from segkit.config import Config
+    from segkit.jobs.nightly import _unchanged, build_manifest
+    from segkit.jobs.settings import SegmentOptions
+    from segkit.writers.rundir import locked, publish
+
+    stdin = build_manifest(["-"], None, Config(), SegmentOptions(), None)
+    assert stdin["inputs_unhashed"] == ["-"] and stdin["inputs_sha256"] == {}
+    files = {**stdin, "inputs_unhashed": []}
+    for manifest, skipped in ((stdin, False), (files, True)):
+        out = tmp_path / str(skipped)
+        with locked(out) as history:
+            publish(out, history, {"report.json": b"{}"}, {"manifest.json": json.dumps(manifest).encode()}, 3, ("report.json",))
+            assert _unchanged(history, manifest) is skipped
