@@ -28,22 +28,27 @@ from segkit.jobs import (
     segment,
     validate,
 )
+from segkit.jobs.diff import diff
+from segkit.jobs.nightly import NightlyOptions, run_segment, segment_to_dir
 from segkit.jobs.settings import READ_OPTIONS
 from segkit.report import Report
 from segkit.writers import write_outputs as _write_outputs
 
 
-def write_outputs(report: Report, out_dir: str | Path) -> list[Path]:
-    """Write report.json, segments.csv, assignments.{parquet,csv}, rejected.csv, report.html, run.json."""
-    return _write_outputs(report, Path(out_dir))
+def write_outputs(report: Report, out_dir: str | Path, *, keep: int = 30) -> list[Path]:
+    """Write report.json, segments.csv, assignments.{parquet,csv}, rejected.csv, report.html, run.json
+    under DIR's lock, as one set swapped in atomically, keeping ``keep`` runs of history."""
+    return _write_outputs(report, Path(out_dir), keep=keep)
 
 
 __all__ = [
     "READ_OPTIONS",
     "FeatureSet",
+    "NightlyOptions",
     "Report",
     "SegmentOptions",
     "convert",
+    "diff",
     "feature_set",
     "fit_clv",
     "fit_retention",
@@ -55,8 +60,10 @@ __all__ = [
     "parse_by",
     "read_config",
     "registry_warnings",
+    "run_segment",
     "sample",
     "segment",
+    "segment_to_dir",
     "validate",
     "write_outputs",
 ]

@@ -68,6 +68,28 @@ CONFIG_KEYS: dict[str, dict[str, str] | None] = {
     "output": {
         "float_precision": "Decimal places floats are rounded to in report.json (default 6).",
     },
+    # Defaults of `segkit segment`'s options (issue 12): a cron line is `segkit segment --config FILE`.
+    "segment": {
+        "by": "Segmenters, as --by: a string (\"value,geographic\") or a list (default firmographic,geographic,value).",
+        "as_of": "Date the figures are computed at, as --as-of (YYYY-MM-DD).",
+        "period": "Length of the metric period, as --period (12, \"6m\", \"1y\").",
+        "out": "Output directory, as --out (relative to this file).",
+        "format": "stdout format, as --format (table, json, ...).",
+        "min_segment_size": "As --min-segment-size.",
+        "gross_margin": "As --gross-margin.",
+        "timezone": "As --timezone.",
+        "max_rejected": "As --max-rejected.",
+        "clv_method": "As --clv-method.",
+        "discount_rate": "As --discount-rate.",
+        "cohorts_by_segment": "As --cohorts-by-segment (true/false).",
+        "engine": "As --engine.",
+        "spark_master": "As --spark-master.",
+        "quiet": "As --quiet (true/false).",
+        "keep": "As --keep: runs kept in --out DIR's history (default 30).",
+        "if_changed": "As --if-changed (true/false): skip a run whose inputs and options are unchanged.",
+        "fail_on": "As --fail-on: a list of conditions, e.g. [\"churn_rate>0.08\", \"segment:SMB.nrr<0.9\"].",
+        "hash_ids": "As --hash-ids (true/false): account ids replaced by HMAC-SHA256 with the key in SEGKIT_HASH_KEY.",
+    },
 }
 
 INPUT_KEYS: dict[str, str] = {
@@ -99,6 +121,7 @@ class Config:
     metrics: dict[str, Any] = field(default_factory=dict)
     segmenters: dict[str, dict[str, Any]] = field(default_factory=dict)
     output: dict[str, Any] = field(default_factory=dict)
+    segment: dict[str, Any] = field(default_factory=dict)  # defaults of `segkit segment`'s options
 
     def with_overrides(self, assignments: list[str]) -> Config:
         """Apply ``--set section.key=value`` overrides (values parsed as TOML, else a string)."""
@@ -137,6 +160,7 @@ class Config:
             metrics=data["metrics"],
             output=data["output"],
             segmenters=data["segmenters"],
+            segment=self.segment,
         )
 
 
@@ -216,6 +240,7 @@ def parse_config(raw: dict[str, Any], path: Path | None = None) -> Config:
         metrics=dict(raw.get("metrics", {})),
         segmenters={k: dict(v) for k, v in segmenters.items()},
         output=dict(raw.get("output", {})),
+        segment=dict(raw.get("segment", {})),
     )
 
 

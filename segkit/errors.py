@@ -16,6 +16,8 @@ class ExitStatus(enum.IntEnum):
     UNEXPECTED = 1
     USAGE = 2
     INPUT_DATA = 3
+    FAIL_ON = 4  # --fail-on: a figure crossed its line (outputs written)
+    LOCKED = 75  # --out DIR is locked by another run (EX_TEMPFAIL: retry later)
     INTERRUPTED = 130
 
 
@@ -49,3 +51,15 @@ class OutputError(SegkitError):
     """The output directory or a file in it cannot be written (a bad ``--out``: usage)."""
 
     exit_status = ExitStatus.USAGE
+
+
+class OutDirLocked(SegkitError):
+    """Another run holds the lock of ``--out DIR``: retry later (exit 75, EX_TEMPFAIL)."""
+
+    exit_status = ExitStatus.LOCKED
+
+
+class ThresholdCrossed(SegkitError):
+    """A ``--fail-on`` condition held; the outputs were written first (exit 4)."""
+
+    exit_status = ExitStatus.FAIL_ON

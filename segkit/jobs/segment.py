@@ -234,7 +234,22 @@ def segment(
             features, overall, {name: part.quality for name, part in segmented.segmentations.items()})],
     )
     assignments = pd.DataFrame({"account_id": features.frame.index.astype("string"), **segmented.assignments})
-    return build_report(parts, assignments, inputs.rejections.frame(), timer.run_info(registry))
+    report = build_report(parts, assignments, inputs.rejections.frame(), timer.run_info(registry))
+    report.account_facts = account_facts(features.frame, report.assignments)
+    return report
+
+
+#: Per-account facts the run history keeps for ``segkit diff`` (MRR bridge, churn and NRR explained).
+HISTORY_FACTS = ("mrr", "active_at_start", "churned_in_period", "mrr_period_start", "mrr_period_end")
+
+
+def account_facts(frame: pd.DataFrame, assignments: pd.DataFrame) -> pd.DataFrame:
+    """Labels plus the facts of HISTORY_FACTS (and ever_paid), one row per account, for the history."""
+    facts = frame.reindex(columns=[c for c in HISTORY_FACTS if c in frame])
+    if "first_paid_at" in frame:
+        facts = facts.assign(ever_paid=frame["first_paid_at"].notna().to_numpy())
+    facts.index = facts.index.astype("string")
+    return assignments.merge(facts, left_on="account_id", right_index=True, how="left")
 
 
 def _versions() -> dict[str, str]:

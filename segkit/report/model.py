@@ -21,6 +21,10 @@ class Report:
     assignments: pd.DataFrame  # account_id plus one label column per segmentation
     rejected: pd.DataFrame  # table, file, line, column, value, reason
     run: dict[str, Any] = field(default_factory=dict)  # timings and versions: run.json only
+    # Issue 12, outside report.json (a function of the inputs alone): per-account facts the run
+    # history keeps for `segkit diff`, and the changes since the previous run in --out DIR.
+    account_facts: pd.DataFrame | None = None
+    changes: dict[str, Any] | None = None
 
     @property
     def segmentations(self) -> dict[str, Any]:

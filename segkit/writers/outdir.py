@@ -1,21 +1,23 @@
-"""``--out DIR``: every output file, written atomically as a set.
+"""``--out DIR``: every output file, rendered in memory, then published as one set.
 
-All files are first written to temporary names in DIR (same filesystem), flushed and fsynced;
-only when every one is complete are they renamed over the previous outputs. A failed or
-interrupted run leaves the previous outputs intact and no temporary files behind.
+The set is written into a fresh folder of DIR's history and swapped in with one rename
+(``rundir.py``, docs/nightly.md): a failed or killed run leaves the previous set whole.
 """
 
 from __future__ import annotations
 
+import io
 import json
-import os
 from pathlib import Path
+from typing import Any
 
 from segkit.errors import OutputError
 from segkit.report import Report
 from segkit.writers.base import Writer, writers
+from segkit.writers.rundir import ACCOUNTS, DEFAULT_KEEP, MANIFEST, locked, publish
 
 RUN_RECORD = "run.json"  # timings and versions: written by every run, not a format
+CHANGES = "changes.json"  # what changed since the previous run in DIR (issue 12); not a function of the inputs
 
 
 def _file_writers() -> list[Writer]:
@@ -50,43 +52,31 @@ def render_outputs(report: Report) -> dict[str, bytes]:
     return files
 
 
-def write_outputs(report: Report, out_dir: Path) -> list[Path]:
-    """Write all output files atomically; returns their paths."""
+def history_files(report: Report, manifest: dict[str, Any] | None) -> dict[str, bytes]:
+    """What the history keeps besides the outputs: the manifest and the per-account facts for diffs."""
+    kept: dict[str, bytes] = {}
+    if manifest is not None:
+        kept[MANIFEST] = (json.dumps(manifest, sort_keys=True, indent=2, default=str) + "\n").encode("utf-8")
+    if report.account_facts is not None:
+        buffer = io.BytesIO()
+        report.account_facts.to_parquet(buffer, index=False)
+        kept[ACCOUNTS] = buffer.getvalue()
+    return kept
+
+
+def write_outputs(report: Report, out_dir: Path, *, keep: int = DEFAULT_KEEP, manifest: dict[str, Any] | None = None,
+                  history: Path | None = None) -> list[Path]:
+    """Write every output file and swap DIR to them as one set; returns their paths.
+
+    ``history`` is the history folder when the caller already holds DIR's lock (``rundir.locked``);
+    otherwise the lock is taken for the write.
+    """
     files = render_outputs(report)
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"{out_dir}: cannot create the output directory ({exc.strerror or exc})") from None
-    temps: list[tuple[Path, Path]] = []
-    try:
-        for name, content in files.items():
-            target = out_dir / name
-            temp = out_dir / f".{name}.tmp-{os.getpid()}"
-            temps.append((temp, target))
-            with open(temp, "wb") as handle:
-                handle.write(content)
-                handle.flush()
-                os.fsync(handle.fileno())
-        for temp, target in temps:
-            os.replace(temp, target)
-        _fsync_dir(out_dir)
-    except OSError as exc:
-        raise OutputError(f"{out_dir}: cannot write the outputs ({exc.strerror or exc})") from None
-    finally:
-        for temp, _ in temps:
-            if temp.exists():
-                temp.unlink()
-    return [out_dir / name for name in files]
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+    if report.changes is not None:
+        files[CHANGES] = (json.dumps(report.changes, sort_keys=True, indent=2) + "\n").encode("utf-8")
+    kept = history_files(report, manifest)
+    names = (*output_files(), CHANGES)
+    if history is None:
+        with locked(out_dir) as held:
+            return publish(out_dir, held, files, kept, keep, names)
+    return publish(out_dir, history, files, kept, keep, names)

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from segkit.report import Report
 from segkit.writers.base import Writer
+from segkit.writers.changes import segmentation_lines
 from segkit.writers.display import caption, check_lines, columns_for, display_rows, quality_lines
 
 
@@ -26,6 +27,9 @@ def render_tables(report: Report, console: Console) -> None:
         console.print(table)
         for line in quality_lines(report, name):
             console.print(f"  {line}", highlight=False, markup=False)
+        if report.changes is not None:
+            for line in segmentation_lines(report.changes, name):
+                console.print(f"  {line}", highlight=False, markup=False)
     for line in check_lines(report):
         console.print(line, highlight=False, markup=False)
     for warning in report.data.get("warnings", []):

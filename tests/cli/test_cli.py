@@ -55,7 +55,8 @@ def test_out_dir_holds_every_output_file(run_cli, tmp_path: Path):
     result = run_cli("segment", "--config", SAMPLES_CONFIG, "--out", out, "--format", "json", "--quiet")
     assert result.code == 0, result.err
     names = {p.name for p in out.iterdir()}
-    assert names == {"report.json", "segments.csv", "assignments.parquet", "assignments.csv", "rejected.csv", "report.html", "run.json", "cohorts.csv"}
+    assert names == {"report.json", "segments.csv", "assignments.parquet", "assignments.csv", "rejected.csv", "report.html", "run.json", "cohorts.csv",
+                     ".segkit.lock", ".segkit-history"}  # the lock and the run history (docs/nightly.md)
     assignments = pd.read_parquet(out / "assignments.parquet")
     assert list(assignments.columns) == ["account_id", "firmographic", "geographic", "value"]
     assert assignments["account_id"].str.len().eq(12).all()  # 12-digit HubSpot ids kept as text
@@ -218,7 +219,7 @@ def test_unexpected_errors_say_bug_and_exit_1(run_cli, monkeypatch):
     def boom(*args, **kwargs):
         raise ZeroDivisionError("division by zero")
 
-    monkeypatch.setattr(api, "segment", boom)
+    monkeypatch.setattr(api, "run_segment", boom)
     _assert_one_line_error(run_cli("segment", "x.csv"), 1, "a bug in segkit", "ZeroDivisionError", "--traceback")
 
 
@@ -228,7 +229,7 @@ def test_interrupt_exits_130(run_cli, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(api, "segment", interrupted)
+    monkeypatch.setattr(api, "run_segment", interrupted)
     _assert_one_line_error(run_cli("segment", "x.csv"), 130, "interrupted")
 
 

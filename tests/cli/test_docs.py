@@ -33,7 +33,7 @@ def test_every_option_of_every_command_is_documented():
     group = typer.main.get_command(app)
     for name, command in group.commands.items():
         flags = {opt for param in command.params for opt in (*param.opts, *param.secondary_opts) if opt.startswith("--")}
-        assert "--accounts" in flags or name in ("segmenters", "plugins", "sample", "clv", "retention"), name
+        assert "--accounts" in flags or name in ("segmenters", "plugins", "sample", "clv", "retention", "diff"), name
         for flag in flags - {"--help"}:
             assert flag in reference, f"segkit {name} {flag}"
 

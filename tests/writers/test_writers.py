@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pandas as pd
@@ -29,25 +28,30 @@ def report():
 
 
 def test_a_failed_write_leaves_the_previous_outputs_intact(report, tmp_path: Path, monkeypatch):
+    from segkit.writers import rundir
+
     api.write_outputs(report, tmp_path)
-    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
+    history_before = sorted(p.name for p in (tmp_path / rundir.HISTORY_NAME).iterdir())
     changed = api.segment(config=SAMPLES_CONFIG, by=["value"])
-    original_open = open
-    temp_files_opened = {"n": 0}
+    original = rundir._write_new
+    written = {"n": 0}
 
-    def open_failing_on_the_fourth_temp_file(path, mode="r", *args, **kwargs):
-        if "w" in mode and str(path).endswith(f".tmp-{os.getpid()}"):
-            temp_files_opened["n"] += 1
-            if temp_files_opened["n"] == 4:
-                raise OSError(28, "No space left on device")
-        return original_open(path, mode, *args, **kwargs)
+    def failing_on_the_fourth_file(path, content):
+        written["n"] += 1
+        if written["n"] == 4:
+            raise OSError(28, "No space left on device")
+        return original(path, content)
 
-    monkeypatch.setattr("builtins.open", open_failing_on_the_fourth_temp_file)
+    monkeypatch.setattr(rundir, "_write_new", failing_on_the_fourth_file)
     with pytest.raises(OutputError, match="No space left on device"):
         api.write_outputs(changed, tmp_path)
     monkeypatch.undo()
-    after = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
-    assert after == before  # nothing replaced, no temporary files left behind
+    after = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
+    assert after == before  # nothing replaced
+    with rundir.locked(tmp_path):  # the next run removes the unfinished folder
+        pass
+    assert sorted(p.name for p in (tmp_path / rundir.HISTORY_NAME).iterdir()) == history_before
 
 
 def test_report_json_is_sorted_and_has_no_nan(report):

@@ -3,6 +3,6 @@ in the order ``segkit --help`` lists them.
 """
 
 # isort: off
-from segkit.cli.commands import segment, validate, convert, init, registry, plugins, sample, icp, fits
+from segkit.cli.commands import segment, validate, convert, init, registry, plugins, sample, icp, fits, diff
 
-__all__ = ["convert", "fits", "icp", "init", "plugins", "registry", "sample", "segment", "validate"]
+__all__ = ["convert", "diff", "fits", "icp", "init", "plugins", "registry", "sample", "segment", "validate"]

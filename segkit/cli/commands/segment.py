@@ -15,7 +15,7 @@ from segkit.cli.options import (
     with_option_groups,
 )
 from segkit.cli.render import choose_format, emit
-from segkit.errors import UsageError
+from segkit.errors import ThresholdCrossed, UsageError
 
 
 @app.command()
@@ -42,29 +42,68 @@ def segment(
     read: ReadOverrides = ReadOverrides(),
     engine: EngineOpt = None,
     spark_master: Annotated[Optional[str], typer.Option("--spark-master", help="With --engine spark: local[2] (default), spark://HOST:PORT, yarn, k8s://...")] = None,
+    keep: Annotated[Optional[int], typer.Option("--keep", help="Runs kept in --out DIR's history folder (default 30).")] = None,
+    if_changed: Annotated[Optional[bool], typer.Option("--if-changed", help="Skip the run (exit 0) when the inputs (sha256) and options equal --out DIR's last run.", show_default=False)] = None,
+    fail_on: Annotated[Optional[list[str]], typer.Option("--fail-on", help="Exit 4 after writing when a figure crosses a line: churn_rate>0.08, segment:SMB.nrr<0.9 (repeatable).")] = None,
+    hash_ids: Annotated[Optional[bool], typer.Option("--hash-ids", help="Replace account ids in every output by HMAC-SHA256 keyed with $SEGKIT_HASH_KEY.", show_default=False)] = None,
 ) -> None:
     """Segment accounts and compute per-segment conversion, churn, MRR and CLV."""
     env = environment(ctx)
+    config = default_config(config)
+    defaults = SegmentDefaults.of(config)
+    by, as_of, period, out, format_ = defaults.pick(by=by, as_of=as_of, period=period, out=out, format=format_).values()
+    quiet = bool(defaults.get("quiet", False)) or quiet
     env.quiet = quiet
     fmt = choose_format(format_, env)
     from segkit.writers import formats
 
     if fmt not in formats():
         raise UsageError(f"unknown --format {fmt!r}; choose one of: {', '.join(formats())}")
+    given = defaults.pick(min_segment_size=min_segment_size, gross_margin=gross_margin, timezone=timezone,
+                          max_rejected=max_rejected, clv_method=clv_method, discount_rate=discount_rate,
+                          cohorts_by_segment=cohorts_by_segment, engine=engine, spark_master=spark_master)
     options = api.SegmentOptions(
-        by=by, as_of=parse_date(as_of), period_months=parse_period(period) if period else None,
-        min_segment_size=min_segment_size, gross_margin=gross_margin, timezone=timezone, max_rejected=max_rejected,
-        overrides=set_ or [], read=read.as_dict(), clv_method=clv_method, discount_rate=discount_rate,
-        cohorts_by_segment=cohorts_by_segment, engine=engine, spark_master=spark_master,
+        by=by, as_of=parse_date(as_of), period_months=parse_period(str(period)) if period else None,
+        overrides=set_ or [], read=read.as_dict(), **given,
     )
-    if min_segment_size is not None and min_segment_size < 0:
+    if options.min_segment_size is not None and options.min_segment_size < 0:
         raise UsageError("--min-segment-size must be 0 or more")
+    nightly = api.NightlyOptions(**{k: v for k, v in defaults.pick(
+        keep=keep, if_changed=if_changed, fail_on=fail_on or None, hash_ids=hash_ids).items() if v is not None})
     progress = env.info if (env.stderr_is_tty and not quiet) else None
-    report = api.segment(files or [], tables=tables.as_dict(), config=default_config(config), options=options, progress=progress)
+    result = api.run_segment(out, files or [], tables=tables.as_dict(), config=config, options=options, nightly=nightly, progress=progress)
+    if result.skipped:
+        env.info(f"{out}: inputs and options unchanged since the last run; nothing to do (--if-changed)")
+        return
+    report = result.report
     if out is not None:
-        paths = api.write_outputs(report, out)
-        env.info(f"wrote {len(paths)} files to {out}")
+        env.info(f"wrote {len(result.paths)} files to {out}")
     if not quiet and fmt != "table":
         for warning in report.data["warnings"]:
             env.info(f"warning: {warning['message']}")
     emit(report, fmt, env)
+    if result.crossed:
+        raise ThresholdCrossed(f"--fail-on: {'; '.join(result.crossed)} (outputs written)")
+
+
+class SegmentDefaults(dict):
+    """The ``[segment]`` section of the config: the default of each option not given."""
+
+    @classmethod
+    def of(cls, config: Optional[Path]) -> "SegmentDefaults":
+        from segkit.config import load_config
+
+        parsed = load_config(config) if config is not None else None
+        section = cls(parsed.segment if parsed is not None else {})
+        if isinstance(section.get("by"), str):
+            section["by"] = [section["by"]]
+        if section.get("out") is not None and parsed is not None and parsed.path is not None:
+            section["out"] = parsed.path.parent / str(section["out"])
+        for key in ("as_of", "period"):
+            if section.get(key) is not None:
+                section[key] = str(section[key])
+        return section
+
+    def pick(self, **given: object) -> dict[str, object]:
+        """Each given value, else this section's."""
+        return {key: value if value is not None else self.get(key) for key, value in given.items()}

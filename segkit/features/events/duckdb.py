@@ -13,6 +13,7 @@ filtered scan only when something was rejected.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import tempfile
 from pathlib import Path
 
@@ -35,6 +36,7 @@ from segkit.features.events.base import (
 from segkit.features.events.base import first_line as _first_line
 from segkit.features.events.base import to_us as _us
 from segkit.loading.model import EventFile, EventInput, Rejections
+from segkit.features.events.duckdb_files import WORKDIR_PREFIX, remove_stale_workdirs  # noqa: F401 - the next run cleans up
 from segkit.features.events.duckdb_files import (
     TS_MACRO,
     FileColumns,
@@ -71,7 +73,7 @@ class DuckDBEngine:
     ) -> None:
         self.events = events
         self.timezone = timezone
-        self._workdir = tempfile.TemporaryDirectory(prefix="segkit-events-")
+        self._workdir = tempfile.TemporaryDirectory(prefix=f"{WORKDIR_PREFIX}{os.getpid()}-")
         self.files = prepare_files(events.files, self._workdir.name)
         # A database file in the work directory rather than memory: the tables kept between the
         # queries (event_pairs, account_base, dup_ids) are stored compressed and can be evicted.

@@ -225,3 +225,32 @@ def with_progress(con: duckdb.DuckDBPyConnection, sql: str, params: list, what: 
     finally:
         done.set()
         watcher.join()
+
+
+#: Prefix of a DuckDB engine's work directory under $TMPDIR: ``segkit-events-PID-XXXX``.
+WORKDIR_PREFIX = "segkit-events-"
+
+
+def remove_stale_workdirs(root: str | None = None) -> list[str]:
+    """Remove the work directories of engines whose process is gone (killed runs); returns them."""
+    import os
+    import re
+    import shutil
+    import tempfile
+
+    removed = []
+    base = root or tempfile.gettempdir()
+    pattern = re.compile(re.escape(WORKDIR_PREFIX) + r"(\d+)-")
+    for entry in os.scandir(base):
+        match = pattern.match(entry.name)
+        if not match or not entry.is_dir(follow_symlinks=False) or entry.stat(follow_symlinks=False).st_uid != os.getuid():
+            continue
+        try:
+            os.kill(int(match.group(1)), 0)
+            continue  # still running
+        except ProcessLookupError:
+            shutil.rmtree(entry.path, ignore_errors=True)
+            removed.append(entry.path)
+        except (PermissionError, OverflowError):
+            continue
+    return sorted(removed)

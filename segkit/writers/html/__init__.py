@@ -6,6 +6,7 @@ import html
 
 from segkit.report import Report
 from segkit.writers.base import Writer
+from segkit.writers.changes import changes_html
 from segkit.writers.display import caption, check_lines, columns_for, display_rows, quality_lines
 from segkit.writers.html.value import cohort_section, value_table
 
@@ -45,6 +46,8 @@ class HtmlWriter(Writer):
             parts.append(f"</tbody></table><div class='caption'>{e(caption(report))}")
             parts.extend(f"<br>{e(line)}" for line in quality_lines(report, name))
             parts.append("</div>")
+            if report.changes is not None:
+                parts.append(changes_html(report.changes, name))
             parts.append(value_table(report, name))
         if data.get("cohorts"):
             parts.append(cohort_section(data["cohorts"], "Cohorts"))

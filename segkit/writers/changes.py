@@ -1,0 +1,80 @@
+"""The changes block (changes.json, ``segkit diff``) as text lines, CSV and an HTML section.
+
+Writers show it under each segmentation's table when a previous run exists in --out DIR;
+``segkit diff --format table|csv`` prints it the same way.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+from typing import Any
+
+BRIDGE_LINES = ("start", "new", "expansion", "reactivation", "contraction", "churned", "moved_in", "moved_out", "end")
+
+
+def _money(value: float) -> str:
+    return f"{value:,.2f}"
+
+
+def _explained(block: dict[str, Any]) -> list[str]:
+    lines = []
+    for kind, label in (("churn_rate", "churn rate"), ("nrr", "NRR")):
+        part = (block.get("explained") or {}).get(kind)
+        if part:
+            lines.append(f"{label}: {part['old']:.2%} -> {part['new']:.2%} ({part['change']:+.2%}: "
+                         f"segment mix {part['mix']:+.2%}, within-segment rates {part['rate']:+.2%})")
+    return lines
+
+
+def segmentation_lines(changes: dict[str, Any], name: str) -> list[str]:
+    """Plain text lines for one segmentation: transitions, appeared/disappeared, bridge, explained."""
+    block = changes["segmentations"].get(name)
+    if block is None:
+        return []
+    lines = [f"changes since {changes['old']['run']} (as of {changes['old']['as_of']}):"]
+    moved = sum(t["accounts"] for t in block["transitions"])
+    lines.append(f"  {moved} accounts changed segment, {len(block['appeared'])} appeared, {len(block['disappeared'])} disappeared")
+    lines += [f"  {t['from']} -> {t['to']}: {t['accounts']} accounts, MRR {_money(t['mrr'])}" for t in block["transitions"]]
+    for row in block["bridge"]:
+        parts = ", ".join(f"{key.replace('_', ' ')} {_money(row[key])}" for key in BRIDGE_LINES if key in ("start", "end") or row[key])
+        lines.append(f"  MRR bridge {row['segment']}: {parts}")
+    lines += [f"  {line}" for line in _explained(block)]
+    return lines
+
+
+def changes_text(changes: dict[str, Any]) -> str:
+    """``segkit diff --format table``: every segmentation's lines."""
+    out = [f"{changes['old']['run']} -> {changes['new']['run']}"]
+    for name in changes["segmentations"]:
+        out += ["", f"by {name}", *segmentation_lines(changes, name)]
+    return "\n".join(out) + "\n"
+
+
+def changes_csv(changes: dict[str, Any]) -> str:
+    """``segkit diff --format csv``: one row per account that changed, appeared or disappeared."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["segmentation", "account_id", "change", "from", "to"])
+    for name, block in changes["segmentations"].items():
+        rows = [(c["account_id"], "moved", c["from"], c["to"]) for c in block["changed"]]
+        rows += [(a, "appeared", "", "") for a in block["appeared"]] + [(a, "disappeared", "", "") for a in block["disappeared"]]
+        for account, change, old, new in sorted(rows):
+            writer.writerow([name, _cell(account), change, _cell(old), _cell(new)])
+    return buffer.getvalue()
+
+
+def _cell(value: str) -> str:
+    """Spreadsheet formula injection: a leading = + - @ tab or CR is quoted with an apostrophe."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def changes_html(changes: dict[str, Any], name: str) -> str:
+    """A short HTML section under one segmentation's table (report.html)."""
+    lines = segmentation_lines(changes, name)
+    if not lines:
+        return ""
+    items = "".join(f"<li>{html.escape(line.strip())}</li>" for line in lines[1:])
+    return f"<h3>{html.escape(lines[0])}</h3><ul class='changes'>{items}</ul>"
