@@ -155,3 +155,4 @@ class ReportParts:
     warnings: list[ReportWarning] = field(default_factory=list)
     cohorts: dict[str, Any] | None = None
     clv_model: ClvModelPart | None = None
+    survival: dict[str, dict[str, Any]] | None = None  # per segmentation: SurvivalResult.to_dict()

@@ -87,7 +87,12 @@ def _p(value: float | None) -> str:
 
 def quality_lines(report: Report, name: str) -> list[str]:
     """One line per outcome: do the segments differ, and which segments stand out (BH q < 0.05)."""
-    tests = report.segmentations[name].get("quality", {}).get("tests", {})
+    return segmentation_quality_lines(report.segmentations[name])
+
+
+def segmentation_quality_lines(segmentation: dict[str, Any]) -> list[str]:
+    """``quality_lines`` of one segmentation's report.json dict."""
+    tests = segmentation.get("quality", {}).get("tests", {})
     lines = []
     for outcome in ("churn", "conversion"):
         test = tests.get(outcome)
