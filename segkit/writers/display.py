@@ -46,6 +46,20 @@ WIDE_COLUMNS = [("GRR", lambda r: _pct(r.get("grr")), True)]
 NPS_COLUMN = ("NPS", lambda r: _nps(r.get("nps")), True)
 
 
+#: --columns names -> the column's header (and its order in the tables)
+COLUMN_NAMES = {
+    "accounts": "Accounts", "customers": "Customers", "conversion": "Conversion (95% CI)", "churn": "Churn (95% CI)",
+    "monthly_churn": "Monthly churn", "mrr": "MRR", "arpa": "ARPA", "clv": "CLV", "nrr": "NRR", "grr": "GRR", "nps": "NPS",
+}
+#: what the terminal always shows in full, whatever its width (besides the segment)
+ESSENTIAL_COLUMNS = ("accounts", "churn", "mrr", "nrr", "clv")
+
+
+def column_name(header: str) -> str:
+    """The --columns name of a header."""
+    return next(name for name, h in COLUMN_NAMES.items() if h == header)
+
+
 def columns_for(report: Report, wide: bool = False) -> list[tuple[str, Callable[[dict[str, Any]], str], bool]]:
     """The terminal shows the compact set; Markdown and HTML also show GRR."""
     has_nps = report.data["overall"].get("nps_responses") is not None

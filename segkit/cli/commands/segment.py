@@ -42,6 +42,8 @@ def segment(
     read: ReadOverrides = ReadOverrides(),
     engine: EngineOpt = None,
     spark_master: Annotated[Optional[str], typer.Option("--spark-master", help="With --engine spark: local[2] (default), spark://HOST:PORT, yarn, k8s://...")] = None,
+    columns: Annotated[Optional[list[str]], typer.Option("--columns", help="Table columns after the segment: NAME[,NAME...] of accounts, customers, conversion, churn, monthly_churn, mrr, arpa, clv, nrr, grr, nps (default: the essential ones and what else fits the width).")] = None,
+    wide: Annotated[bool, typer.Option("--wide", help="Table: every column, however wide the lines get.")] = False,
 ) -> None:
     """Segment accounts and compute per-segment conversion, churn, MRR and CLV."""
     env = environment(ctx)
@@ -57,6 +59,10 @@ def segment(
         overrides=set_ or [], read=read.as_dict(), clv_method=clv_method, discount_rate=discount_rate,
         cohorts_by_segment=cohorts_by_segment, engine=engine, spark_master=spark_master,
     )
+    if columns:
+        from segkit.writers.table import check_columns
+
+        check_columns(columns)  # a usage error before the run, not after it
     if min_segment_size is not None and min_segment_size < 0:
         raise UsageError("--min-segment-size must be 0 or more")
     progress = env.info if (env.stderr_is_tty and not quiet) else None
@@ -64,7 +70,7 @@ def segment(
     if out is not None:
         paths = api.write_outputs(report, out)
         env.info(f"wrote {len(paths)} files to {out}")
-    if not quiet and fmt != "table":
+    if not quiet:  # always on stderr, whatever the format: stdout holds only the report
         for warning in report.data["warnings"]:
             env.info(f"warning: {warning['message']}")
-    emit(report, fmt, env)
+    emit(report, fmt, env, columns=columns or (), wide=wide)
