@@ -45,7 +45,16 @@ def segment(
     columns: Annotated[Optional[list[str]], typer.Option("--columns", help="Table columns after the segment: NAME[,NAME...] of accounts, customers, conversion, churn, monthly_churn, mrr, arpa, clv, nrr, grr, nps (default: the essential ones and what else fits the width).")] = None,
     wide: Annotated[bool, typer.Option("--wide", help="Table: every column, however wide the lines get.")] = False,
 ) -> None:
-    """Segment accounts and compute per-segment conversion, churn, MRR and CLV."""
+    """Segment accounts and compute per-segment conversion, churn, MRR and CLV.
+
+    Examples:
+
+    \b
+      segkit segment --config configs/samples.toml
+      segkit segment --config configs/samples.toml --by value --columns churn,mrr,grr
+      segkit segment --config configs/samples.toml --by 'firmographic*value' --format markdown
+      segkit segment --config configs/samples.toml --out report-dir
+    """
     env = environment(ctx)
     env.quiet = quiet
     fmt = choose_format(format_, env)
