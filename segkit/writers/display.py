@@ -104,8 +104,23 @@ def quality_lines(report: Report, name: str) -> list[str]:
     return segmentation_quality_lines(report.segmentations[name])
 
 
+def model_line(segmentation: dict[str, Any]) -> str | None:
+    """A model-based segmentation's cross-validated figures and verdict (churn_risk), in one line."""
+    model = segmentation.get("quality", {}).get("churn_risk")
+    if not model or model.get("cv_roc_auc") is None:
+        return None
+    base = (model.get("training") or {}).get("base_rate")
+    text = f"churn model ({model.get('model', 'model')}, {model.get('cv_folds', '?')}-fold cross-validated): AUC {model['cv_roc_auc']:.2f}"
+    if model.get("cv_brier_score") is not None:
+        text += f", Brier {model['cv_brier_score']:.3f}"
+        if model.get("cv_brier_score_baseline") is not None:
+            text += f" vs {model['cv_brier_score_baseline']:.3f} for the base rate"
+            text += f" ({base * 100:.1f}%)" if base is not None else ""
+    return text + (f"; verdict: {model['verdict']}" if model.get("verdict") else "")
+
+
 def segmentation_quality_lines(segmentation: dict[str, Any]) -> list[str]:
-    """``quality_lines`` of one segmentation's report.json dict."""
+    """``quality_lines`` of one segmentation's report.json dict (the model's verdict last)."""
     tests = segmentation.get("quality", {}).get("tests", {})
     lines = []
     for outcome in ("churn", "conversion"):
@@ -123,4 +138,5 @@ def segmentation_quality_lines(segmentation: dict[str, Any]) -> list[str]:
         if standouts:
             text += "; stand out: " + ", ".join(f"{s['segment']} x{s['lift']:.2f}" for s in standouts)
         lines.append(text)
-    return lines
+    model = model_line(segmentation)
+    return lines + ([model] if model else [])

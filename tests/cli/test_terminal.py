@@ -104,3 +104,13 @@ def test_width_is_columns_when_stdout_is_a_file(monkeypatch):
     assert Environment(stdout=io.StringIO()).width == 72
     monkeypatch.delenv("COLUMNS")
     assert Environment(stdout=io.StringIO()).width == 80
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown", "html"])
+def test_churn_risk_verdict_is_under_its_table_in_every_rendering(run_cli, monkeypatch, fmt):
+    monkeypatch.setenv("COLUMNS", "80")
+    result = run_cli("segment", "--config", SAMPLES_CONFIG, "--by", "churn_risk", "--format", fmt, "--quiet")
+    assert result.code == 0, result.err
+    text = " ".join(result.out.split())  # the table wraps long lines
+    assert "churn model (logistic" in text and "cross-validated): AUC 0.40, Brier 0.176 vs 0.171 for the base rate" in text
+    assert "verdict: not useful" in text
