@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import Any
-
 import pandas as pd
 
 from segkit.features.period import Period
@@ -19,6 +17,7 @@ from segkit.features.billing.movements import MOVEMENT_COLUMNS, movement_facts
 from segkit.features.events.base import EVENT_FEATURES, EventEngine
 from segkit.features.extra import add_extras
 from segkit.features.surveys import survey_facts
+from segkit.features.value.model import ValueFits
 from segkit.loading.model import Inputs
 
 BILLING_DEFAULTS = {
@@ -47,8 +46,8 @@ class FeatureSet:
     months: int = 12
     #: A flat customer table (one row per customer): no leads, so no conversion rate.
     flat: bool = False
-    #: model fits and notes computed from the frame (segkit.features.value.fits), for the metrics
-    extras: dict[str, Any] = field(default_factory=dict)
+    #: model fits and notes of the value features (segkit.features.value.fits), for the metrics
+    value_fits: ValueFits = field(default_factory=ValueFits)
     #: the run's billing rows and paying rows, computed once (segkit.features.billing.source)
     billing: Billing | None = None
 

@@ -16,12 +16,12 @@ from segkit import __version__
 from segkit.config import Config
 from segkit.errors import InputDataError, UsageError
 from segkit.features import FeatureSet
+from segkit.features.value.model import ValueWarning
 from segkit.jobs.settings import CLV_CI_CONFIDENCE, SegmentOptions, Settings, resolve_settings
 from segkit.jobs.stages import PathLike, Progress, TableFiles, as_config, features_for, load_with
 from segkit.loading import Inputs
-from segkit.metrics import DEFINITIONS, compute_metrics
+from segkit.metrics import DEFINITIONS, PERIOD_NOTE, compute_metrics
 from segkit.metrics.cohorts import CohortMatrix
-from segkit.metrics import PERIOD_NOTE
 from segkit.metrics.quality import QUALITY_DEFINITIONS, segment_quality
 from segkit.metrics.survival import SURVIVAL_DEFINITION, segmentation_survival
 from segkit.report import Report
@@ -147,10 +147,10 @@ def _parameters(settings: Settings, cohorts: CohortMatrix | None) -> Parameters:
     )
 
 
-def _input_warnings(registry: Registry, inputs: Inputs, value_warnings: list[dict[str, str]], settings: Settings) -> list[ReportWarning]:
+def _input_warnings(registry: Registry, inputs: Inputs, value_warnings: list[ValueWarning], settings: Settings) -> list[ReportWarning]:
     warnings = [ReportWarning("plugin", w) for w in plugin_warnings(registry)]
     warnings.extend(ReportWarning("input", note) for st in inputs.stats().values() for note in st.notes)
-    warnings.extend(ReportWarning(w["code"], w["message"]) for w in value_warnings)
+    warnings.extend(ReportWarning(w.code, w.message) for w in value_warnings)
     if settings.metrics.gross_margin == 1.0:
         warnings.append(ReportWarning("gross_margin", "gross margin is 1.0, so CLV is revenue CLV, not profit CLV; set metrics.gross_margin"))
     return warnings
@@ -208,7 +208,7 @@ def segment(
     built = features_for(inputs, settings, extras, say, with_value=True, progress=progress is not None)
     features = built.features
     timer.lap("features")
-    warnings = _input_warnings(registry, inputs, built.value_warnings, settings)
+    warnings = _input_warnings(registry, inputs, built.value_fits.warnings, settings)
     cohorts = cohort_matrix_for(features, inputs, settings)
     say("segmenting")
     segmented = _segment_all(plan, bool(options.by), registry, config, features, settings, cohorts)

@@ -17,6 +17,7 @@ from segkit.features import FeatureSet, Period, build_features, latest_date
 from segkit.features.events.base import EventEngine
 from segkit.features.events.registry import make_engine
 from segkit.features.value.fits import add_value_features
+from segkit.features.value.model import ValueFits
 from segkit.jobs.settings import EngineSettings, Settings, resolve_load
 from segkit.loading import Inputs, LoadOptions, load_inputs
 
@@ -79,8 +80,7 @@ class BuiltFeatures:
     """Stage 2's result for a job: the features and, with value features, their model fits."""
 
     features: FeatureSet
-    value_fits: dict[str, Any] = field(default_factory=dict)  # add_value_features' fits, as features.extras
-    value_warnings: list[dict[str, str]] = field(default_factory=list)
+    value_fits: ValueFits = field(default_factory=ValueFits)
 
 
 def _as_of(inputs: Inputs, engine: EventEngine | None, settings: Settings, say: Progress) -> pd.Timestamp:
@@ -113,9 +113,7 @@ def features_for(inputs: Inputs, settings: Settings, extras: Sequence[str], say:
         )
         built = BuiltFeatures(features)
         if with_value:
-            context = add_value_features(features, inputs, engine, settings.value)
-            built.value_warnings = list(context.pop("warnings", []))
-            built.value_fits = context
+            built.value_fits = add_value_features(features, inputs, engine, settings.value)
     finally:
         if engine is not None:
             engine.close()

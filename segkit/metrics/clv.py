@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from segkit.features.build import FeatureSet
+from segkit.features.value.model import ValueFits
 from segkit.features.value.fits import monthly_rate
 from segkit.metrics.options import MetricOptions
 from segkit.metrics.registry import Group, after_groups, metric
@@ -93,7 +94,7 @@ def _simple_discount(options: MetricOptions) -> float | None:
     return monthly_rate(options.discount_rate) if options.clv_discount_simple else None
 
 
-def segment_clv(rows: pd.DataFrame, values: dict[str, Any], extras: dict[str, Any], options: MetricOptions) -> dict[str, Any]:
+def segment_clv(rows: pd.DataFrame, values: dict[str, Any], fits: ValueFits, options: MetricOptions) -> dict[str, Any]:
     """CLV of one group by the configured method, falling back to simple with a reason."""
     method = options.clv_method
     if method == "simple":
@@ -101,7 +102,7 @@ def segment_clv(rows: pd.DataFrame, values: dict[str, Any], extras: dict[str, An
     if method == "sbg":
         out = sbg_clv(rows, options)
     else:
-        out = bgnbd_clv(rows, extras, options)
+        out = bgnbd_clv(rows, fits, options)
     out["clv_ci"] = None
     if out.get("clv_fallback"):
         reason = out.pop("clv_fallback")
@@ -114,13 +115,13 @@ def segment_clv(rows: pd.DataFrame, values: dict[str, Any], extras: dict[str, An
 @metric(DEFINITIONS, suppress=("clv", *CLV_KEYS))
 def clv(group: Group) -> dict[str, Any]:
     """CLV of the group by the configured method (needs customers, ARPA and monthly churn first)."""
-    return segment_clv(group.rows, group.values, group.features.extras, group.options)
+    return segment_clv(group.rows, group.values, group.features.value_fits, group.options)
 
 
 @after_groups
 def clv_intervals(groups: dict[str, pd.DataFrame], results: dict[str, dict[str, Any]], features: FeatureSet,
                   options: MetricOptions) -> None:
-    add_intervals(groups, results, features.extras, options)
+    add_intervals(groups, results, features.value_fits, options)
 
 
 # --------------------------------------------------------------------------- sBG
@@ -227,11 +228,11 @@ def _sbg_bootstrap(rows: pd.DataFrame, options: MetricOptions, rng: np.random.Ge
 # --------------------------------------------------------------------------- BG/NBD
 
 
-def bgnbd_clv(rows: pd.DataFrame, extras: dict[str, Any], options: MetricOptions) -> dict[str, Any]:
+def bgnbd_clv(rows: pd.DataFrame, fits: ValueFits, options: MetricOptions) -> dict[str, Any]:
     out: dict[str, Any] = {"clv": None, "clv_method": "bgnbd", "clv_reason": None, "clv_total": None,
                            "clv_customers": None, "p_alive": None, "expected_transactions": None}
-    if extras.get("bgnbd_fallback"):
-        out["clv_fallback"] = f"BG/NBD: {extras['bgnbd_fallback']}"
+    if fits.bgnbd_fallback:
+        out["clv_fallback"] = f"BG/NBD: {fits.bgnbd_fallback}"
         return out
     buyers = rows[rows["bg_x"].notna()] if "bg_x" in rows else rows.iloc[0:0]
     if len(buyers) == 0:
@@ -245,8 +246,8 @@ def bgnbd_clv(rows: pd.DataFrame, extras: dict[str, Any], options: MetricOptions
         p_alive=float(buyers["p_alive"].mean()),
         expected_transactions=float(buyers["expected_transactions"].sum()),
     )
-    if extras.get("bgnbd_no_spend"):
-        out["clv_fallback"] = f"BG/NBD on events: {extras['bgnbd_no_spend']}"
+    if fits.bgnbd_no_spend:
+        out["clv_fallback"] = f"BG/NBD on events: {fits.bgnbd_no_spend}"
         return out
     out.update(clv=float(buyers["clv_bgnbd"].mean()), clv_total=float(buyers["clv_bgnbd"].sum()))
     return out
@@ -296,7 +297,7 @@ def _simple_bootstrap(rows: pd.DataFrame, options: MetricOptions, rng: np.random
     return np.concatenate(out)
 
 
-def add_intervals(groups: dict[str, pd.DataFrame], results: dict[str, dict[str, Any]], extras: dict[str, Any],
+def add_intervals(groups: dict[str, pd.DataFrame], results: dict[str, dict[str, Any]], fits: ValueFits,
                   options: MetricOptions) -> None:
     """Set ``clv_ci`` on each group's result whose CLV is a number (in place)."""
     if options.clv_bootstrap <= 0:
@@ -315,10 +316,10 @@ def add_intervals(groups: dict[str, pd.DataFrame], results: dict[str, dict[str, 
         results[name]["clv_ci"] = _percentiles(_sbg_bootstrap(groups[name], options, rng))
     bg_names = by_method.get("bgnbd", [])
     if bg_names:
-        _bgnbd_intervals({n: groups[n] for n in bg_names}, results, extras, options)
+        _bgnbd_intervals({n: groups[n] for n in bg_names}, results, fits, options)
 
 
-def _bgnbd_intervals(groups: dict[str, pd.DataFrame], results: dict[str, dict[str, Any]], extras: dict[str, Any], options: MetricOptions) -> None:
+def _bgnbd_intervals(groups: dict[str, pd.DataFrame], results: dict[str, dict[str, Any]], fits: ValueFits, options: MetricOptions) -> None:
     from segkit.features.value.fits import WEEKS_PER_MONTH
     from segkit.models import bootstrap_segment_clv
 
@@ -331,7 +332,7 @@ def _bgnbd_intervals(groups: dict[str, pd.DataFrame], results: dict[str, dict[st
     boot = bootstrap_segment_clv(
         summary, summary["segment"].to_numpy(), step_length=WEEKS_PER_MONTH, n_steps=options.clv_horizon_months,
         discount_rate=monthly_rate(options.discount_rate), n_boot=options.clv_bootstrap, confidence=CONFIDENCE,
-        seed=_seed(options, "|".join(sorted(groups))), transactions_fit=extras["bgnbd_fit"], spend_fit=extras["gamma_gamma_fit"],
+        seed=_seed(options, "|".join(sorted(groups))), transactions_fit=fits.bgnbd_fit, spend_fit=fits.gamma_gamma_fit,
     )
     for name in groups:
         row = boot.table.loc[name]

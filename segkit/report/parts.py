@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import pandas as pd
+
+from segkit.features.value.model import ValueFits
 
 #: A metric row of one segment (or of all accounts), as ``compute_metrics`` returns it.
 MetricRow = dict[str, Any]
@@ -121,14 +122,14 @@ class ClvModelPart:
     gamma_gamma: FitSummary | None
 
     @classmethod
-    def from_value_fits(cls, fits: Mapping[str, Any]) -> ClvModelPart | None:
-        """From the value features' fits (``features.value.add_value_features``); None without a BG/NBD fit."""
-        if "bgnbd_fit" not in fits:
+    def from_value_fits(cls, fits: ValueFits) -> ClvModelPart | None:
+        """From the value features' fits (``features.value.fits.add_value_features``); None unless bgnbd ran."""
+        if not fits.bgnbd_ran:
             return None
-        bg, gg = fits.get("bgnbd_fit"), fits.get("gamma_gamma_fit")
+        bg, gg = fits.bgnbd_fit, fits.gamma_gamma_fit
         return cls(
-            transactions=fits.get("bgnbd_transactions", "invoices"),
-            fallback=fits.get("bgnbd_fallback") or fits.get("bgnbd_no_spend"),
+            transactions=fits.bgnbd_transactions,
+            fallback=fits.bgnbd_fallback or fits.bgnbd_no_spend,
             bgnbd=None if bg is None else FitSummary.of(bg, ("r", "alpha", "a", "b")),
             gamma_gamma=None if gg is None else FitSummary.of(gg, ("p", "q", "gamma")),
         )

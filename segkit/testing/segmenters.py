@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from segkit.testing._runner import run_checks
 from segkit.errors import InputDataError, UsageError
 from segkit.features.extra import EXTRA_FEATURES, first_used_column
 from segkit.report import clean_json
@@ -376,22 +377,13 @@ def check_segmenter(
     """
     params = dict(cls.example_params if params is None and hasattr(cls, "example_params") else params or {})
     features = make_features() if features is None else features
-    failures: list[str] = []
-    passed: list[str] = []
-    for name in checks or list(CHECKS):
-        try:
-            frame = features.copy(deep=True)  # a fresh copy: one check's breach must not hide another's
-            frame.attrs = copy.deepcopy(features.attrs)
-            CHECKS[name](cls, params, frame)
-        except AssertionError as exc:
-            failures.append(f"{name}: {exc}")
-        except Exception as exc:  # noqa: BLE001 - report every check, not just the first crash
-            failures.append(f"{name}: raised {type(exc).__name__}: {exc}")
-        else:
-            passed.append(name)
-    if failures:
-        raise AssertionError(f"{getattr(cls, '__name__', cls)} fails {len(failures)} conformance check(s):\n- " + "\n- ".join(failures))
-    return passed
+
+    def run_one(name: str) -> None:
+        frame = features.copy(deep=True)  # a fresh copy: one check's breach must not hide another's
+        frame.attrs = copy.deepcopy(features.attrs)
+        CHECKS[name](cls, params, frame)
+
+    return run_checks(str(getattr(cls, "__name__", cls)), checks or list(CHECKS), run_one)
 
 
 __all__ = ["CHECKS", "check_segmenter", "make_features"]

@@ -32,6 +32,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
+from segkit.testing._runner import run_checks
 from segkit.report import Report
 from segkit.writers.base import Writer, writers
 
@@ -171,20 +172,7 @@ def check_writer(cls: type[Writer], *, name: str | None = None, checks: list[str
 
     ``name`` is the name it is registered under (its entry-point name), when it is registered.
     """
-    failures: list[str] = []
-    passed: list[str] = []
-    for check in checks or list(CHECKS):
-        try:
-            CHECKS[check](cls, name)
-        except AssertionError as exc:
-            failures.append(f"{check}: {exc}")
-        except Exception as exc:  # noqa: BLE001 - report every check, not just the first crash
-            failures.append(f"{check}: raised {type(exc).__name__}: {exc}")
-        else:
-            passed.append(check)
-    if failures:
-        raise AssertionError(f"{getattr(cls, '__name__', cls)} fails {len(failures)} conformance check(s):\n- " + "\n- ".join(failures))
-    return passed
+    return run_checks(str(getattr(cls, "__name__", cls)), checks or list(CHECKS), lambda check: CHECKS[check](cls, name))
 
 
 __all__ = ["CHECKS", "check_writer", "make_report"]

@@ -1,12 +1,11 @@
 """Per-account value features beyond the base frame: renewals (sBG), BG/NBD predictions,
 activation and engagement. Added to ``FeatureSet.frame`` by ``segkit.api.segment`` while the
-event engine is open; model fits the metrics need go to ``FeatureSet.extras``.
+event engine is open; model fits the metrics need go to ``FeatureSet.value_fits`` (a ``ValueFits``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -18,6 +17,7 @@ from segkit.features.build import FeatureSet
 from segkit.features.events.base import EventEngine
 from segkit.features.billing.invoices import invoice_transactions
 from segkit.features.billing.renewals import RENEWAL_COLUMNS, renewal_facts
+from segkit.features.value.model import ValueFits, ValueWarning
 from segkit.loading.model import Inputs
 
 CLV_METHODS = ("simple", "sbg", "bgnbd")
@@ -43,10 +43,10 @@ def monthly_rate(annual: float) -> float:
     return (1.0 + annual) ** (1.0 / 12.0) - 1.0
 
 
-def add_value_features(features: FeatureSet, inputs: Inputs, engine: EventEngine | None, settings: ValueSettings) -> dict[str, Any]:
+def add_value_features(features: FeatureSet, inputs: Inputs, engine: EventEngine | None, settings: ValueSettings) -> ValueFits:
     """Add the columns in place; return what the metrics and the report need (fits, warnings)."""
     frame = features.frame
-    context: dict[str, Any] = {"warnings": []}
+    fits = ValueFits()
     billing = features.billing if features.billing is not None else billing_of(inputs, past_due=settings.past_due)
     if billing.paying is not None:
         facts = renewal_facts(billing.paying, frame.get("billing_interval", pd.Series(dtype="string")), features.period.end)
@@ -61,13 +61,13 @@ def add_value_features(features: FeatureSet, inputs: Inputs, engine: EventEngine
             for col in facts.columns:
                 frame[col] = facts[col]
             if first.empty:
-                context["warnings"].append(
-                    {"code": "activation_event", "message": f"no account did the activation event {settings.activation_event!r}; check metrics.activation_event"}
-                )
+                fits.warnings.append(ValueWarning(
+                    "activation_event", f"no account did the activation event {settings.activation_event!r}; check metrics.activation_event"
+                ))
     if settings.clv_method == "bgnbd":
-        context.update(_bgnbd(features, inputs, engine, settings))
-    features.extras.update(context)
-    return context
+        _bgnbd(features, inputs, engine, settings, fits)
+    features.value_fits = fits
+    return fits
 
 
 def _event_days(engine: EventEngine, features: FeatureSet) -> pd.DataFrame:
@@ -80,7 +80,7 @@ def _event_days(engine: EventEngine, features: FeatureSet) -> pd.DataFrame:
     return frame
 
 
-def _bgnbd(features: FeatureSet, inputs: Inputs, engine: EventEngine | None, settings: ValueSettings) -> dict[str, Any]:
+def _bgnbd(features: FeatureSet, inputs: Inputs, engine: EventEngine | None, settings: ValueSettings, out: ValueFits) -> None:
     from segkit.models import conditional_expected_transactions, fit_bgnbd, fit_gamma_gamma, predict_customers, probability_alive, summarise_transactions
 
     source = settings.clv_transactions
@@ -97,38 +97,37 @@ def _bgnbd(features: FeatureSet, inputs: Inputs, engine: EventEngine | None, set
         transactions = invoice_transactions(invoices, features.period.end)
     frame = features.frame
     transactions = transactions[transactions["account_id"].isin(frame.index)]
-    out: dict[str, Any] = {"bgnbd_fit": None, "gamma_gamma_fit": None, "bgnbd_fallback": None, "bgnbd_transactions": source}
+    out.bgnbd_ran, out.bgnbd_transactions = True, source
     if transactions.empty:
-        out["bgnbd_fallback"] = "no paid invoice up to as-of" if source == "invoices" else "no event up to as-of"
-        return out
+        out.bgnbd_fallback = "no paid invoice up to as-of" if source == "invoices" else "no event up to as-of"
+        return
     summary = summarise_transactions(transactions, features.as_of.tz_localize(None).normalize(), customer_col="account_id",
                                      date_col="date", amount_col="amount", time_unit="weeks")
     x, t_x, T, zbar = (summary[c].to_numpy(dtype=np.float64) for c in ("x", "t_x", "T", "zbar"))
     bg = fit_bgnbd(x, t_x, T)
-    out["bgnbd_fit"] = bg
+    out.bgnbd_fit = bg
     frame["bg_x"], frame["bg_t_x"], frame["bg_T"], frame["bg_zbar"] = (
         summary[c].reindex(frame.index).astype("float64") for c in ("x", "t_x", "T", "zbar")
     )
     if not bg.converged:
-        out["bgnbd_fallback"] = f"BG/NBD fit did not converge ({bg.message})"
-        return out
+        out.bgnbd_fallback = f"BG/NBD fit did not converge ({bg.message})"
+        return
     if source == "events":
         horizon = WEEKS_PER_MONTH * settings.clv_horizon_months
         frame["p_alive"] = pd.Series(probability_alive(bg, x, t_x, T), index=summary.index).reindex(frame.index)
         frame["expected_transactions"] = pd.Series(conditional_expected_transactions(bg, horizon, x, t_x, T), index=summary.index).reindex(frame.index)
-        out["bgnbd_no_spend"] = "events carry no amounts, so BG/NBD gives P(alive) and expected active days only"
-        return out
+        out.bgnbd_no_spend = "events carry no amounts, so BG/NBD gives P(alive) and expected active days only"
+        return
     if not (x > 0).any():
-        out["bgnbd_fallback"] = "no account paid twice, so the spend model cannot be fitted"
-        return out
+        out.bgnbd_fallback = "no account paid twice, so the spend model cannot be fitted"
+        return
     gg = fit_gamma_gamma(x, zbar)
-    out["gamma_gamma_fit"] = gg
+    out.gamma_gamma_fit = gg
     if not gg.converged or gg.params.q <= 1:
-        out["bgnbd_fallback"] = f"Gamma-Gamma fit unusable ({gg.message if not gg.converged else 'q <= 1'})"
-        return out
+        out.bgnbd_fallback = f"Gamma-Gamma fit unusable ({gg.message if not gg.converged else 'q <= 1'})"
+        return
     predicted = predict_customers(bg, gg, summary, step_length=WEEKS_PER_MONTH, n_steps=settings.clv_horizon_months,
                                   discount_rate=monthly_rate(settings.discount_rate))
     frame["p_alive"] = predicted["p_alive"].reindex(frame.index)
     frame["expected_transactions"] = predicted["expected_purchases"].reindex(frame.index)
     frame["clv_bgnbd"] = predicted["clv"].reindex(frame.index)
-    return out
