@@ -26,12 +26,23 @@ def _is_tty(stream: TextIO) -> bool:
 class Environment:
     stdout: TextIO = field(default_factory=lambda: sys.stdout)
     stderr: TextIO = field(default_factory=lambda: sys.stderr)
-    colour: bool | None = None  # None: colour when stdout is a terminal and NO_COLOR is unset
+    colour: bool | None = None  # None: colour when stdout is a terminal, NO_COLOR unset and TERM not dumb
     quiet: bool = False
 
     def __post_init__(self) -> None:
         if self.colour is None:
-            self.colour = self.stdout_is_tty and "NO_COLOR" not in os.environ
+            self.colour = self.stdout_is_tty and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+
+    @property
+    def width(self) -> int:
+        """The terminal's width; when stdout is not a terminal, ``$COLUMNS``, else 80."""
+        if self.stdout_is_tty:
+            try:
+                return os.get_terminal_size(self.stdout.fileno()).columns
+            except (OSError, ValueError, AttributeError):
+                pass
+        columns = os.environ.get("COLUMNS", "")
+        return int(columns) if columns.isdigit() and int(columns) > 0 else 80
 
     @property
     def stdout_is_tty(self) -> bool:

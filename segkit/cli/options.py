@@ -23,7 +23,17 @@ from segkit.errors import UsageError
 F = TypeVar("F", bound=Callable[..., Any])
 
 FilesArg = Annotated[Optional[list[Path]], typer.Argument(help="Export files; each file's table is detected from its header.", show_default=False)]
-TableOpt = Annotated[Optional[list[Path]], typer.Option(show_default=False)]
+TableOpt = Annotated[Optional[list[Path]], typer.Option(show_default=False)]  # no help: use one of the below
+_TABLE_HELP = "A {} file, read as that table without header detection (repeatable)."
+AccountsOpt = Annotated[Optional[list[Path]], typer.Option(help=_TABLE_HELP.format("accounts (CRM companies)"), show_default=False)]
+SubscriptionsOpt = Annotated[Optional[list[Path]], typer.Option(help=_TABLE_HELP.format("subscriptions (billing)"), show_default=False)]
+InvoicesOpt = Annotated[Optional[list[Path]], typer.Option(help=_TABLE_HELP.format("invoices (billing)"), show_default=False)]
+DealsOpt = Annotated[Optional[list[Path]], typer.Option(help=_TABLE_HELP.format("deals (CRM opportunities)"), show_default=False)]
+EventsOpt = Annotated[Optional[list[Path]], typer.Option(help=_TABLE_HELP.format("events (product usage)"), show_default=False)]
+UsersOpt = Annotated[Optional[list[Path]], typer.Option(help=_TABLE_HELP.format("users"), show_default=False)]
+SurveysOpt = Annotated[Optional[list[Path]], typer.Option(help=_TABLE_HELP.format("surveys (NPS responses)"), show_default=False)]
+TicketsOpt = Annotated[Optional[list[Path]], typer.Option(help=_TABLE_HELP.format("tickets (support: Zendesk, Intercom, HubSpot, Freshdesk)"), show_default=False)]
+CancellationsOpt = Annotated[Optional[list[Path]], typer.Option(help=_TABLE_HELP.format("cancellations (churn reasons)"), show_default=False)]
 ConfigOpt = Annotated[Optional[Path], typer.Option(help="Config file (default: ./segkit.toml if present).")]
 TimezoneOpt = Annotated[Optional[str], typer.Option(help="Zone of timestamps that carry none (default UTC).")]
 EngineOpt = Annotated[Optional[str], typer.Option("--engine", help="Event-feature engine: duckdb (default, embedded), spark (pip install 'segkit[spark]') or any registered one (segkit plugins).")]
@@ -45,15 +55,15 @@ class OptionGroup:
 class TableFiles(OptionGroup):
     """``--accounts FILE`` ...: files given for one table each, skipping header detection."""
 
-    accounts: TableOpt = None
-    subscriptions: TableOpt = None
-    invoices: TableOpt = None
-    deals: TableOpt = None
-    events: TableOpt = None
-    users: TableOpt = None
-    surveys: TableOpt = None
-    tickets: TableOpt = None
-    cancellations: TableOpt = None
+    accounts: AccountsOpt = None
+    subscriptions: SubscriptionsOpt = None
+    invoices: InvoicesOpt = None
+    deals: DealsOpt = None
+    events: EventsOpt = None
+    users: UsersOpt = None
+    surveys: SurveysOpt = None
+    tickets: TicketsOpt = None
+    cancellations: CancellationsOpt = None
 
     def as_dict(self) -> dict[str, list[Path] | None]:
         return {f.name: getattr(self, f.name) for f in fields(self)}

@@ -3,7 +3,7 @@ tables, and the model-fit results. Everything writes through the invocation's En
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from segkit.cli.environment import Environment
@@ -33,15 +33,14 @@ def write_json(env: Environment, value: object) -> None:
     env.write(dumps(value))
 
 
-def emit(report: Report, fmt: str, env: Environment) -> None:
-    """The report on stdout in one writer's format (rich tables on a terminal)."""
+def emit(report: Report, fmt: str, env: Environment, *, columns: Sequence[str] = (), wide: bool = False) -> None:
+    """The report on stdout in one writer's format (the table fitted to the terminal's width)."""
     from segkit.writers import get_writer
-    from segkit.writers.table import TableWriter, render_tables
+    from segkit.writers.table import TableWriter
 
     writer = get_writer(fmt)
-    if isinstance(writer, TableWriter) and env.stdout_is_tty:
-        render_tables(report, env.console())
-        return
+    if isinstance(writer, TableWriter):
+        writer = TableWriter(width=env.width, color=bool(env.colour), columns=columns, wide=wide)
     content = writer.render(report)
     if isinstance(content, bytes):
         if env.stdout_is_tty:

@@ -24,6 +24,7 @@ from segkit.metrics import DEFINITIONS, PERIOD_NOTE, compute_metrics
 from segkit.metrics.checks import plausibility_checks
 from segkit.metrics.cohorts import CohortMatrix
 from segkit.metrics.quality import QUALITY_DEFINITIONS, segment_quality
+from segkit.metrics.survival import SURVIVAL_DEFINITION, segmentation_survival
 from segkit.report import Report
 from segkit.report.builder import build_report, clv_warnings
 from segkit.report.parts import ClvModelPart, Parameters, PeriodPart, ReportParts, ReportWarning, SegmentationPart
@@ -86,6 +87,14 @@ class _Segmented:
     segmentations: dict[str, SegmentationPart] = field(default_factory=dict)
     assignments: dict[str, np.ndarray] = field(default_factory=dict)  # label column per segmentation
     warnings: list[ReportWarning] = field(default_factory=list)
+    survival: dict[str, dict[str, Any]] = field(default_factory=dict)  # per segmentation, with paying rows
+
+
+def _survival_of(features: FeatureSet, labels: pd.Series, settings: Settings) -> dict[str, Any] | None:
+    """Kaplan-Meier, log-rank and restricted mean lifetime per segment, from the billing spells."""
+    paying = features.billing.paying if features.billing is not None else None
+    result = segmentation_survival(paying, labels, features.as_of, min_accounts=settings.metrics.min_segment_size)
+    return None if result is None else result.to_dict()
 
 
 def _segment_all(plan: list[list[str]], explicit_by: bool, registry: Registry, config: Config, features: FeatureSet,
@@ -119,6 +128,9 @@ def _segment_all(plan: list[list[str]], explicit_by: bool, registry: Registry, c
             aligned = labels.reindex(features.frame.index).to_numpy()
             part.cohorts = {seg["segment"]: cohorts.table(aligned == seg["segment"]) for seg in rows if not seg.get("suppressed")}
         out.segmentations[label_name] = part
+        survival = _survival_of(features, labels, settings)
+        if survival is not None:
+            out.survival[label_name] = survival
         out.assignments[label_name] = labels.to_numpy()
     if not out.segmentations:
         raise InputDataError("no segmenter could run on these inputs; see the warnings, or name one with --by")
@@ -224,7 +236,7 @@ def segment(
         period=PeriodPart(features.as_of, features.period.start, features.period.end, features.months, PERIOD_NOTE),
         parameters=_parameters(settings, cohorts),
         inputs={name: st.as_report() for name, st in sorted(inputs.stats().items())},
-        definitions={**DEFINITIONS, **QUALITY_DEFINITIONS},
+        definitions={**DEFINITIONS, **QUALITY_DEFINITIONS, **({"survival": SURVIVAL_DEFINITION} if segmented.survival else {})},
         segmentations=segmented.segmentations,
         overall=overall,
         warnings=warnings + segmented.warnings + clv_warnings(segmented.segmentations, overall),
@@ -232,6 +244,7 @@ def segment(
         clv_model=ClvModelPart.from_value_fits(built.value_fits),
         checks=[c.as_dict() for c in plausibility_checks(
             features, overall, {name: part.quality for name, part in segmented.segmentations.items()})],
+        survival=segmented.survival or None,
     )
     assignments = pd.DataFrame({"account_id": features.frame.index.astype("string"), **segmented.assignments})
     report = build_report(parts, assignments, inputs.rejections.frame(), timer.run_info(registry))

@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from segkit.features.billing.subscriptions import paying_spells
+
 DAYS_PER_MONTH = 365.25 / 12
 DEFAULT_HORIZON_MONTHS = 24.0
 
@@ -188,3 +190,28 @@ def lifetimes_from_spells(spells: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataF
     still_paying = (spells["end"].isna() | (spells["end"] > as_of)).groupby(spells["account_id"], sort=True).any()
     churned_at = last_end.where(~still_paying)
     return pd.DataFrame({"first_paid_at": first, "churned_at": churned_at})
+
+
+SURVIVAL_DEFINITION = (
+    "survival (report.json `survival`, per segmentation): customer lifetime from the first payment to the "
+    "end of the last paying spell (censored at as-of while paying); Kaplan-Meier curve per segment with a "
+    "95% log-log band, median lifetime (null while S stays above 0.5), restricted mean lifetime = area "
+    "under S up to `horizon_months`; log-rank of each segment against the rest (Benjamini-Hochberg q) and "
+    "k-sample log-rank across segments; segments under min_segment_size are left out, as suppressed"
+)
+
+
+def segmentation_survival(paying: pd.DataFrame | None, labels: pd.Series, as_of: pd.Timestamp, *,
+                          min_accounts: int, horizon_months: float = DEFAULT_HORIZON_MONTHS) -> SurvivalResult | None:
+    """A segmentation's survival from the run's paying rows (``FeatureSet.billing.paying``);
+    None without paying rows (a flat customer table has no dated spells)."""
+    if paying is None or paying.empty:
+        return None
+    frame = lifetimes_from_spells(paying_spells(paying), as_of)
+    if frame.empty:
+        return None
+    segments = labels.copy()
+    segments.index = segments.index.astype("string")
+    frame.index = frame.index.astype("string")
+    frame = frame.reindex(segments.index)  # accounts that never paid are counted as left out
+    return survival_by_segment(frame, segments, as_of, horizon_months=horizon_months, min_accounts=min_accounts)

@@ -40,6 +40,8 @@ def report_data(parts: ReportParts) -> dict[str, Any]:
         data["cohorts"] = parts.cohorts
     if parts.clv_model is not None:
         data["clv_model"] = parts.clv_model.as_dict()
+    if parts.survival is not None:
+        data["survival"] = parts.survival
     return data
 
 

@@ -163,3 +163,4 @@ class ReportParts:
     cohorts: dict[str, Any] | None = None
     clv_model: ClvModelPart | None = None
     checks: list[dict[str, Any]] = field(default_factory=list)  # metrics.checks.Check.as_dict(), in order
+    survival: dict[str, dict[str, Any]] | None = None  # per segmentation: SurvivalResult.to_dict()

@@ -7,6 +7,7 @@ path is exercised on every run. Discovery and the warnings for broken plugins ar
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from typing import cast
 
@@ -33,7 +34,9 @@ class Registry:
         info = self.segmenters.get(name)
         if info is None:
             known = ", ".join(sorted(self.segmenters)) or "none"
-            raise UsageError(f"unknown segmenter {name!r}; available: {known} (see 'segkit segmenters')")
+            close = difflib.get_close_matches(name, list(self.segmenters), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise UsageError(f"unknown segmenter {name!r}{hint} (available: {known}; see 'segkit segmenters')")
         return info.cls
 
 

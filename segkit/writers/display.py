@@ -46,6 +46,20 @@ WIDE_COLUMNS = [("GRR", lambda r: _pct(r.get("grr")), True)]
 NPS_COLUMN = ("NPS", lambda r: _nps(r.get("nps")), True)
 
 
+#: --columns names -> the column's header (and its order in the tables)
+COLUMN_NAMES = {
+    "accounts": "Accounts", "customers": "Customers", "conversion": "Conversion (95% CI)", "churn": "Churn (95% CI)",
+    "monthly_churn": "Monthly churn", "mrr": "MRR", "arpa": "ARPA", "clv": "CLV", "nrr": "NRR", "grr": "GRR", "nps": "NPS",
+}
+#: what the terminal always shows in full, whatever its width (besides the segment)
+ESSENTIAL_COLUMNS = ("accounts", "churn", "mrr", "nrr", "clv")
+
+
+def column_name(header: str) -> str:
+    """The --columns name of a header."""
+    return next(name for name, h in COLUMN_NAMES.items() if h == header)
+
+
 def columns_for(report: Report, wide: bool = False) -> list[tuple[str, Callable[[dict[str, Any]], str], bool]]:
     """The terminal shows the compact set; Markdown and HTML also show GRR."""
     has_nps = report.data["overall"].get("nps_responses") is not None
@@ -87,7 +101,27 @@ def _p(value: float | None) -> str:
 
 def quality_lines(report: Report, name: str) -> list[str]:
     """One line per outcome: do the segments differ, and which segments stand out (BH q < 0.05)."""
-    tests = report.segmentations[name].get("quality", {}).get("tests", {})
+    return segmentation_quality_lines(report.segmentations[name])
+
+
+def model_line(segmentation: dict[str, Any]) -> str | None:
+    """A model-based segmentation's cross-validated figures and verdict (churn_risk), in one line."""
+    model = segmentation.get("quality", {}).get("churn_risk")
+    if not model or model.get("cv_roc_auc") is None:
+        return None
+    base = (model.get("training") or {}).get("base_rate")
+    text = f"churn model ({model.get('model', 'model')}, {model.get('cv_folds', '?')}-fold cross-validated): AUC {model['cv_roc_auc']:.2f}"
+    if model.get("cv_brier_score") is not None:
+        text += f", Brier {model['cv_brier_score']:.3f}"
+        if model.get("cv_brier_score_baseline") is not None:
+            text += f" vs {model['cv_brier_score_baseline']:.3f} for the base rate"
+            text += f" ({base * 100:.1f}%)" if base is not None else ""
+    return text + (f"; verdict: {model['verdict']}" if model.get("verdict") else "")
+
+
+def segmentation_quality_lines(segmentation: dict[str, Any]) -> list[str]:
+    """``quality_lines`` of one segmentation's report.json dict (the model's verdict last)."""
+    tests = segmentation.get("quality", {}).get("tests", {})
     lines = []
     for outcome in ("churn", "conversion"):
         test = tests.get(outcome)
@@ -107,14 +141,8 @@ def quality_lines(report: Report, name: str) -> list[str]:
         if standouts:
             text += "; stand out: " + ", ".join(f"{s['segment']} x{s['lift']:.2f}" for s in standouts)
         lines.append(text)
-    return lines + model_lines(report, name)
-
-
-def model_lines(report: Report, name: str) -> list[str]:
-    """A fitted model's verdict (churn_risk: AUC, Brier, base-rate Brier) under every rendering."""
-    quality = report.segmentations[name].get("quality", {})
-    return [f"{key} model: {item['verdict']}" for key, item in sorted(quality.items())
-            if isinstance(item, dict) and item.get("verdict")]
+    model = model_line(segmentation)
+    return lines + ([model] if model else [])
 
 
 def check_lines(report: Report) -> list[str]:

@@ -1,10 +1,12 @@
-"""Markdown tables, for pasting a report into a ticket or a wiki."""
+"""Markdown: the headline findings in sentences, then the tables, for pasting a report into
+Slack, an e-mail, a ticket or a wiki; ``summary.md`` in --out."""
 
 from __future__ import annotations
 
 from segkit.report import Report
 from segkit.writers.base import Writer
 from segkit.writers.display import caption, check_lines, columns_for, display_rows, quality_lines
+from segkit.writers.summary import summary_lines
 
 
 def _cell(text: str) -> str:
@@ -13,10 +15,11 @@ def _cell(text: str) -> str:
 
 class MarkdownWriter(Writer):
     format = "markdown"
+    filename = "summary.md"
 
     def render(self, report: Report) -> str:
         headers = ["Segment"] + [h for h, _, _ in columns_for(report, wide=True)]
-        out: list[str] = []
+        out: list[str] = [_cell(line) if line.startswith("- ") else line for line in summary_lines(report)]
         for name in report.segmentations:
             out.append(f"### By {name}\n")
             out.append("| " + " | ".join(headers) + " |")

@@ -1,50 +1,132 @@
-"""The terminal table (rich), the default when stdout is a terminal."""
+"""The terminal table (rich): the default when stdout is a terminal.
+
+It fits the width it is given (the terminal's, or ``$COLUMNS`` when stdout is a file): the
+essential columns (segment, accounts, churn, MRR, NRR, CLV) always, in full, then as many of the
+others as fit, and a line saying how to see the rest (``--columns``, ``--wide``). Cells are never
+cut: a column that does not fit is left out, not shortened. Without colour (``NO_COLOR``,
+``TERM=dumb``, stdout not a terminal) it is plain ASCII text under the same width rules.
+"""
 
 from __future__ import annotations
 
+import difflib
 import io
+import textwrap
+from collections.abc import Callable, Sequence
+from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from segkit.errors import UsageError
 from segkit.report import Report
 from segkit.writers.base import Writer
 from segkit.writers.changes import segmentation_lines
-from segkit.writers.display import caption, check_lines, columns_for, display_rows, quality_lines
+from segkit.writers.display import (
+    COLUMN_NAMES, ESSENTIAL_COLUMNS, caption, check_lines, column_name, columns_for, display_rows, quality_lines,
+)
+
+DEFAULT_WIDTH = 80
+PLAIN_BOX = box.Box("    \n    \n -- \n    \n    \n -- \n    \n    \n", ascii=True)
+Column = tuple[str, Callable[[dict[str, Any]], str], bool]
 
 
-def render_tables(report: Report, console: Console) -> None:
+def check_columns(names: Sequence[str]) -> list[str]:
+    """--columns NAME,...: the known names, or a usage error suggesting the closest."""
+    out = []
+    for name in (n.strip().lower() for item in names for n in item.split(",")):
+        if not name:
+            continue
+        if name not in COLUMN_NAMES:
+            close = difflib.get_close_matches(name, list(COLUMN_NAMES), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise UsageError(f"unknown column {name!r} in --columns{hint} (choose from: {', '.join(COLUMN_NAMES)})")
+        out.append(name)
+    return out
+
+
+def _table(report: Report, name: str, columns: list[Column], plain: bool) -> Table:
+    table = Table(title=f"segkit: by {escape(name)}", caption=escape(caption(report)), title_justify="left",
+                  caption_justify="left", box=PLAIN_BOX if plain else box.SIMPLE, pad_edge=False)
+    table.add_column("Segment", no_wrap=True)
+    for header, _, numeric in columns:
+        table.add_column(header, justify="right" if numeric else "left", no_wrap=True)
+    rows = display_rows(report, name, wide=True)
+    shown = [h for h, _, _ in columns]
+    index_of = {h: i for i, (h, _, _) in enumerate(columns_for(report, wide=True))}
+    for index, (segment, cells, suppressed) in enumerate(rows):
+        last = index == len(rows) - 1
+        picked = [cells[index_of[h]] for h in shown]
+        table.add_row(escape(segment), *picked, style=None if plain else ("dim" if suppressed else ("bold" if last else None)),
+                      end_section=index == len(rows) - 2)
+    return table
+
+
+def _width_of(console: Console, table: Table) -> int:
+    """The table's natural width (every cell in full), whatever the console's width."""
+    return console.measure(table, options=console.options.update_width(10_000)).maximum
+
+
+def fitting_columns(report: Report, name: str, console: Console, width: int, plain: bool) -> list[Column]:
+    """The essential columns, then each other column (in table order) while the table still fits."""
+    every = columns_for(report, wide=True)
+    chosen = {h for h, _, _ in every if column_name(h) in ESSENTIAL_COLUMNS}
+    for header, _, _ in every:
+        if header in chosen:
+            continue
+        trial = [c for c in every if c[0] in chosen | {header}]
+        if _width_of(console, _table(report, name, trial, plain)) <= width:
+            chosen.add(header)
+    return [c for c in every if c[0] in chosen]
+
+
+def render_tables(report: Report, console: Console, *, width: int = DEFAULT_WIDTH, plain: bool = True,
+                  columns: Sequence[str] = (), wide: bool = False) -> None:
+    """Each segmentation's table, its verdicts, and how to see the columns left out."""
+    every = columns_for(report, wide=True)
     for name in report.segmentations:
-        table = Table(title=f"segkit: by {escape(name)}", caption=escape(caption(report)), title_justify="left", caption_justify="left")
-        table.add_column("Segment", no_wrap=True)
-        for header, _, numeric in columns_for(report):
-            table.add_column(header, justify="right" if numeric else "left")
-        rows = display_rows(report, name)
-        for index, (segment, cells, suppressed) in enumerate(rows):
-            last = index == len(rows) - 1
-            table.add_row(escape(segment), *cells, style="dim" if suppressed else ("bold" if last else None), end_section=index == len(rows) - 2)
+        if wide or columns:
+            wanted = set(check_columns(columns))
+            shown = every if wide else [c for c in every if column_name(c[0]) in wanted]
+        else:
+            shown = fitting_columns(report, name, console, width, plain)
+        table = _table(report, name, shown, plain)
+        console.width = max(width, _width_of(console, table))  # asked-for columns are never cut either
         console.print(table)
-        for line in quality_lines(report, name):
-            console.print(f"  {line}", highlight=False, markup=False)
-        if report.changes is not None:
-            for line in segmentation_lines(report.changes, name):
-                console.print(f"  {line}", highlight=False, markup=False)
-    for line in check_lines(report):
-        console.print(line, highlight=False, markup=False)
-    for warning in report.data.get("warnings", []):
-        console.print(f"[yellow]warning[/yellow] {escape(warning['code'])}: {escape(warning['message'])}", highlight=False)
+        left_out = [column_name(c[0]) for c in every if c not in shown]
+        notes = [f"{len(left_out)} more columns: {', '.join(left_out)} (--columns NAME,... or --wide)"] if left_out else []
+        changes = segmentation_lines(report.changes, name) if report.changes is not None else []
+        for note in notes + quality_lines(report, name) + changes:
+            for line in textwrap.wrap(note, width=max(20, width), initial_indent="  ", subsequent_indent="    ",
+                                      break_on_hyphens=False):
+                console.print(line, highlight=False, markup=False, soft_wrap=True)
+        console.print()
+        console.width = width
+    for check in check_lines(report):
+        for line in textwrap.wrap(check, width=max(20, width), subsequent_indent="  ", break_on_hyphens=False):
+            console.print(line, highlight=False, markup=False, soft_wrap=True)
+
+
+def table_console(file: Any, width: int, color: bool) -> Console:
+    """A console of exactly ``width`` columns; without colour no escape code at all."""
+    if color:
+        return Console(file=file, width=width, force_terminal=True, highlight=False)
+    return Console(file=file, width=width, color_system=None, force_terminal=False, highlight=False, emoji=False)
 
 
 class TableWriter(Writer):
     format = "table"
 
-    def __init__(self, width: int | None = None, color: bool = False) -> None:
-        self.width = width
+    def __init__(self, width: int | None = None, color: bool = False, columns: Sequence[str] = (), wide: bool = False) -> None:
+        self.width = width or DEFAULT_WIDTH
         self.color = color
+        self.columns = tuple(columns)
+        self.wide = wide
 
     def render(self, report: Report) -> str:
         buffer = io.StringIO()
-        console = Console(file=buffer, width=self.width or 160, force_terminal=self.color, no_color=not self.color, highlight=False)
-        render_tables(report, console)
-        return buffer.getvalue()
+        console = table_console(buffer, self.width, self.color)
+        render_tables(report, console, width=self.width, plain=not self.color, columns=self.columns, wide=self.wide)
+        return "".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines())

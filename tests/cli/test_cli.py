@@ -56,7 +56,7 @@ def test_out_dir_holds_every_output_file(run_cli, tmp_path: Path):
     assert result.code == 0, result.err
     names = {p.name for p in out.iterdir()}
     assert names == {"report.json", "segments.csv", "assignments.parquet", "assignments.csv", "rejected.csv", "report.html", "run.json", "cohorts.csv",
-                     ".segkit.lock", ".segkit-history"}  # the lock and the run history (docs/nightly.md)
+                     "summary.md", ".segkit.lock", ".segkit-history"}  # the lock and the run history (docs/nightly.md)
     assignments = pd.read_parquet(out / "assignments.parquet")
     assert list(assignments.columns) == ["account_id", "firmographic", "geographic", "value"]
     assert assignments["account_id"].str.len().eq(12).all()  # 12-digit HubSpot ids kept as text
@@ -67,6 +67,7 @@ def test_out_dir_holds_every_output_file(run_cli, tmp_path: Path):
         t["rows_rejected"] for t in report["inputs"].values()
     )
     assert (out / "report.html").read_text().startswith("<!doctype html>")
+    assert (out / "summary.md").read_text().startswith("## Summary\n\nAs of 2025-12-31: 301 accounts")
 
 
 def test_markdown_output_is_exact_for_a_small_case(run_cli, tmp_path: Path):
@@ -93,6 +94,12 @@ def test_markdown_output_is_exact_for_a_small_case(run_cli, tmp_path: Path):
     )
     assert result.code == 0, result.err
     assert result.out == (
+        "## Summary\n\n"
+        "As of 2024-12-31: 12 accounts, 4 of them paying, MRR 2,200; churn 33.3% (95% CI 10-70%) over "
+        "2024-07-01 to 2024-12-31, NRR 66.7%.\n\n"
+        "- By firmographic, churn is highest in Mid-Market: 33.3% (95% CI 6-79%), against 33.3% for all accounts; "
+        "lowest in SMB: 33.3% (95% CI 6-79%). Churn: segments do not differ significantly (p = 1, Cramér's V 0.00). "
+        "Conversion: segments do not differ significantly (p = 1, Cramér's V 0.00).\n\n"
         "### By firmographic\n\n"
         "| Segment | Accounts | Customers | Conversion (95% CI) | Churn (95% CI) | Monthly churn | MRR | ARPA | CLV | NRR | GRR |\n"
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"

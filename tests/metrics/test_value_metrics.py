@@ -268,7 +268,7 @@ def test_cohort_matrix_worked_example(tmp_path: Path, run_cli):
     top = csv[csv["segmentation"] == "overall"]
     assert len(top) == 6 + 5
     assert top[top["cohort"] == "2024-01"]["revenue_retention"].round(6).tolist() == [1.0, 1.0, 1.333333, 1.0, 1.0, 1.0]
-    assert "<h2>Cohorts</h2>" in (out / "report.html").read_text()
+    assert "<h2>Cohort retention</h2>" in (out / "report.html").read_text()
     # NRR of the same accounts over the period carries the expansion and churn
     overall = report["overall"]
     assert overall["expansion_mrr"] == 100.0 and overall["churned_mrr"] == 100.0

@@ -4,18 +4,22 @@ data marks, the console stays clean, nothing is fetched, nothing overflows at 10
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import pytest
 
-from segkit.metrics.survival import DAYS_PER_MONTH, survival_by_segment
-from segkit.writers.charts import render_report_page
+from tests.conftest import REPO
 from tests.writers.browser import Browser, external_requests, unavailable_reason
 
-GOLDEN = Path(__file__).resolve().parents[1] / "golden"
-SAMPLES = ("samples-demo", "samples-sbg")
+#: what a user runs: `segkit segment --config configs/samples.toml --out DIR` (the default
+#: segmenters), and a one-segmenter run with the sBG CLV and per-segment cohort heatmaps
+RUNS = {
+    "samples": (),
+    "samples-sbg": ("--by", "value", "--clv-method", "sbg", "--cohorts-by-segment"),
+}
 
 CHARTS_JS = """Array.from(document.querySelectorAll('figure.chart')).map(function (f) {
   var vis = f.querySelector('.vis');
@@ -33,23 +37,6 @@ OVERFLOW_JS = """(function () {
   }).slice(0, 5).map(function (el) { return el.tagName + '.' + el.getAttribute('class'); });
   return {scrollWidth: document.documentElement.scrollWidth, width: width, wide: wide};
 })()"""
-
-
-def with_survival(data: dict) -> dict:
-    """report.json has no survival block yet (the lead wires it): add one computed from seeded
-    synthetic lifetimes over the first segmentation's segments, so its chart is tested too."""
-    name, seg = next(iter(data["segmentations"].items()))
-    labels = [s["segment"] for s in seg["segments"] if not s["suppressed"]]
-    rng = np.random.default_rng(13)
-    as_of = pd.Timestamp(data["as_of"], tz="UTC")
-    months = rng.exponential(18, 120)
-    frame = pd.DataFrame({
-        "first_paid_at": [as_of - pd.Timedelta(days=m * DAYS_PER_MONTH) for m in months],
-        "churned_at": [as_of - pd.Timedelta(days=m * DAYS_PER_MONTH * f) if c else pd.NaT
-                       for m, f, c in zip(months, rng.random(120), rng.random(120) < 0.5)],
-    })
-    segments = pd.Series(rng.choice(labels, 120), index=frame.index)
-    return {**data, "survival": {name: survival_by_segment(frame, segments, as_of, horizon_months=24).to_dict()}}
 
 
 @pytest.fixture(scope="module")
@@ -74,11 +61,22 @@ def expected_charts(data: dict) -> set[str]:
     return names
 
 
-@pytest.mark.parametrize("sample", SAMPLES)
+def segkit_out(tmp_path: Path, extra: tuple[str, ...]) -> Path:
+    """Run the segkit command from the repository root, as a user would, into tmp_path/out."""
+    out = tmp_path / "out"
+    env = {**os.environ, "COLUMNS": "80"}
+    done = subprocess.run([sys.executable, "-m", "segkit", "segment", "--config", "configs/samples.toml", *extra,
+                           "--out", str(out), "--quiet"], cwd=REPO, capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    return out
+
+
+@pytest.mark.parametrize("sample", sorted(RUNS))
 def test_report_renders_in_chromium(browser, sample, tmp_path):
-    data = with_survival(json.loads((GOLDEN / f"{sample}.json").read_text()))
-    page = tmp_path / "report.html"
-    page.write_text(render_report_page(data), encoding="utf-8")
+    out = segkit_out(tmp_path, RUNS[sample])
+    data = json.loads((out / "report.json").read_text())
+    assert data["survival"], "the sample run has billing spells, so report.json has survival"
+    page = out / "report.html"
     browser.log.requests.clear()
     browser.log.errors.clear()
     browser.log.warnings.clear()

@@ -32,7 +32,13 @@ def convert(
     format_: TableOrJsonOpt = None,
     read: ReadOverrides = ReadOverrides(),
 ) -> None:
-    """Write one table's files, mapped to segkit's columns, as one Parquet file for repeated runs."""
+    """Write one table's files, mapped to segkit's columns, as one Parquet file for repeated runs.
+
+    Examples:
+
+    \b
+      segkit convert data/samples/events.jsonl.gz --out events.parquet
+    """
     env = environment(ctx)
     result = api.convert(
         files or [], out=out, tables=tables.as_dict(), config=default_config(config), timezone=timezone,

@@ -45,7 +45,14 @@ def clv(
     predictions: Annotated[Optional[Path], typer.Option(help="Write per-customer predictions to this CSV file.")] = None,
     format_: TableOrJsonOpt = None,
 ) -> None:
-    """Fit BG/NBD and Gamma-Gamma to transactions: parameters, fit statistics, P(alive), CLV."""
+    """Fit BG/NBD and Gamma-Gamma to transactions: parameters, fit statistics, P(alive), CLV.
+
+    Examples (transactions.csv: customer_id, date, amount, one row per purchase):
+
+    \b
+      segkit clv transactions.csv
+      segkit clv transactions.csv --calibration-end 2025-06-30 --time-unit weeks --format json
+    """
     env = environment(ctx)
     fmt = _fit_format(format_, env)
     if calibration_end is not None:
@@ -76,7 +83,14 @@ def retention(
     renewals: Annotated[Optional[int], typer.Option(help="Renewals made by the customers DERL is computed for (default: the last observed period).")] = None,
     format_: TableOrJsonOpt = None,
 ) -> None:
-    """Fit the sBG retention model: alpha, beta, projected survival, expected lifetime, DERL."""
+    """Fit the sBG retention model: alpha, beta, projected survival, expected lifetime, DERL.
+
+    Examples (survival.csv: period, alive; the number still active at the start of each period):
+
+    \b
+      segkit retention survival.csv
+      segkit retention survival.csv --periods 8 --format json
+    """
     env = environment(ctx)
     fmt = _fit_format(format_, env)
     result = api.fit_retention(

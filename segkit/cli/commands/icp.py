@@ -30,7 +30,14 @@ def icp(
     timezone: TimezoneOpt = None,
     format_: TableOrJsonOpt = None,
 ) -> None:
-    """Ideal customer profile: attribute values that over-index among top-value retained accounts."""
+    """Ideal customer profile: attribute values that over-index among top-value retained accounts.
+
+    Examples:
+
+    \b
+      segkit icp --config configs/samples.toml
+      segkit icp --config configs/samples.toml --column industry --format json
+    """
     env = environment(ctx)
     fmt = table_or_json(format_, env, "icp")
     result = api.icp(

@@ -23,7 +23,13 @@ def init(
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing config file.")] = False,
     read: DetectOverrides = DetectOverrides(),
 ) -> None:
-    """Write a segkit.toml mapping each export's columns, as detected from its header, commented."""
+    """Write a segkit.toml mapping each export's columns, as detected from its header, commented.
+
+    Examples:
+
+    \b
+      segkit init data/samples/companies.csv data/samples/subscriptions.csv data/samples/events.jsonl.gz
+    """
     env = environment(ctx)
     path = api.init_config(files or [], tables=tables.as_dict(), output=output, force=force, read=read.as_dict())
     here = path.name == "segkit.toml" and path.parent.resolve() == Path.cwd().resolve()

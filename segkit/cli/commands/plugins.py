@@ -13,7 +13,14 @@ from segkit.cli.render import print_plugins, table_or_json, write_json
 
 @app.command()
 def plugins(ctx: typer.Context, format_: TableOrJsonOpt = None) -> None:
-    """List every registered extension (built in or plugin) with its origin; broken ones say how to remove them."""
+    """List every registered extension (built in or plugin) with its origin; broken ones say how to remove them.
+
+    Examples:
+
+    \b
+      segkit plugins
+      segkit plugins --format json
+    """
     env = environment(ctx)
     items = api.list_plugins()
     for item in items:

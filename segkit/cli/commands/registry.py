@@ -13,7 +13,14 @@ from segkit.cli.render import print_segmenters, table_or_json, write_json
 
 @app.command()
 def segmenters(ctx: typer.Context, format_: TableOrJsonOpt = None) -> None:
-    """List the registered segmenters, where each comes from, and their parameters."""
+    """List the registered segmenters, where each comes from, and their parameters.
+
+    Examples:
+
+    \b
+      segkit segmenters
+      segkit segmenters --format json
+    """
     env = environment(ctx)
     items = api.list_segmenters()
     for warning in api.registry_warnings():

@@ -20,7 +20,13 @@ def sample(
     accounts: Annotated[int, typer.Option(help="Number of accounts.")] = 300,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed writes the same files.")] = 7,
 ) -> None:
-    """Write realistic sample exports (HubSpot, Stripe, Segment, NPS) with planted effects."""
+    """Write realistic sample exports (HubSpot, Stripe, Segment, NPS) with planted effects.
+
+    Examples:
+
+    \b
+      segkit sample new-samples --accounts 300 --seed 7
+    """
     env = environment(ctx)
     if accounts < 1:
         raise UsageError("--accounts must be at least 1")

@@ -46,8 +46,19 @@ def segment(
     if_changed: Annotated[Optional[bool], typer.Option("--if-changed", help="Skip the run (exit 0) when the inputs (sha256) and options equal --out DIR's last run.", show_default=False)] = None,
     fail_on: Annotated[Optional[list[str]], typer.Option("--fail-on", help="Exit 4 after writing when a figure crosses a line: churn_rate>0.08, segment:SMB.nrr<0.9 (repeatable).")] = None,
     hash_ids: Annotated[Optional[bool], typer.Option("--hash-ids", help="Replace account ids in every output by HMAC-SHA256 keyed with $SEGKIT_HASH_KEY.", show_default=False)] = None,
+    columns: Annotated[Optional[list[str]], typer.Option("--columns", help="Table columns after the segment: NAME[,NAME...] of accounts, customers, conversion, churn, monthly_churn, mrr, arpa, clv, nrr, grr, nps (default: the essential ones and what else fits the width).")] = None,
+    wide: Annotated[bool, typer.Option("--wide", help="Table: every column, however wide the lines get.")] = False,
 ) -> None:
-    """Segment accounts and compute per-segment conversion, churn, MRR and CLV."""
+    """Segment accounts and compute per-segment conversion, churn, MRR and CLV.
+
+    Examples:
+
+    \b
+      segkit segment --config configs/samples.toml
+      segkit segment --config configs/samples.toml --by value --columns churn,mrr,grr
+      segkit segment --config configs/samples.toml --by 'firmographic*value' --format markdown
+      segkit segment --config configs/samples.toml --out report-dir
+    """
     env = environment(ctx)
     config = default_config(config)
     defaults = SegmentDefaults.of(config)
@@ -66,6 +77,10 @@ def segment(
         by=by, as_of=parse_date(as_of), period_months=parse_period(str(period)) if period else None,
         overrides=set_ or [], read=read.as_dict(), **given,
     )
+    if columns:
+        from segkit.writers.table import check_columns
+
+        check_columns(columns)  # a usage error before the run, not after it
     if options.min_segment_size is not None and options.min_segment_size < 0:
         raise UsageError("--min-segment-size must be 0 or more")
     nightly = api.NightlyOptions(**{k: v for k, v in defaults.pick(
@@ -78,10 +93,10 @@ def segment(
     report = result.report
     if out is not None:
         env.info(f"wrote {len(result.paths)} files to {out}")
-    if not quiet and fmt != "table":
+    if not quiet:  # always on stderr, whatever the format: stdout holds only the report
         for warning in report.data["warnings"]:
             env.info(f"warning: {warning['message']}")
-    emit(report, fmt, env)
+    emit(report, fmt, env, columns=columns or (), wide=wide)
     if result.crossed:
         raise ThresholdCrossed(f"--fail-on: {'; '.join(result.crossed)} (outputs written)")
 

@@ -34,6 +34,12 @@ def validate(
     """Show, per file, what would be read, used and rejected, and why, without computing metrics.
 
     Exits 3 when a file cannot be used or rejects more than --max-rejected of its rows.
+
+    Examples:
+
+    \b
+      segkit validate --config configs/samples.toml
+      segkit validate data/samples/subscriptions.csv --format json
     """
     env = environment(ctx)
     summary = api.validate(

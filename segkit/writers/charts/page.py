@@ -10,6 +10,7 @@ from segkit.writers.charts._base import Chart
 from segkit.writers.charts.runtime import EMBED_SCRIPT, runtime_versions, script_json, vega_runtime
 from segkit.writers.charts.sections import all_cohort_charts, bridge_charts, segmentation_charts
 from segkit.writers.charts.survival import survival_charts
+from segkit.writers.charts.tables import value_table, verdicts
 
 STYLE = """
 *{box-sizing:border-box}
@@ -33,7 +34,7 @@ table{border-collapse:collapse;font-size:.85rem;width:100%}
 th,td{padding:.25rem .6rem;border-bottom:1px solid #d0d7de;text-align:right;white-space:nowrap}
 th:first-child,td:first-child{text-align:left;white-space:normal;min-width:8rem}
 th{background:#f6f8fa}tr.suppressed td{color:#8c959f}tr.overall td{font-weight:600;border-top:2px solid #8c959f}
-.warnings li{margin:.2rem 0}
+.warnings li,.verdicts li{margin:.2rem 0}.verdicts{font-size:.9rem}
 dl{font-size:.85rem}dt{font-weight:600;margin-top:.4rem}dd{margin-left:1rem;color:#57606a;overflow-wrap:anywhere}
 @media print{body{max-width:none;padding:0}nav{display:none}figure.chart,.card,table{break-inside:avoid}
 h2{break-after:avoid}.table-box{overflow:visible;border:0}table{font-size:.68rem;table-layout:fixed}
@@ -146,9 +147,10 @@ def _overview(data: dict[str, Any]) -> str:
 def _segmentation(name: str, segmentation: dict[str, Any], overall: dict[str, Any], charts: _Charts) -> str:
     anchor = "seg-" + "".join(c if c.isalnum() else "-" for c in name)
     return (f"<section id='{e(anchor)}'><h2>By {e(name)}</h2>"
-            + charts.place(segmentation_charts(name, segmentation, overall))
+            + charts.place(segmentation_charts(name, segmentation, overall)) + verdicts(segmentation)
             + "<h3>MRR bridge per segment</h3>" + charts.place(bridge_charts(name, segmentation), "grid small")
-            + "<h3>Figures</h3>" + figures_table(segmentation["segments"], overall) + "</section>")
+            + "<h3>Figures</h3>" + figures_table(segmentation["segments"], overall)
+            + "<h3>Retention, CLV and activation</h3>" + value_table(segmentation["segments"], overall) + "</section>")
 
 
 def _cohorts(data: dict[str, Any], charts: _Charts) -> str:

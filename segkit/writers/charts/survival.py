@@ -21,6 +21,9 @@ def survival_note(result: dict[str, Any]) -> str:
     horizon = result["horizon_months"]
     means = "; ".join(f"{c['segment']} {c['restricted_mean_months']:.1f}" for c in result["curves"])
     text = f"restricted mean lifetime to {horizon:g} months: {means}"
+    medians = "; ".join(f"{c['segment']} {'not reached' if c.get('median_months') is None else format(c['median_months'], '.1f')}"
+                        for c in result["curves"])
+    text += f". Median lifetime, months: {medians}"
     if result.get("overall_p_value") is not None:
         text += f". Log-rank, segments differ: p = {result['overall_p_value']:.2g}"
     standouts = [t["segment"] for t in result.get("tests", []) if t.get("significant")]

@@ -1,0 +1,60 @@
+"""The headline findings of a report in sentences (Markdown), for Slack or e-mail: the figures
+for all accounts, and per segmentation which segments churn most and least, with intervals,
+and whether the segments differ at all."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from segkit.report import Report
+from segkit.writers.display import segmentation_quality_lines
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value * 100:.1f}%"
+
+
+def _ci(row: dict[str, Any], key: str) -> str:
+    ci = row.get(f"{key}_ci")
+    return f" (95% CI {ci[0] * 100:.0f}-{ci[1] * 100:.0f}%)" if ci else ""
+
+
+def _money(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:,.0f}"
+
+
+def overall_sentence(data: dict[str, Any]) -> str:
+    o = data["overall"]
+    customers = "" if o.get("customers") is None else f", {o['customers']:,} of them paying"
+    return (f"As of {data['as_of']}: {o.get('accounts') or 0:,} accounts{customers}, MRR {_money(o.get('mrr'))}; "
+            f"churn {_pct(o.get('churn_rate'))}{_ci(o, 'churn_rate')} over {data['period']['start']} to "
+            f"{data['period']['end']}, NRR {_pct(o.get('nrr'))}.")
+
+
+def churn_sentence(name: str, segmentation: dict[str, Any], overall: dict[str, Any]) -> str | None:
+    """Which segments churn most and least (unsuppressed segments with a churn rate)."""
+    rows = [s for s in segmentation["segments"] if not s.get("suppressed") and s.get("churn_rate") is not None]
+    if not rows:
+        return None
+    ranked = sorted(rows, key=lambda s: (-s["churn_rate"], str(s["segment"])))
+    top, bottom = ranked[0], ranked[-1]
+    text = (f"By {name}, churn is highest in {top['segment']}: {_pct(top['churn_rate'])}{_ci(top, 'churn_rate')}, "
+            f"against {_pct(overall.get('churn_rate'))} for all accounts")
+    if bottom is not top:
+        text += f"; lowest in {bottom['segment']}: {_pct(bottom['churn_rate'])}{_ci(bottom, 'churn_rate')}"
+    return text + "."
+
+
+def summary_lines(report: Report) -> list[str]:
+    data = report.data
+    lines = ["## Summary", "", overall_sentence(data), ""]
+    for name, segmentation in report.segmentations.items():
+        sentence = churn_sentence(name, segmentation, data["overall"])
+        verdicts = [f"{line[0].upper()}{line[1:]}." for line in segmentation_quality_lines(segmentation)]
+        if sentence or verdicts:
+            lines.append("- " + " ".join(([sentence] if sentence else []) + verdicts))
+    warnings = data.get("warnings") or []
+    if warnings:
+        lines += ["", f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}: "
+                  + "; ".join(w["message"] for w in warnings[:3]) + ("; ..." if len(warnings) > 3 else "") + "."]
+    return lines + [""]
