@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from segkit.config import Config
 from segkit.errors import InputDataError, UsageError
@@ -39,6 +40,13 @@ from segkit.loading.schema import TABLES
 
 #: Dates that may lie after as-of without being wrong (a trial or a deal still ahead).
 FUTURE_DATES_ALLOWED = frozenset({"trial_end", "period_end", "closed_at"})
+#: Columns a table can carry that segkit reports rather than uses (never silently ignored).
+UNUSED_COLUMNS = {
+    "subscriptions": {
+        "churned": "churn is read from ended_at (the churn date)",
+        "is_trial": "trials are read from trial_start/trial_end and status",
+    },
+}
 AMOUNT_COLUMNS = {"subscriptions": ("amount", "mrr"), "invoices": ("amount_paid",)}
 #: Tables with free-form columns worth keeping (custom CRM fields, needs-survey answers).
 PASSTHROUGH_TABLES = ("accounts", "surveys")
@@ -156,7 +164,7 @@ def _load_one(
 
             names = ", ".join(sorted({p.name for p in presets if p.table == table}))
             raise ConfigError(f"[inputs.{table}] preset {spec.preset!r} is unknown; {table} presets: {names}")
-    detection = detect(header, candidates, file=label(path), table=table)
+    detection = detect(header, candidates, file=label(path), table=table, read_column=column_reader(path, fmt, options))
     table = detection.preset.table
     st = stats.setdefault(table, InputStats(table=table, preset=detection.preset.name))
     if detection.preset.name not in st.preset.split(","):
@@ -166,11 +174,30 @@ def _load_one(
     for canonical, source in detection.mapping.items():
         st.columns.setdefault(canonical, source)
     st.sha256.append(sha256_of(path))
+    for canonical, why in UNUSED_COLUMNS.get(table, {}).items():
+        if canonical in detection.mapping:
+            st.notes.append(f"{label(path)}: {detection.mapping[canonical]} ({canonical}) is read but not used: {why}")
     if table == "events":
         event_files.append(EventFile(path, fmt, detection.mapping, detection.preset.options))
         return
     frame = _load_file(path, fmt, detection, header, options, st, rejections)
     per_table.setdefault(table, []).append(frame)
+
+
+def column_reader(path: Path, fmt: FileFormat, options: LoadOptions) -> Callable[[str], list[str]]:
+    """Reads one column's text cells from ``path`` when placement checks values (read lazily, once)."""
+    cache: dict[str, pa.Table] = {}
+
+    def read(name: str) -> list[str]:
+        if "table" not in cache:
+            cache["table"] = (read_csv_table(path, fmt, encoding=options.encoding, delimiter=options.delimiter).table
+                              if fmt.kind == "csv" else read_table(path, fmt))
+        table = cache["table"]
+        if name not in table.column_names:
+            return []
+        return [str(v) for v in table.column(name).to_pylist() if v is not None]
+
+    return read
 
 
 def _line_numbers(fmt: FileFormat, n: int) -> pd.Series:
@@ -372,6 +399,7 @@ def _table_rules(table: str, out: pd.DataFrame, row_bad: pd.Series) -> None:
         row_bad[:] = row_bad.mask(mask.fillna(False) & row_bad.isna(), reason)
 
     if table == "subscriptions":
+        _subscription_synonyms(out)
         if "mrr" in out:
             flag(out["mrr"] < 0, "mrr: negative MRR")
         if "amount" in out:
@@ -380,6 +408,21 @@ def _table_rules(table: str, out: pd.DataFrame, row_bad: pd.Series) -> None:
             flag(out["ended_at"] < out["started_at"], "ended_at: ends before it starts")
     if table == "accounts" and "domain" in out:
         out["domain"] = normalise_domain(out["domain"])
+
+
+#: Billing-frequency words exports use -> segkit's interval names.
+INTERVAL_WORDS = {"monthly": "month", "annual": "year", "annually": "year", "yearly": "year",
+                  "quarterly": "quarter", "weekly": "week", "daily": "day"}
+
+
+def _subscription_synonyms(out: pd.DataFrame) -> None:
+    """``arr`` stands in for an absent mrr (arr / 12); ``monthly``/``annual`` become month/year."""
+    if "arr" in out:
+        mrr = out["arr"] / 12.0
+        out["mrr"] = mrr if "mrr" not in out else out["mrr"].fillna(mrr)
+    if "interval" in out:
+        words = out["interval"].astype("string").str.strip().str.lower()
+        out["interval"] = words.map(lambda v: INTERVAL_WORDS.get(v, v) if isinstance(v, str) else v).astype("string")
 
 
 def _dedupe_keys(tables: dict[str, TableData], rejections: Rejections, policy: str = "last") -> None:

@@ -1,0 +1,26 @@
+"""CSV that cannot lose rows (issue 11 item 7): a stray quote must not swallow the lines after it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+
+def test_a_stray_quote_in_an_unquoted_field_loses_no_rows(run_cli, tmp_path: Path) -> None:
+    lines = ["account_id,name,employees"] + [f"A{i:04d},Company {i},{10 + i}" for i in range(3003)]
+    lines[1501] = 'A1500,"Acme 12 display co,5'  # opens a quote that never closes
+    lines[3003] = 'A3002,Ends "here,7'
+    path = tmp_path / "accounts.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run_cli("validate", path)
+    report = json.loads(result.out)
+    entry = report["files"][0]
+    assert entry["rows_read"] == 3003 and entry["rows_used"] == 3003, entry
+    assert any("swallowed by an unbalanced quote" in note for note in entry["notes"])
+
+
+def test_quoted_line_breaks_are_still_one_record(run_cli, tmp_path: Path) -> None:
+    path = tmp_path / "accounts.csv"
+    path.write_text('account_id,name\nA1,"two\nlines"\nA2,plain\n', encoding="utf-8")
+    entry = json.loads(run_cli("validate", path).out)["files"][0]
+    assert entry["rows_read"] == 2 and entry["rows_used"] == 2 and not entry["notes"]
