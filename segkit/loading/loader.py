@@ -37,6 +37,7 @@ from segkit.loading.model import (
     TableData,
 )
 from segkit.loading.schema import TABLES
+from segkit.loading.sources import expand_paths, hive_partitions
 
 #: Dates that may lie after as-of without being wrong (a trial or a deal still ahead).
 FUTURE_DATES_ALLOWED = frozenset({"trial_end", "period_end", "closed_at"})
@@ -77,13 +78,13 @@ def assign_files(
             seen.add(key(path))
 
     for table, paths in explicit.items():
-        for path in paths:
+        for path in expand_paths(paths):
             add(path, table)
     for table, spec in config.inputs.items():
         if not explicit.get(table):
-            for path in spec.files:
+            for path in expand_paths(list(spec.files)):
                 add(path, table)
-    for path in files:
+    for path in expand_paths(files):
         add(path, None)
     return pairs
 
@@ -154,7 +155,9 @@ def _load_one(
     """Detect, read and parse one file into ``per_table`` (events: only mapped)."""
     path = stdin_to_file() if str(path) == STDIN else Path(os.path.normpath(path))
     fmt = detect_format(path)
+    partitions = hive_partitions(path)
     header = read_header(path, fmt, encoding=options.encoding, delimiter=options.delimiter)
+    header = header + [k for k in partitions if k not in header]
     candidates = presets
     spec = config.inputs.get(table) if table else None
     if spec is not None and spec.preset and not spec.columns:
@@ -244,6 +247,9 @@ def _load_file(
 ) -> pd.DataFrame:
     """One file's used rows in canonical columns; every rejected row and cell recorded with its reason."""
     raw, lines, ragged = _read_raw(path, fmt, options, stats)
+    for key, value in hive_partitions(path).items():
+        if key not in raw.columns:
+            raw[key] = value
     load = _FileLoad(detection.preset.table, label(path), raw, lines, detection, options, stats, rejections)
     n = len(raw) + len(ragged)
     stats.rows_read += n

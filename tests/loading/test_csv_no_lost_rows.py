@@ -24,3 +24,31 @@ def test_quoted_line_breaks_are_still_one_record(run_cli, tmp_path: Path) -> Non
     path.write_text('account_id,name\nA1,"two\nlines"\nA2,plain\n', encoding="utf-8")
     entry = json.loads(run_cli("validate", path).out)["files"][0]
     assert entry["rows_read"] == 2 and entry["rows_used"] == 2 and not entry["notes"]
+
+
+def test_decompression_past_the_ratio_is_refused_with_exit_3(run_cli, tmp_path: Path, monkeypatch) -> None:
+    import gzip
+    import zipfile
+
+    import segkit.loading.formats as formats
+
+    monkeypatch.setattr(formats, "DECOMPRESSION_FLOOR", 10_000)
+    body = b"account_id,name\n" + b"A1,xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n" * 50_000
+    gz = tmp_path / "accounts.csv.gz"
+    gz.write_bytes(gzip.compress(body))
+    result = run_cli("segment", gz, "--out", tmp_path / "out")
+    assert result.code == 3 and "refused: expands to more than" in result.err, result.err
+    zipped = tmp_path / "accounts.zip"
+    with zipfile.ZipFile(zipped, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("accounts.csv", body)
+    result = run_cli("segment", zipped, "--out", tmp_path / "out")
+    assert result.code == 3 and "refused: expands to more than" in result.err, result.err
+
+
+def test_gzip_without_gz_suffix_is_read_by_its_content(run_cli, tmp_path: Path) -> None:
+    import gzip
+
+    path = tmp_path / "accounts.csv"
+    path.write_bytes(gzip.compress(b"account_id,name\nA1,One\nA2,Two\n"))
+    entry = json.loads(run_cli("validate", path).out)["files"][0]
+    assert entry["rows_read"] == 2 and entry["table"] == "accounts"

@@ -16,6 +16,7 @@ import duckdb
 
 from segkit.loading.formats import FileFormat, extract_zip_members
 from segkit.loading.model import EventFile
+from segkit.loading.sources import glob_escape, hive_partitions
 
 
 #: Epoch numbers: seconds, or milliseconds above 1e11 (Mixpanel ``time`` in either unit).
@@ -39,7 +40,13 @@ def lit(text: str) -> str:
 
 
 def path_lit(event_file: EventFile) -> str:
-    return lit(str(event_file.path))
+    """The file's path as a DuckDB literal that DuckDB cannot read as a glob (``ev[1].jsonl``)."""
+    return lit(glob_escape(str(event_file.path)))
+
+
+def _hive(event_file: EventFile) -> str:
+    """Keep ``key=value`` folder names as columns (hive partitions), as the loader's header does."""
+    return ", hive_partitioning=true" if hive_partitions(event_file.path) else ""
 
 
 def text_expr(expr: str) -> str:
@@ -51,21 +58,22 @@ def scan(event_file: EventFile, *, line: bool = False) -> str:
     path = path_lit(event_file)
     kind = event_file.format.kind
     if kind == "parquet":
-        return f"read_parquet({path}{', file_row_number=true' if line else ''})"
+        return f"read_parquet({path}{', file_row_number=true' if line else ''}{_hive(event_file)})"
     if kind == "csv":
-        return f"read_csv({path}, header=true, all_varchar=true, auto_detect=true)"
+        return f"read_csv({path}, header=true, all_varchar=true, auto_detect=true{_hive(event_file)})"
     # Declaring the mapped keys as JSON means no schema inference pass over the file (a key that
     # appears late is still read), and each value is extracted as text below.
-    tops = sorted({source.split(".")[0] for source in event_file.mapping.values() if source})
+    keys = hive_partitions(event_file.path)
+    tops = sorted({source.split(".")[0] for source in event_file.mapping.values() if source} - set(keys))
     columns = ", ".join(f"{lit(top)}: 'JSON'" for top in tops) or "'_none': 'JSON'"
-    return f"read_json({path}, format='newline_delimited', columns={{{columns}}})"
+    return f"read_json({path}, format='newline_delimited', columns={{{columns}}}{_hive(event_file)})"
 
 
 def describe_any(event_file: EventFile) -> str:
     """A scan with inferred types, only for finding column names (Segment's late ``groupId``)."""
     path = path_lit(event_file)
     if event_file.format.kind == "jsonl":
-        return f"read_json({path}, format='newline_delimited', sample_size=-1, union_by_name=true)"
+        return f"read_json({path}, format='newline_delimited', sample_size=-1, union_by_name=true{_hive(event_file)})"
     return scan(event_file)
 
 
