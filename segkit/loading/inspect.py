@@ -25,7 +25,7 @@ from segkit.errors import InputDataError
 from segkit.loading.loader import assign_files, column_reader, load_inputs
 from segkit.loading.model import CELL_REASON_SUFFIX, REASON_NOT_TRACK, EventInput, Inputs, InputStats, LoadOptions, Rejections
 from segkit.loading.detect import Detection, config_presets, detect
-from segkit.loading.placement import normalise_name, place
+from segkit.loading.placement import normalise_name, place, synonyms_of
 from segkit.loading.presets.base import Preset
 from segkit.loading.presets.registry import builtin_presets, get_preset
 from segkit.loading.formats import STDIN, detect_format, label
@@ -287,14 +287,23 @@ def _detect_files(files: list[Path], explicit: dict[str, list[Path]], config: Co
             detection = detect(header, presets, file=label(path), table=table, read_column=reader)
         except InputDataError as exc:
             placement = place(header, table, reader)
+            if table is not None and placement.best is None:
+                # Named with --TABLE: written under it, its unmapped required columns to fill in.
+                partial = placement.ranked[0]
+                preset = Preset(name=f"generic-{table}", table=table, columns={c: (v,) for c, v in partial.mapping.items()})
+                note = f"# NOTE: {path.name} lacks {'; '.join(partial.missing)}: map it below, or segment stops at this file"
+                by_table.setdefault(table, []).append((path, Detection(preset, partial.mapping, placement), header, note))
+                continue
             if placement.best is None or not placement.tied:
                 unplaced.append((path, str(exc).split(": ", 1)[-1]))
                 continue
             best = placement.best
             preset = Preset(name=f"generic-{best.table}", table=best.table, columns={c: (v,) for c, v in best.mapping.items()})
             detection = Detection(preset, best.mapping, placement)
-            note = (f"# tie: {path.name} fits {' and '.join([best.table, *placement.tied])} equally well; "
-                    f"placed under {best.table}: move it if it is {' or '.join(placement.tied)}")
+            others = list(placement.tied)
+            names = ", ".join([best.table, *others[:-1]]) + f" and {others[-1]}"
+            note = (f"# tie: {path.name} fits {names} equally well; "
+                    f"placed under {best.table}: move it if it is {' or '.join(others)}")
         by_table.setdefault(detection.preset.table, []).append((path, detection, header, note))
     return by_table, unplaced
 
@@ -327,18 +336,24 @@ def _table_section(table: str, entries: list[Detected], base: Path) -> list[str]
 
 def _how_found(detection: Detection, canonical: str) -> str:
     """exact, synonym or ``fuzzy 92`` for a placed file; the preset's name otherwise."""
-    if detection.placement is None or detection.placement.best is None:
+    if detection.placement is None or not detection.placement.ranked:
         return f"preset {detection.preset.name}"
-    for match in detection.placement.best.matches:
+    for match in (detection.placement.best or detection.placement.ranked[0]).matches:
         if match.canonical == canonical:
             return match.describe()
     return "mapped"
 
 
-def _candidates(canonical: str, header: list[str], taken: set[str]) -> str:
+def _candidates(table: str, canonical: str, header: list[str], taken: set[str]) -> str:
+    """Up to three header names most like ``canonical`` or one of its synonyms (rapidfuzz WRatio)."""
     free = [h for h in header if h not in taken]
-    hits = process.extract(canonical, free, scorer=fuzz.WRatio, processor=normalise_name, limit=3, score_cutoff=CANDIDATE_CUTOFF)
-    return ", ".join(repr(h) for h, _, _ in hits) or "none in this file"
+    best: dict[str, float] = {}
+    for target in (canonical, *synonyms_of(table, canonical)):
+        for name, score, _ in process.extract(target, free, scorer=fuzz.WRatio, processor=normalise_name,
+                                              limit=3, score_cutoff=CANDIDATE_CUTOFF):
+            best[name] = max(best.get(name, 0.0), score)
+    ranked = sorted(best, key=lambda n: (-best[n], header.index(n)))[:3]
+    return ", ".join(repr(h) for h in ranked) or "none in this file"
 
 
 def _column_lines(table: str, first: Detection, header: list[str]) -> list[str]:
@@ -350,15 +365,16 @@ def _column_lines(table: str, first: Detection, header: list[str]) -> list[str]:
     lines = []
     for column in schema.columns:
         source = first.mapping.get(column.name)
-        note = "required" if column.name in required and len(next(a for a in schema.required if column.name in a)) == 1 else (
-            "required (or an alternative)" if column.name in required else ""
-        )
+        group = next((a for a in schema.required if column.name in a), ())
+        note = "required" if len(group) == 1 else ("required (or an alternative)" if group else "")
+        if source is None and any(a in first.mapping for a in group):
+            note = ""  # an alternative is mapped
         if source is not None:
             lines.append(f"{column.name.ljust(width)} = {_toml_string(source)}   # {_how_found(first, column.name)}"
                          + (f"; {note}" if note else ""))
         elif note:
             lines.append(f"# unmapped: {column.name.ljust(width)} = \"\"   # {note}; candidates: "
-                         f"{_candidates(column.name, header, taken)}")
+                         f"{_candidates(table, column.name, header, taken)}")
         else:
             lines.append(f"# {column.name.ljust(width)} = \"\"   # not found")
     return lines

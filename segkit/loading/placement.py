@@ -190,10 +190,15 @@ def _checked_values(fit_: TableFit, read_column: ColumnReader | None) -> TableFi
     return fit_ if why is None else TableFit(fit_.table, fit_.matches, (), why)
 
 
+def _rank_key(f: TableFit) -> tuple[bool, int, float, str]:
+    """Fitting tables first by score; then the misfits by how few columns they lack, then score."""
+    return (not f.fits, 0 if f.fits else len(f.missing), -f.score, f.table)
+
+
 def rank_tables(header: list[str], tables: list[str] | None = None) -> list[TableFit]:
     """Every table's fit, best first: fitting ones by score, then the others by how little they lack."""
     fits = [fit(header, t) for t in (tables or list(TABLES))]
-    return sorted(fits, key=lambda f: (not f.fits, -f.score if f.fits else len(f.missing), f.table))
+    return sorted(fits, key=_rank_key)
 
 
 @dataclass(frozen=True)
@@ -224,7 +229,7 @@ def place(header: list[str], table: str | None = None, read_column: ColumnReader
     ranked = rank_tables(header, [table] if table else None)
     if table is None:
         ranked = [_checked_values(f, read_column) for f in ranked]
-        ranked.sort(key=lambda f: (not f.fits, -f.score if f.fits else len(f.missing), f.table))  # value misfits first among misfits
+        ranked.sort(key=_rank_key)
     fitting = [f for f in ranked if f.fits]
     if not fitting:
         return Placement(None, (), tuple(ranked))

@@ -157,3 +157,32 @@ def _inputs_of(out: Path) -> dict:
     inputs = json.loads((out / "report.json").read_text())["inputs"]
     return {t: {k: v for k, v in item.items() if k in ("rows_read", "rows_used", "rows_rejected", "columns")}
             for t, item in inputs.items()}
+
+
+def test_docs_tables_lists_every_canonical_column_and_synonym() -> None:
+    from segkit.loading.placement import SYNONYMS, synonyms_of
+    from segkit.loading.schema import TABLES
+
+    text = (Path(__file__).parents[2] / "docs" / "tables.md").read_text()
+    for name, schema in TABLES.items():
+        assert f"## {name}" in text
+        for column in schema.columns:
+            row = next((l for l in text.splitlines() if l.startswith(f"| `{column.name}` | {column.kind} |")), None)
+            assert row is not None, (name, column.name)
+    for table, columns in SYNONYMS.items():
+        for canonical in columns:
+            for synonym in synonyms_of(table if table != "*" else "accounts", canonical):
+                assert f"`{synonym}`" in text, (table, canonical, synonym)
+
+
+def test_init_writes_a_config_for_a_tie_and_for_unmapped_required_columns(run_cli, tmp_path: Path) -> None:
+    tie = tmp_path / "ambiguous.csv"
+    tie.write_text("account_id,user_id,created_at\nA1,U1,2024-01-01\n")
+    subs = tmp_path / "subs.csv"
+    subs.write_text("account_id,begin_dt,mrr\nA1,2024-01-01,5\n")
+    result = run_cli("init", tie, "--subscriptions", subs, "--output", tmp_path / "segkit.toml")
+    assert result.code == 0, result.err
+    text = (tmp_path / "segkit.toml").read_text()
+    assert "# tie: ambiguous.csv fits accounts, deals and users equally well" in text
+    assert re.search(r"# unmapped: started_at\s*= \"\"\s+# required; candidates: 'begin_dt'", text), text
+    assert run_cli("init", tie, "--output", tmp_path / "segkit.toml").code == 2
