@@ -25,6 +25,7 @@ from segkit.loading.detect import Detection, config_presets, detect
 from segkit.loading.presets.base import Preset
 from segkit.loading.presets.registry import builtin_presets
 from segkit.loading.formats import STDIN, FileFormat, detect_format, label, sha256_of, stdin_to_file
+from segkit.loading.jsonl import read_jsonl_records
 from segkit.loading.readers import read_csv_table, read_header, read_table
 from segkit.loading.model import (
     CELL_REASON_SUFFIX,
@@ -193,8 +194,10 @@ def column_reader(path: Path, fmt: FileFormat, options: LoadOptions) -> Callable
 
     def read(name: str) -> list[str]:
         if "table" not in cache:
-            cache["table"] = (read_csv_table(path, fmt, encoding=options.encoding, delimiter=options.delimiter).table
-                              if fmt.kind == "csv" else read_table(path, fmt))
+            if fmt.kind == "csv":
+                cache["table"] = read_csv_table(path, fmt, encoding=options.encoding, delimiter=options.delimiter).table
+            else:
+                cache["table"] = read_jsonl_records(path, fmt)[0] if fmt.kind == "jsonl" else read_table(path, fmt)
         table = cache["table"]
         if name not in table.column_names:
             return []
@@ -211,6 +214,11 @@ def _line_numbers(fmt: FileFormat, n: int) -> pd.Series:
 
 def _read_raw(path: Path, fmt: FileFormat, options: LoadOptions, stats: InputStats) -> tuple[pd.DataFrame, pd.Series, list]:
     """The file as text cells, each record's line, and the ragged CSV rows set aside."""
+    if fmt.kind == "jsonl":
+        table, good_lines, bad = read_jsonl_records(path, fmt)
+        raw = table.to_pandas()
+        lines = pd.Series(good_lines, dtype="Int64") if good_lines is not None else _line_numbers(fmt, len(raw))
+        return raw, lines, bad
     if fmt.kind != "csv":
         raw = read_table(path, fmt).to_pandas()
         return raw, _line_numbers(fmt, len(raw)), []
@@ -280,11 +288,16 @@ def _load_file(
     return used
 
 
+def _ragged_reason(got: int, want: int) -> str:
+    """A CSV row with the wrong number of fields, or (0, 0) a JSON Lines line that is not an object."""
+    return "not a valid JSON object" if want == 0 else f"row has {got} fields, the header has {want}"
+
+
 def _reject_ragged(load: _FileLoad, ragged: list) -> None:
     """Rows with more or fewer fields than the header: rejected whole, with their text."""
     if not ragged:
         return
-    reasons = [f"row has {got} fields, the header has {want}" for _, got, want, _ in ragged]
+    reasons = [_ragged_reason(got, want) for _, got, want, _ in ragged]
     load.rejections.add(
         load.table, load.file, pd.Series([r[0] for r in ragged], dtype="Int64"), "(row)",
         pd.Series([r[3] for r in ragged]), pd.Series(reasons),
@@ -370,7 +383,7 @@ def _check_rejected_share(load: _FileLoad, row_bad: pd.Series, bad_rows: pd.Seri
     if share <= load.options.max_rejected:
         return
     most = Counter(r for r in row_bad[bad_rows].tolist() if "date after as-of" not in r) + Counter(
-        f"(row): has {got} fields, the header has {want}" for _, got, want, _ in ragged
+        f"(row): {_ragged_reason(got, want)}" for _, got, want, _ in ragged
     )
     top = most.most_common(1)[0][0]
     raise InputDataError(

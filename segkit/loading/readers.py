@@ -253,6 +253,8 @@ def _jsonl_header(path: Path, fmt: FileFormat, sample_lines: int, encoding: str)
             try:
                 record = json.loads(stripped)
             except json.JSONDecodeError as exc:
+                if index > 0:
+                    continue  # a bad line later on is rejected with its line (loading/jsonl.py)
                 hint = " (pretty-printed JSON? convert it with: jq -c . FILE > FILE.jsonl)" if index == 0 else ""
                 raise InputDataError(f"line {index + 1} is not valid JSON ({exc.msg}){hint}", file=label(path)) from None
             if not isinstance(record, dict):

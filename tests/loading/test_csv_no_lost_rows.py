@@ -52,3 +52,18 @@ def test_gzip_without_gz_suffix_is_read_by_its_content(run_cli, tmp_path: Path) 
     path.write_bytes(gzip.compress(b"account_id,name\nA1,One\nA2,Two\n"))
     entry = json.loads(run_cli("validate", path).out)["files"][0]
     assert entry["rows_read"] == 2 and entry["table"] == "accounts"
+
+
+def test_a_bad_json_lines_record_is_rejected_with_its_exact_line(run_cli, tmp_path: Path) -> None:
+    accounts = tmp_path / "accounts.csv"
+    accounts.write_text("account_id\n" + "".join(f"A{i}\n" for i in range(40)))
+    lines = [json.dumps({"account_id": f"A{i}", "responded_at": "2024-01-01", "score": i % 11}) for i in range(40)]
+    lines[6] = '{"account_id":"A6","responded_at":"2024-01-01","score":'
+    surveys = tmp_path / "surveys.jsonl"
+    surveys.write_text("\n".join(lines[:3]) + "\n\n" + "\n".join(lines[3:]) + "\n")  # a blank line 4
+    result = run_cli("segment", accounts, surveys, "--out", tmp_path / "out")
+    assert result.code == 0, result.err
+    rejected = (tmp_path / "out" / "rejected.csv").read_text().splitlines()
+    assert rejected[1].startswith(f"surveys,{surveys},8,(row),") and rejected[1].endswith("not a valid JSON object")
+    inputs = json.loads((tmp_path / "out" / "report.json").read_text())["inputs"]["surveys"]
+    assert (inputs["rows_read"], inputs["rows_used"], inputs["rows_rejected"]) == (40, 39, 1)
