@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 
 from segkit.config import Config
 from segkit.errors import ConfigError, InputDataError
-from segkit.loading.placement import ColumnReader, Placement, place
+from segkit.loading.placement import ColumnReader, Placement, normalise_name, place
 from segkit.loading.presets.base import Preset, PresetOptions
 from segkit.loading.presets.registry import get_preset
 from segkit.loading.schema import TABLES
@@ -145,3 +145,28 @@ def _no_fit_error(
 def _by_content(header: list[str], table: str | None, read_column: ColumnReader | None) -> str:
     ranked = place(header, table, read_column).ranked
     return f"; no table fits by content either (closest: {ranked[0].table}, which {ranked[0].gap})" if ranked else ""
+
+
+class PlacedShapes:
+    """Files placed by content in a keyed table (accounts, users): one shape per table.
+
+    Files of different shapes are never merged into one table: a churn-events file with an
+    account_id column is not more accounts. The first file placed in a table sets its shape;
+    a later one with other columns fails, naming the flag that says it belongs there anyway.
+    """
+
+    def __init__(self) -> None:
+        self.first: dict[str, tuple[str, frozenset[str]]] = {}
+
+    def check(self, detection: Detection, header: list[str], *, file: str, named: bool) -> None:
+        table = detection.preset.table
+        if named or detection.placement is None or TABLES[table].key is None:
+            return
+        shape = frozenset(normalise_name(h) for h in header)
+        other, seen = self.first.setdefault(table, (file, shape))
+        if seen != shape:
+            raise InputDataError(
+                f"no table fits: its columns fit {table}, but differ from {other}, already read as {table} "
+                f"(files of different shapes are never merged); if it is {table} too, name it with {table_flag(table)}",
+                file=file,
+            )

@@ -24,7 +24,7 @@ from segkit.config import Config
 from segkit.errors import InputDataError
 from segkit.loading.loader import assign_files, column_reader, load_inputs
 from segkit.loading.model import CELL_REASON_SUFFIX, REASON_NOT_TRACK, EventInput, Inputs, InputStats, LoadOptions, Rejections
-from segkit.loading.detect import Detection, config_presets, detect
+from segkit.loading.detect import Detection, PlacedShapes, config_presets, detect
 from segkit.loading.placement import normalise_name, place, synonyms_of
 from segkit.loading.presets.base import Preset
 from segkit.loading.presets.registry import builtin_presets, get_preset
@@ -276,6 +276,7 @@ def _detect_files(files: list[Path], explicit: dict[str, list[Path]], config: Co
         presets = [p.with_group_key(options.group_key) for p in presets]
     by_table: dict[str, list[Detected]] = {}
     unplaced: list[tuple[Path, str]] = []
+    shapes = PlacedShapes()
     for path, table in assign_files(files, explicit, config):
         if str(path) == STDIN:
             raise InputDataError("segkit init needs files it can name in the config, not standard input", file="<stdin>")
@@ -285,6 +286,7 @@ def _detect_files(files: list[Path], explicit: dict[str, list[Path]], config: Co
         note = ""
         try:
             detection = detect(header, presets, file=label(path), table=table, read_column=reader)
+            shapes.check(detection, header, file=label(path), named=table is not None)
         except InputDataError as exc:
             placement = place(header, table, reader)
             if table is not None and placement.best is None:

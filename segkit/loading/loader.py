@@ -21,7 +21,7 @@ from segkit.config import Config
 from segkit.errors import InputDataError, UsageError
 from segkit.loading.join import join_by_email_domain, link_to_accounts, normalise_domain
 from segkit.loading.parse import parse_column
-from segkit.loading.detect import Detection, config_presets, detect
+from segkit.loading.detect import Detection, PlacedShapes, config_presets, detect
 from segkit.loading.presets.base import Preset
 from segkit.loading.presets.registry import builtin_presets
 from segkit.loading.formats import STDIN, FileFormat, detect_format, label, sha256_of, stdin_to_file
@@ -116,9 +116,10 @@ def load_inputs(
     per_table: dict[str, list[pd.DataFrame]] = {}
     stats: dict[str, InputStats] = {}
     event_files: list[EventFile] = []
+    shapes = PlacedShapes()
     for path, table in pairs:
         try:
-            _load_one(path, table, config, options, presets, stats, rejections, per_table, event_files)
+            _load_one(path, table, config, options, presets, stats, rejections, per_table, event_files, shapes)
         except InputDataError as exc:
             if on_error is None:
                 raise
@@ -152,6 +153,7 @@ def _load_one(
     rejections: Rejections,
     per_table: dict[str, list[pd.DataFrame]],
     event_files: list[EventFile],
+    shapes: PlacedShapes | None = None,
 ) -> None:
     """Detect, read and parse one file into ``per_table`` (events: only mapped)."""
     path = stdin_to_file() if str(path) == STDIN else Path(os.path.normpath(path))
@@ -169,6 +171,8 @@ def _load_one(
             names = ", ".join(sorted({p.name for p in presets if p.table == table}))
             raise ConfigError(f"[inputs.{table}] preset {spec.preset!r} is unknown; {table} presets: {names}")
     detection = detect(header, candidates, file=label(path), table=table, read_column=column_reader(path, fmt, options))
+    if shapes is not None:
+        shapes.check(detection, header, file=label(path), named=table is not None)
     table = detection.preset.table
     st = stats.setdefault(table, InputStats(table=table, preset=detection.preset.name))
     if detection.preset.name not in st.preset.split(","):

@@ -186,3 +186,16 @@ def test_init_writes_a_config_for_a_tie_and_for_unmapped_required_columns(run_cl
     assert "# tie: ambiguous.csv fits accounts, deals and users equally well" in text
     assert re.search(r"# unmapped: started_at\s*= \"\"\s+# required; candidates: 'begin_dt'", text), text
     assert run_cli("init", tie, "--output", tmp_path / "segkit.toml").code == 2
+
+
+def test_files_of_different_shapes_are_never_merged_into_accounts(run_cli, tmp_path: Path) -> None:
+    accounts = tmp_path / "a_accounts.csv"
+    accounts.write_text("account_id,name\nA1,One\nA2,Two\n")
+    churn = tmp_path / "b_churn.csv"
+    churn.write_text("churn_event_id,account_id,reason_code\nC1,A1,pricing\n")
+    report = json.loads(run_cli("validate", accounts, churn).out)
+    by_file = {Path(f["file"]).name: f for f in report["files"]}
+    assert by_file["a_accounts.csv"]["rows_used"] == 2
+    assert "differ from" in by_file["b_churn.csv"]["error"] and "--accounts FILE" in by_file["b_churn.csv"]["error"]
+    named = json.loads(run_cli("validate", "--accounts", accounts, "--accounts", churn).out)
+    assert named["inputs"]["accounts"]["rows_read"] == 3
