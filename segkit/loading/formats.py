@@ -194,13 +194,11 @@ def _bounded(inner: io.BufferedIOBase, path: Path) -> io.BufferedIOBase:
 
 
 def _declared_size(path: Path, fmt: FileFormat) -> int:
-    """What the archive says it expands to: zip members' sizes, gzip's ISIZE trailer (mod 4 GiB)."""
-    if fmt.compression == "zip":
-        with zipfile.ZipFile(path) as archive:
-            return sum(i.file_size for i in archive.infolist())
-    with open(path, "rb") as handle:
-        handle.seek(max(path.stat().st_size - 4, 0))
-        return int.from_bytes(handle.read(4), "little")
+    """What a zip says its members expand to (gzip's trailer cannot be trusted: a cut file lies)."""
+    if fmt.compression != "zip":
+        return 0
+    with zipfile.ZipFile(path) as archive:
+        return sum(i.file_size for i in archive.infolist())
 
 
 def open_binary(path: Path, fmt: FileFormat) -> io.BufferedIOBase:
