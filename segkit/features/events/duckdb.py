@@ -216,7 +216,7 @@ class DuckDBEngine:
                     return None
                 nulls, smallest = self.con.execute(
                     "SELECT sum(stats_null_count), min(stats_min_value) FROM parquet_metadata(?) WHERE path_in_schema = ?",
-                    [glob_escape(str(ef.path)), source],
+                    [glob_escape(str(ef.path)) if ef.path.exists() else str(ef.path), source],
                 ).fetchall()[0]
                 if nulls is None or int(nulls) != 0 or smallest is None or smallest == "":
                     return None  # statistics missing, or nulls / empty strings present

@@ -41,7 +41,9 @@ def lit(text: str) -> str:
 
 def path_lit(event_file: EventFile) -> str:
     """The file's path as a DuckDB literal that DuckDB cannot read as a glob (``ev[1].jsonl``)."""
-    return lit(glob_escape(str(event_file.path)))
+    path = str(event_file.path)
+    # An existing file is literal; segkit's own patterns (an unpacked zip's ``zip0/*``) stay patterns.
+    return lit(glob_escape(path) if event_file.path.exists() else path)
 
 
 def _hive(event_file: EventFile) -> str:
