@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 
 from segkit.config import Config
 from segkit.errors import ConfigError, InputDataError
+from segkit.loading.placement import ColumnReader, Placement, normalise_name, place
 from segkit.loading.presets.base import Preset, PresetOptions
 from segkit.loading.presets.registry import get_preset
 from segkit.loading.schema import TABLES
@@ -42,9 +43,50 @@ def config_presets(config: Config) -> list[Preset]:
 class Detection:
     preset: Preset
     mapping: dict[str, str]
+    #: Set when the file was placed by its content (no vendor or config preset matched it).
+    placement: Placement | None = None
 
 
-def detect(header: list[str], presets: list[Preset], *, file: str, table: str | None = None) -> Detection:
+#: The command-line flag that names a file's table, for messages ("--subscriptions FILE").
+def table_flag(table: str) -> str:
+    return f"--{table} FILE"
+
+
+def _listed(items: list[str], word: str) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {word} {items[-1]}"
+
+
+def _is_builtin_generic(preset: Preset) -> bool:
+    return preset.name == f"generic-{preset.table}"
+
+
+def place_by_content(
+    header: list[str], *, file: str, table: str | None, read_column: ColumnReader | None = None
+) -> Detection | None:
+    """The content placement of ``header`` as a generic preset; None when no table fits.
+
+    A tie between tables is exit 3 naming the candidates and the flags that settle it.
+    """
+    placement = place(header, table, read_column)
+    if placement.best is None:
+        return None
+    if placement.tied:
+        names = [placement.best.table, *placement.tied]
+        flags = _listed([table_flag(t) for t in names], "or")
+        raise InputDataError(
+            f"fits the {_listed(names, 'and')} tables equally well (score {placement.best.score:g}); "
+            f"name the file with {flags}, or in segkit.toml [inputs.TABLE] files",
+            file=file,
+        )
+    best = placement.best
+    preset = Preset(name=f"generic-{best.table}", table=best.table, columns={c: (s,) for c, s in best.mapping.items()})
+    return Detection(preset, best.mapping, placement)
+
+
+def detect(
+    header: list[str], presets: list[Preset], *, file: str, table: str | None = None,
+    read_column: ColumnReader | None = None,
+) -> Detection:
     """The preset that maps the most columns with every required one present.
 
     When ``table`` is given (``--accounts FILE``) only that table's presets are tried. A file
@@ -67,15 +109,64 @@ def detect(header: list[str], presets: list[Preset], *, file: str, table: str | 
         key = (preset.priority, len(mapping))
         if best_key is None or key > best_key:
             best, best_key = Detection(preset, mapping), key
-    if best is not None:
+    if best is not None and not _is_builtin_generic(best.preset):
         return best
+    placed = place_by_content(header, file=file, table=table, read_column=read_column)
+    if placed is not None:
+        return placed
+    raise _no_fit_error(header, file, table, best, closest, read_column)
+
+
+def _no_fit_error(
+    header: list[str], file: str, table: str | None, best: Detection | None,
+    closest: tuple[int, Preset, list[str]] | None, read_column: ColumnReader | None,
+) -> InputDataError:
+    """No table fits: the closest vendor preset and what it lacks, else the closest table by content."""
     shown = ", ".join(header[:8]) + (", ..." if len(header) > 8 else "")
-    if closest is None:
-        raise InputDataError(f"no preset for table {table!r}", file=file)
+    if closest is None or best is not None or _is_builtin_generic(closest[1]):
+        ranked = place(header, table, read_column).ranked
+        if not ranked:
+            return InputDataError(f"no preset for table {table!r}", file=file)
+        return InputDataError(
+            f"no table fits: closest is {ranked[0].table}, which {ranked[0].gap} (header: {shown}); "
+            f"name the file with {table_flag(ranked[0].table)} and map its columns in segkit.toml "
+            f"[inputs.{ranked[0].table}.columns]",
+            file=file,
+        )
     _, preset, missing = closest
     what = f"as {table}" if table else "as any known export"
-    raise InputDataError(
+    return InputDataError(
         f"cannot read {what}: closest preset is {preset.name}, which lacks {', '.join(preset.expected(m) for m in missing)} "
-        f"(header: {shown}); map the columns in segkit.toml [inputs.{preset.table}.columns]",
+        f"(header: {shown}); map the columns in segkit.toml [inputs.{preset.table}.columns]{_by_content(header, table, read_column)}",
         file=file,
     )
+
+
+def _by_content(header: list[str], table: str | None, read_column: ColumnReader | None) -> str:
+    ranked = place(header, table, read_column).ranked
+    return f"; no table fits by content either (closest: {ranked[0].table}, which {ranked[0].gap})" if ranked else ""
+
+
+class PlacedShapes:
+    """Files placed by content in a keyed table (accounts, users): one shape per table.
+
+    Files of different shapes are never merged into one table: a churn-events file with an
+    account_id column is not more accounts. The first file placed in a table sets its shape;
+    a later one with other columns fails, naming the flag that says it belongs there anyway.
+    """
+
+    def __init__(self) -> None:
+        self.first: dict[str, tuple[str, frozenset[str]]] = {}
+
+    def check(self, detection: Detection, header: list[str], *, file: str, named: bool) -> None:
+        table = detection.preset.table
+        if named or detection.placement is None or TABLES[table].key is None:
+            return
+        shape = frozenset(normalise_name(h) for h in header)
+        other, seen = self.first.setdefault(table, (file, shape))
+        if seen != shape:
+            raise InputDataError(
+                f"no table fits: its columns fit {table}, but differ from {other}, already read as {table} "
+                f"(files of different shapes are never merged); if it is {table} too, name it with {table_flag(table)}",
+                file=file,
+            )

@@ -148,8 +148,69 @@ def detect_format(path: Path) -> FileFormat:
     )
 
 
+#: Decompression is refused past this many bytes out per byte in (docs/inputs.md) ...
+MAX_DECOMPRESSION_RATIO = 100
+#: ... once the output is past this size (small, very repetitive files are fine).
+DECOMPRESSION_FLOOR = 64 << 20
+
+
+def decompression_limit(path: Path) -> int:
+    """The most bytes a compressed ``path`` may expand to."""
+    return max(DECOMPRESSION_FLOOR, MAX_DECOMPRESSION_RATIO * path.stat().st_size)
+
+
+def _too_large(path: Path, size: int) -> InputDataError:
+    return InputDataError(
+        f"refused: expands to more than {size:,} bytes ({MAX_DECOMPRESSION_RATIO}x its size, at least "
+        f"{DECOMPRESSION_FLOOR >> 20} MiB); decompress it yourself and pass the plain file if it is genuine",
+        file=label(path),
+    )
+
+
+class _BoundedRaw(io.RawIOBase):
+    """A decompressing stream that fails once it has produced more than ``limit`` bytes."""
+
+    def __init__(self, inner: io.BufferedIOBase, path: Path, limit: int) -> None:
+        self.inner, self.path, self.limit, self.produced = inner, path, limit, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        data = self.inner.read(len(buffer))
+        self.produced += len(data)
+        if self.produced > self.limit:
+            raise _too_large(self.path, self.limit)
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self.inner.close()
+        super().close()
+
+
+def _bounded(inner: io.BufferedIOBase, path: Path) -> io.BufferedIOBase:
+    return io.BufferedReader(_BoundedRaw(inner, path, decompression_limit(path)), 1 << 20)
+
+
+def _declared_size(path: Path, fmt: FileFormat) -> int:
+    """What a zip says its members expand to (gzip's trailer cannot be trusted: a cut file lies)."""
+    if fmt.compression != "zip":
+        return 0
+    with zipfile.ZipFile(path) as archive:
+        return sum(i.file_size for i in archive.infolist())
+
+
 def open_binary(path: Path, fmt: FileFormat) -> io.BufferedIOBase:
-    """The file's bytes, decompressed (gzip, or the CSV member of a zip)."""
+    """The file's bytes, decompressed (gzip, or the CSV member of a zip), within ``decompression_limit``."""
+    if fmt.compression in ("gzip", "zip") and path.is_file():
+        if _declared_size(path, fmt) > decompression_limit(path):
+            raise _too_large(path, decompression_limit(path))
+        return _bounded(_open_decompressed(path, fmt), path)
+    return _open_decompressed(path, fmt)
+
+
+def _open_decompressed(path: Path, fmt: FileFormat) -> io.BufferedIOBase:
     if fmt.compression == "gzip":
         return gzip.open(path, "rb")  # type: ignore[return-value]
     if fmt.compression == "zip":
@@ -196,7 +257,9 @@ def extract_zip_members(path: Path, directory: Path) -> list[Path]:
                 name = Path(info.filename).name
                 suffix = ".json.gz" if name.lower().endswith(".gz") else ".json"
                 target = directory / f"{index:06d}{suffix}"
-                with archive.open(info) as src, open(target, "wb") as dst:
+                if info.file_size > decompression_limit(path):
+                    raise _too_large(path, decompression_limit(path))
+                with _bounded(archive.open(info), path) as src, open(target, "wb") as dst:  # type: ignore[arg-type]
                     shutil.copyfileobj(src, dst)
                 out.append(target)
     except (zipfile.BadZipFile, OSError, EOFError) as exc:

@@ -18,15 +18,18 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import pandas as pd
+from rapidfuzz import fuzz, process
 
 from segkit.config import Config
 from segkit.errors import InputDataError
 from segkit.loading.accounting import rejected_share
-from segkit.loading.loader import assign_files, load_inputs
+from segkit.loading.loader import assign_files, column_reader, load_inputs
 from segkit.loading.model import CELL_REASON_SUFFIX, REASON_NOT_TRACK, EventInput, Inputs, InputStats, LoadOptions, Rejections
-from segkit.loading.detect import Detection, config_presets, detect
+from segkit.loading.detect import Detection, PlacedShapes, config_presets, detect
+from segkit.loading.placement import normalise_name, place, synonyms_of
+from segkit.loading.presets.base import Preset
 from segkit.loading.presets.registry import builtin_presets, get_preset
-from segkit.loading.formats import STDIN, detect_format, label, stdin_to_file
+from segkit.loading.formats import STDIN, detect_format, label
 from segkit.loading.readers import read_header
 from segkit.loading.schema import TABLES
 
@@ -231,8 +234,10 @@ INIT_FOOTER = [
     "# past_due = \"include\"    # count past_due subscriptions as paying (or exclude)",
     "",
 ]
-#: One detected file: its path, the preset's detection, its header.
-Detected = tuple[Path, Detection, list[str]]
+#: One detected file: its path, the preset's detection, its header, and a note (a tie) or "".
+Detected = tuple[Path, Detection, list[str], str]
+#: How far rapidfuzz looks for candidates of an unmapped required column (0..100).
+CANDIDATE_CUTOFF = 50.0
 
 
 def init_config(
@@ -243,48 +248,84 @@ def init_config(
     *,
     output: Path,
 ) -> str:
-    """The text of a ``segkit.toml`` mapping every file's detected preset, with comments."""
-    by_table = _detect_files(files, explicit, config, options)
+    """The text of a ``segkit.toml`` placing every file, with comments; it never fails on a column.
+
+    A file that fits no table is listed as an ``# unplaced:`` comment with the reason; a tie puts
+    the file under the first candidate and names the other in a comment.
+    """
+    by_table, unplaced = _detect_files(files, explicit, config, options)
     base = output.resolve().parent
     lines = list(INIT_HEADER)
     for table in TABLES:
         entries = by_table.get(table)
         if entries:
             lines += _table_section(table, entries, base)
+    if unplaced:
+        lines.append("# Files no table fits (name one with --TABLE FILE, or add it under [inputs.TABLE] files):")
+        lines += [f"# unplaced: {os.path.relpath(p.resolve(), base)}: {why}" for p, why in unplaced]
+        lines.append("")
     return "\n".join(lines + INIT_FOOTER)
 
 
 def _detect_files(files: list[Path], explicit: dict[str, list[Path]], config: Config,
-                  options: LoadOptions) -> dict[str, list[Detected]]:
-    """Each file's detected preset, by table (standard input cannot be named in a config)."""
+                  options: LoadOptions) -> tuple[dict[str, list[Detected]], list[tuple[Path, str]]]:
+    """Each file's detection by table, and the files no table fits with the reason."""
     presets = config_presets(config) + builtin_presets()
     if options.group_key:
         presets = [p.with_group_key(options.group_key) for p in presets]
     by_table: dict[str, list[Detected]] = {}
+    unplaced: list[tuple[Path, str]] = []
+    shapes = PlacedShapes()
     for path, table in assign_files(files, explicit, config):
-        real = stdin_to_file() if str(path) == STDIN else path
         if str(path) == STDIN:
             raise InputDataError("segkit init needs files it can name in the config, not standard input", file="<stdin>")
-        fmt = detect_format(real)
-        header = read_header(real, fmt, encoding=options.encoding, delimiter=options.delimiter)
-        detection = detect(header, presets, file=label(real), table=table)
-        by_table.setdefault(detection.preset.table, []).append((real, detection, header))
-    return by_table
+        fmt = detect_format(path)
+        header = read_header(path, fmt, encoding=options.encoding, delimiter=options.delimiter)
+        reader = column_reader(path, fmt, options)
+        note = ""
+        try:
+            detection = detect(header, presets, file=label(path), table=table, read_column=reader)
+            shapes.check(detection, header, file=label(path), named=table is not None)
+        except InputDataError as exc:
+            placement = place(header, table, reader)
+            if table is not None and placement.best is None:
+                # Named with --TABLE: written under it, its unmapped required columns to fill in.
+                partial = placement.ranked[0]
+                preset = Preset(name=f"generic-{table}", table=table, columns={c: (v,) for c, v in partial.mapping.items()})
+                note = f"# NOTE: {path.name} lacks {'; '.join(partial.missing)}: map it below, or segment stops at this file"
+                by_table.setdefault(table, []).append((path, Detection(preset, partial.mapping, placement), header, note))
+                continue
+            if placement.best is None or not placement.tied:
+                unplaced.append((path, str(exc).split(": ", 1)[-1]))
+                continue
+            best = placement.best
+            preset = Preset(name=f"generic-{best.table}", table=best.table, columns={c: (v,) for c, v in best.mapping.items()})
+            detection = Detection(preset, best.mapping, placement)
+            others = list(placement.tied)
+            names = ", ".join([best.table, *others[:-1]]) + f" and {others[-1]}"
+            note = (f"# tie: {path.name} fits {names} equally well; "
+                    f"placed under {best.table}: move it if it is {' or '.join(others)}")
+        by_table.setdefault(detection.preset.table, []).append((path, detection, header, note))
+    return by_table, unplaced
 
 
 def _table_section(table: str, entries: list[Detected], base: Path) -> list[str]:
     """``[inputs.TABLE]`` and its ``columns``: the first file's mapping, the others' presets noted."""
-    _, first, header = entries[0]
-    rel = [os.path.relpath(p.resolve(), base) for p, _, _ in entries]
+    _, first, header, _ = entries[0]
+    rel = [os.path.relpath(p.resolve(), base) for p, _, _, _ in entries]
     lines = [f"[inputs.{table}]"]
-    lines += [f"# {path.name}: detected as {_described_as(detection.preset.name)}" for path, detection, _ in entries]
+    for path, detection, _, note in entries:
+        how = "placed by its columns" if detection.placement is not None else f"detected as {_described_as(detection.preset.name)}"
+        lines.append(f"# {path.name}: {how}")
+        if note:
+            lines.append(note)
     lines.append(f"files = [{', '.join(_toml_string(r) for r in rel)}]")
     if not first.preset.name.startswith(("generic-", "config-")):
         lines.append(f"preset = {_toml_string(first.preset.name)}   # lends its options (units, group keys)")
-    if len({d.preset.name for _, d, _ in entries}) > 1:
-        lines.append("# NOTE: these files match different presets; the mapping below is the first file's.")
+    if len({d.preset.name for _, d, _, _ in entries}) > 1 or len({tuple(h) for _, _, h, _ in entries}) > 1:
+        lines.append("# NOTE: these files have different headers; the mapping below is the first file's.")
     lines += ["", f"[inputs.{table}.columns]"]
-    lines += _column_lines(table, first)
+    lines += _column_lines(table, first, header)
     unmapped = [h for h in header if h not in set(first.mapping.values())]
     if unmapped:
         keep = "kept under their own names (usable with --by attribute)" if table in ("accounts", "surveys") else "not used"
@@ -294,20 +335,47 @@ def _table_section(table: str, entries: list[Detected], base: Path) -> list[str]
     return lines
 
 
-def _column_lines(table: str, first: Detection) -> list[str]:
-    """One line per canonical column: mapped, or commented out as not found, with what is required."""
+def _how_found(detection: Detection, canonical: str) -> str:
+    """exact, synonym or ``fuzzy 92`` for a placed file; the preset's name otherwise."""
+    if detection.placement is None or not detection.placement.ranked:
+        return f"preset {detection.preset.name}"
+    for match in (detection.placement.best or detection.placement.ranked[0]).matches:
+        if match.canonical == canonical:
+            return match.describe()
+    return "mapped"
+
+
+def _candidates(table: str, canonical: str, header: list[str], taken: set[str]) -> str:
+    """Up to three header names most like ``canonical`` or one of its synonyms (rapidfuzz WRatio)."""
+    free = [h for h in header if h not in taken]
+    best: dict[str, float] = {}
+    for target in (canonical, *synonyms_of(table, canonical)):
+        for name, score, _ in process.extract(target, free, scorer=fuzz.WRatio, processor=normalise_name,
+                                              limit=3, score_cutoff=CANDIDATE_CUTOFF):
+            best[name] = max(best.get(name, 0.0), score)
+    ranked = sorted(best, key=lambda n: (-best[n], header.index(n)))[:3]
+    return ", ".join(repr(h) for h in ranked) or "none in this file"
+
+
+def _column_lines(table: str, first: Detection, header: list[str]) -> list[str]:
+    """One line per canonical column: mapped (and how), or commented out; required ones with candidates."""
     schema = TABLES[table]
     required = {name for alts in schema.required for name in alts}
     width = max(len(c.name) for c in schema.columns)
+    taken = set(first.mapping.values())
     lines = []
     for column in schema.columns:
         source = first.mapping.get(column.name)
-        note = "required" if column.name in required and len(next(a for a in schema.required if column.name in a)) == 1 else (
-            "required (or an alternative)" if column.name in required else ""
-        )
-        doc = f"   # {note}" if note else ""
+        group = next((a for a in schema.required if column.name in a), ())
+        note = "required" if len(group) == 1 else ("required (or an alternative)" if group else "")
+        if source is None and any(a in first.mapping for a in group):
+            note = ""  # an alternative is mapped
         if source is not None:
-            lines.append(f"{column.name.ljust(width)} = {_toml_string(source)}{doc}")
+            lines.append(f"{column.name.ljust(width)} = {_toml_string(source)}   # {_how_found(first, column.name)}"
+                         + (f"; {note}" if note else ""))
+        elif note:
+            lines.append(f"# unmapped: {column.name.ljust(width)} = \"\"   # {note}; candidates: "
+                         f"{_candidates(table, column.name, header, taken)}")
         else:
-            lines.append(f"# {column.name.ljust(width)} = \"\"   # not found{'; ' + note if note else ''}")
+            lines.append(f"# {column.name.ljust(width)} = \"\"   # not found")
     return lines

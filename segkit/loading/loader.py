@@ -16,16 +16,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from segkit.config import Config
 from segkit.errors import InputDataError, UsageError
 from segkit.loading.accounting import check_max_rejected
 from segkit.loading.join import join_by_email_domain, link_to_accounts, normalise_domain
 from segkit.loading.parse import parse_column
-from segkit.loading.detect import Detection, config_presets, detect
+from segkit.loading.detect import Detection, PlacedShapes, config_presets, detect
 from segkit.loading.presets.base import Preset
 from segkit.loading.presets.registry import builtin_presets
 from segkit.loading.formats import STDIN, FileFormat, detect_format, label, sha256_of, stdin_to_file
+from segkit.loading.jsonl import read_jsonl_records
 from segkit.loading.readers import read_csv_table, read_header, read_table
 from segkit.loading.model import (
     CELL_REASON_SUFFIX,
@@ -38,9 +40,17 @@ from segkit.loading.model import (
     TableData,
 )
 from segkit.loading.schema import TABLES
+from segkit.loading.sources import expand_paths, hive_partitions
 
 #: Dates that may lie after as-of without being wrong (a trial or a deal still ahead).
 FUTURE_DATES_ALLOWED = frozenset({"trial_end", "period_end", "closed_at"})
+#: Columns a table can carry that segkit reports rather than uses (never silently ignored).
+UNUSED_COLUMNS = {
+    "subscriptions": {
+        "churned": "churn is read from ended_at (the churn date)",
+        "is_trial": "trials are read from trial_start/trial_end and status",
+    },
+}
 AMOUNT_COLUMNS = {"subscriptions": ("amount", "mrr"), "invoices": ("amount_paid",)}
 #: Tables with free-form columns worth keeping (custom CRM fields, needs-survey answers).
 PASSTHROUGH_TABLES = ("accounts", "surveys")
@@ -71,13 +81,13 @@ def assign_files(
             seen.add(key(path))
 
     for table, paths in explicit.items():
-        for path in paths:
+        for path in expand_paths(paths):
             add(path, table)
     for table, spec in config.inputs.items():
         if not explicit.get(table):
-            for path in spec.files:
+            for path in expand_paths(list(spec.files)):
                 add(path, table)
-    for path in files:
+    for path in expand_paths(files):
         add(path, None)
     return pairs
 
@@ -112,9 +122,10 @@ def load_inputs(
     per_table: dict[str, list[pd.DataFrame]] = {}
     stats: dict[str, InputStats] = {}
     event_files: list[EventFile] = []
+    shapes = PlacedShapes()
     for path, table in pairs:
         try:
-            _load_one(path, table, config, options, presets, stats, rejections, per_table, event_files)
+            _load_one(path, table, config, options, presets, stats, rejections, per_table, event_files, shapes)
         except InputDataError as exc:
             if on_error is None:
                 raise
@@ -152,11 +163,14 @@ def _load_one(
     rejections: Rejections,
     per_table: dict[str, list[pd.DataFrame]],
     event_files: list[EventFile],
+    shapes: PlacedShapes | None = None,
 ) -> None:
     """Detect, read and parse one file into ``per_table`` (events: only mapped)."""
     path = stdin_to_file() if str(path) == STDIN else Path(os.path.normpath(path))
     fmt = detect_format(path)
+    partitions = hive_partitions(path)
     header = read_header(path, fmt, encoding=options.encoding, delimiter=options.delimiter)
+    header = header + [k for k in partitions if k not in header]
     candidates = presets
     spec = config.inputs.get(table) if table else None
     if spec is not None and spec.preset and not spec.columns:
@@ -166,7 +180,9 @@ def _load_one(
 
             names = ", ".join(sorted({p.name for p in presets if p.table == table}))
             raise ConfigError(f"[inputs.{table}] preset {spec.preset!r} is unknown; {table} presets: {names}")
-    detection = detect(header, candidates, file=label(path), table=table)
+    detection = detect(header, candidates, file=label(path), table=table, read_column=column_reader(path, fmt, options))
+    if shapes is not None:
+        shapes.check(detection, header, file=label(path), named=table is not None)
     table = detection.preset.table
     st = stats.setdefault(table, InputStats(table=table, preset=detection.preset.name))
     if detection.preset.name not in st.preset.split(","):
@@ -176,11 +192,32 @@ def _load_one(
     for canonical, source in detection.mapping.items():
         st.columns.setdefault(canonical, source)
     st.sha256.append(_HASHER.submit(sha256_of, path))  # resolved at the end of load_inputs
+    for canonical, why in UNUSED_COLUMNS.get(table, {}).items():
+        if canonical in detection.mapping:
+            st.notes.append(f"{label(path)}: {detection.mapping[canonical]} ({canonical}) is read but not used: {why}")
     if table == "events":
         event_files.append(EventFile(path, fmt, detection.mapping, detection.preset.options))
         return
     frame = _load_file(path, fmt, detection, header, options, st, rejections)
     per_table.setdefault(table, []).append(frame)
+
+
+def column_reader(path: Path, fmt: FileFormat, options: LoadOptions) -> Callable[[str], list[str]]:
+    """Reads one column's text cells from ``path`` when placement checks values (read lazily, once)."""
+    cache: dict[str, pa.Table] = {}
+
+    def read(name: str) -> list[str]:
+        if "table" not in cache:
+            if fmt.kind == "csv":
+                cache["table"] = read_csv_table(path, fmt, encoding=options.encoding, delimiter=options.delimiter).table
+            else:
+                cache["table"] = read_jsonl_records(path, fmt)[0] if fmt.kind == "jsonl" else read_table(path, fmt)
+        table = cache["table"]
+        if name not in table.column_names:
+            return []
+        return [str(v) for v in table.column(name).to_pylist() if v is not None]
+
+    return read
 
 
 def _line_numbers(fmt: FileFormat, n: int) -> pd.Series:
@@ -191,6 +228,11 @@ def _line_numbers(fmt: FileFormat, n: int) -> pd.Series:
 
 def _read_raw(path: Path, fmt: FileFormat, options: LoadOptions, stats: InputStats) -> tuple[pd.DataFrame, pd.Series, list]:
     """The file as text cells, each record's line, and the ragged CSV rows set aside."""
+    if fmt.kind == "jsonl":
+        table, good_lines, bad = read_jsonl_records(path, fmt)
+        raw = table.to_pandas()
+        lines = pd.Series(good_lines, dtype="Int64") if good_lines is not None else _line_numbers(fmt, len(raw))
+        return raw, lines, bad
     if fmt.kind != "csv":
         raw = read_table(path, fmt).to_pandas()
         return raw, _line_numbers(fmt, len(raw)), []
@@ -227,6 +269,9 @@ def _load_file(
 ) -> pd.DataFrame:
     """One file's used rows in canonical columns; every rejected row and cell recorded with its reason."""
     raw, lines, ragged = _read_raw(path, fmt, options, stats)
+    for key, value in hive_partitions(path).items():
+        if key not in raw.columns:
+            raw[key] = value
     load = _FileLoad(detection.preset.table, label(path), raw, lines, detection, options, stats, rejections)
     n = len(raw) + len(ragged)
     stats.rows_read += n
@@ -257,11 +302,16 @@ def _load_file(
     return used
 
 
+def _ragged_reason(got: int, want: int) -> str:
+    """A CSV row with the wrong number of fields, or (0, 0) a JSON Lines line that is not an object."""
+    return "not a valid JSON object" if want == 0 else f"row has {got} fields, the header has {want}"
+
+
 def _reject_ragged(load: _FileLoad, ragged: list) -> None:
     """Rows with more or fewer fields than the header: rejected whole, with their text."""
     if not ragged:
         return
-    reasons = [f"row has {got} fields, the header has {want}" for _, got, want, _ in ragged]
+    reasons = [_ragged_reason(got, want) for _, got, want, _ in ragged]
     load.rejections.add(
         load.table, load.file, pd.Series([r[0] for r in ragged], dtype="Int64"), "(row)",
         pd.Series([r[3] for r in ragged]), pd.Series(reasons),
@@ -347,7 +397,7 @@ def _check_rejected_share(load: _FileLoad, row_bad: pd.Series, bad_rows: pd.Seri
     if share <= load.options.max_rejected:
         return
     most = Counter(r for r in row_bad[bad_rows].tolist() if "date after as-of" not in r) + Counter(
-        f"(row): has {got} fields, the header has {want}" for _, got, want, _ in ragged
+        f"(row): {_ragged_reason(got, want)}" for _, got, want, _ in ragged
     )
     top = most.most_common(1)[0][0]
     raise InputDataError(
@@ -382,6 +432,7 @@ def _table_rules(table: str, out: pd.DataFrame, row_bad: pd.Series) -> None:
         row_bad[:] = row_bad.mask(mask.fillna(False) & row_bad.isna(), reason)
 
     if table == "subscriptions":
+        _subscription_synonyms(out)
         if "mrr" in out:
             flag(out["mrr"] < 0, "mrr: negative MRR")
         if "amount" in out:
@@ -390,6 +441,21 @@ def _table_rules(table: str, out: pd.DataFrame, row_bad: pd.Series) -> None:
             flag(out["ended_at"] < out["started_at"], "ended_at: ends before it starts")
     if table == "accounts" and "domain" in out:
         out["domain"] = normalise_domain(out["domain"])
+
+
+#: Billing-frequency words exports use -> segkit's interval names.
+INTERVAL_WORDS = {"monthly": "month", "annual": "year", "annually": "year", "yearly": "year",
+                  "quarterly": "quarter", "weekly": "week", "daily": "day"}
+
+
+def _subscription_synonyms(out: pd.DataFrame) -> None:
+    """``arr`` stands in for an absent mrr (arr / 12); ``monthly``/``annual`` become month/year."""
+    if "arr" in out:
+        mrr = out["arr"] / 12.0
+        out["mrr"] = mrr if "mrr" not in out else out["mrr"].fillna(mrr)
+    if "interval" in out:
+        words = out["interval"].astype("string").str.strip().str.lower()
+        out["interval"] = words.map(lambda v: INTERVAL_WORDS.get(v, v) if isinstance(v, str) else v).astype("string")
 
 
 def _dedupe_keys(tables: dict[str, TableData], rejections: Rejections, policy: str = "last") -> None:

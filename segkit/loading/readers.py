@@ -19,7 +19,7 @@ import io
 import json
 import zipfile
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pyarrow as pa
@@ -268,6 +268,8 @@ def _jsonl_header(path: Path, fmt: FileFormat, sample_lines: int, encoding: str)
             try:
                 record = json.loads(stripped)
             except json.JSONDecodeError as exc:
+                if index > 0:
+                    continue  # a bad line later on is rejected with its line (loading/jsonl.py)
                 hint = " (pretty-printed JSON? convert it with: jq -c . FILE > FILE.jsonl)" if index == 0 else ""
                 raise InputDataError(f"line {index + 1} is not valid JSON ({exc.msg}){hint}", file=label(path)) from None
             if not isinstance(record, dict):
@@ -308,10 +310,8 @@ def _arrow_encoding(encoding: str) -> str:
     return "utf8" if codecs.lookup(encoding).name in ("utf-8", "utf-8-sig") else encoding
 
 
-def read_csv_table(path: Path, fmt: FileFormat, *, encoding: str | None = None, delimiter: str | None = None) -> CsvRead:
-    """Every cell as text; ragged rows are set aside (with their line) instead of failing the file."""
-    dialect = sniff_csv(path, fmt, encoding=encoding, delimiter=delimiter)
-    header = _csv_header(path, fmt, dialect)
+def _parse_csv(path: Path, fmt: FileFormat, dialect: CsvDialect, header: list[str], *, quoting: bool = True) -> tuple[pa.Table, list]:
+    """Every cell as text; ragged rows are collected (line, fields, expected, text), not fatal."""
     bad: list[tuple[int | None, int, int, str]] = []
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
@@ -326,7 +326,8 @@ def read_csv_table(path: Path, fmt: FileFormat, *, encoding: str | None = None, 
                     encoding=_arrow_encoding(dialect.encoding), block_size=1 << 22, column_names=header, skip_rows=1
                 ),
                 parse_options=pacsv.ParseOptions(
-                    delimiter=dialect.delimiter, newlines_in_values=True, invalid_row_handler=on_invalid
+                    delimiter=dialect.delimiter, newlines_in_values=quoting, invalid_row_handler=on_invalid,
+                    quote_char='"' if quoting else False,
                 ),
                 convert_options=pacsv.ConvertOptions(
                     column_types={name: pa.string() for name in header},
@@ -338,11 +339,57 @@ def read_csv_table(path: Path, fmt: FileFormat, *, encoding: str | None = None, 
         raise InputDataError(_io_message(exc, fmt), file=label(path)) from None
     except (pa.ArrowException, UnicodeError, ValueError) as exc:
         raise InputDataError(f"cannot read as CSV ({short_error(exc)})", file=label(path)) from None
+    return table, bad
+
+
+def read_csv_table(path: Path, fmt: FileFormat, *, encoding: str | None = None, delimiter: str | None = None) -> CsvRead:
+    """Every cell as text; ragged rows are set aside (with their line) instead of failing the file.
+
+    The records parsed are cross-checked against the file's physical lines: a stray ``"`` in an
+    unquoted field would otherwise swallow every line after it into one cell (see
+    ``_cross_check_lines``).
+    """
+    dialect = sniff_csv(path, fmt, encoding=encoding, delimiter=delimiter)
+    header = _csv_header(path, fmt, dialect)
+    table, bad = _parse_csv(path, fmt, dialect, header)
     result = CsvRead(table=table, dialect=dialect)
     _check_truncated(path, fmt, dialect, result, bad)
+    table, bad, dialect = _cross_check_lines(path, fmt, dialect, header, table, bad)
+    result = CsvRead(table=table, dialect=dialect)
     if bad:
         result.lines, result.bad_rows = _locate_records(path, fmt, dialect, len(header), table.num_rows, bad)
     return result
+
+
+def _data_lines(path: Path, fmt: FileFormat, dialect: CsvDialect) -> int:
+    """Non-blank physical lines after the header."""
+    count = 0
+    with open_binary(path, fmt) as raw, io.TextIOWrapper(raw, encoding=dialect.encoding, errors="replace", newline="") as text:
+        for line in text:
+            count += bool(line.strip())
+    return max(count - 1, 0)
+
+
+def _cross_check_lines(
+    path: Path, fmt: FileFormat, dialect: CsvDialect, header: list[str], table: pa.Table, bad: list
+) -> tuple[pa.Table, list, CsvDialect]:
+    """Fewer records than lines: quoted line breaks, or a stray quote that swallowed lines.
+
+    The file is parsed again with quotes as plain text; when that reads one record per line with
+    no more ragged rows, the stray quotes were the cause and that reading is used (with a note).
+    Otherwise the quoted line breaks are real and the first reading stands.
+    """
+    records = table.num_rows + len(bad)
+    lines = _data_lines(path, fmt, dialect)
+    if records >= lines:
+        return table, bad, dialect
+    plain, plain_bad = _parse_csv(path, fmt, dialect, header, quoting=False)
+    if plain.num_rows + len(plain_bad) != lines or len(plain_bad) > len(bad):
+        return table, bad, dialect
+    note = (f"{lines - records} lines were swallowed by an unbalanced quote; the file was read again "
+            "with quotes as plain text, one record per line")
+    joined = f"{dialect.note}; {note}" if dialect.note else note
+    return plain, plain_bad, replace(dialect, note=joined)
 
 
 def _tail(path: Path, fmt: FileFormat, dialect: CsvDialect) -> tuple[bool, int, str]:

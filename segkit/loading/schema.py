@@ -94,8 +94,11 @@ TABLES: dict[str, TableSchema] = {
             C("discount", "float", "Recurring discount as a fraction (0.2 = 20% off)."),
             C("customer_id", "id", "Billing system's customer id (Stripe cus_...)."),
             C("customer_email", "str", "Joins to accounts.domain when account_id is empty (fuzzy, reported)."),
+            C("arr", "float", "Annual recurring revenue; mrr = arr / 12 where mrr is not given."),
+            C("is_trial", "bool", "The row is a trial; reported, not used (trial_end says when a trial ends)."),
+            C("churned", "bool", "A churn flag; reported, not used: churn is read from ended_at."),
         ),
-        required=(("account_id", "customer_email"), ("started_at",), ("mrr", "amount")),
+        required=(("account_id", "customer_email"), ("started_at",), ("mrr", "amount", "arr")),
     ),
     "invoices": TableSchema(
         "invoices",

@@ -206,7 +206,7 @@ def test_unreadable_input_exits_3(run_cli, tmp_path: Path):
 def test_file_matching_no_preset_names_the_closest_and_what_it_lacks(run_cli, tmp_path: Path):
     path = tmp_path / "mystery.csv"
     path.write_text("foo,bar\n1,2\n")
-    _assert_one_line_error(run_cli("segment", path), 3, "mystery.csv", "closest preset", "lacks")
+    _assert_one_line_error(run_cli("segment", path), 3, "mystery.csv", "no table fits: closest is", "lacks")
 
 
 def test_no_inputs_exits_2(run_cli, tmp_path: Path, monkeypatch):

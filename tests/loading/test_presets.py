@@ -183,7 +183,8 @@ def test_deals_without_association_name_the_closest_preset(tmp_path: Path, capsy
     assert err == (
         f"segkit: error: {path}: cannot read as any known export: closest preset is hubspot-deals, which lacks "
         "account_id ('Associated Company IDs') (header: Record ID, Deal Name, Deal Stage, Amount, Create Date); "
-        "map the columns in segkit.toml [inputs.deals.columns]\n"
+        "map the columns in segkit.toml [inputs.deals.columns]; "
+        "no table fits by content either (closest: deals, which lacks account_id)\n"
     )
 
 

@@ -50,6 +50,7 @@ from segkit.features.events.duckdb_files import (
     with_progress,
 )
 from segkit.loading.formats import label
+from segkit.loading.sources import glob_escape
 
 #: The column a rejected row is listed under, per reason code.
 REASON_COLUMN = {1: "type", 2: "account_id", 3: "event", 4: "timestamp", 5: "timestamp", 6: "timestamp"}
@@ -219,7 +220,7 @@ class DuckDBEngine:
                     return None
                 nulls, smallest = self.con.execute(
                     "SELECT sum(stats_null_count), min(stats_min_value) FROM parquet_metadata(?) WHERE path_in_schema = ?",
-                    [str(ef.path), source],
+                    [glob_escape(str(ef.path)) if ef.path.exists() else str(ef.path), source],
                 ).fetchall()[0]
                 if nulls is None or int(nulls) != 0 or smallest is None or smallest == "":
                     return None  # statistics missing, or nulls / empty strings present

@@ -16,6 +16,7 @@ import duckdb
 
 from segkit.loading.formats import FileFormat, extract_zip_members
 from segkit.loading.model import EventFile
+from segkit.loading.sources import glob_escape, hive_partitions
 
 
 #: Epoch numbers: seconds, or milliseconds above 1e11 (Mixpanel ``time`` in either unit).
@@ -39,7 +40,15 @@ def lit(text: str) -> str:
 
 
 def path_lit(event_file: EventFile) -> str:
-    return lit(str(event_file.path))
+    """The file's path as a DuckDB literal that DuckDB cannot read as a glob (``ev[1].jsonl``)."""
+    path = str(event_file.path)
+    # An existing file is literal; segkit's own patterns (an unpacked zip's ``zip0/*``) stay patterns.
+    return lit(glob_escape(path) if event_file.path.exists() else path)
+
+
+def _hive(event_file: EventFile) -> str:
+    """Keep ``key=value`` folder names as columns (hive partitions), as the loader's header does."""
+    return ", hive_partitioning=true" if hive_partitions(event_file.path) else ""
 
 
 def text_expr(expr: str) -> str:
@@ -51,16 +60,17 @@ def scan(event_file: EventFile, *, line: bool = False) -> str:
     path = path_lit(event_file)
     kind = event_file.format.kind
     if kind == "parquet":
-        return f"read_parquet({path}{', file_row_number=true' if line else ''})"
+        return f"read_parquet({path}{', file_row_number=true' if line else ''}{_hive(event_file)})"
     if kind == "csv":
-        return f"read_csv({path}, header=true, all_varchar=true, auto_detect=true)"
+        return f"read_csv({path}, header=true, all_varchar=true, auto_detect=true{_hive(event_file)})"
     # Declaring the mapped keys means no schema inference pass over the file (a key that appears
     # late is still read). Plain keys are declared VARCHAR, so the reader itself extracts the text
     # (30x faster than JSON + json_extract); only keys read by a path or as a list stay JSON.
-    tops = sorted({source.split(".")[0] for source in event_file.mapping.values() if source})
+    keys = hive_partitions(event_file.path)
+    tops = sorted({source.split(".")[0] for source in event_file.mapping.values() if source} - set(keys))
     json_tops = json_keys(event_file)
     columns = ", ".join(f"{lit(top)}: '{'JSON' if top in json_tops else 'VARCHAR'}'" for top in tops) or "'_none': 'JSON'"
-    return f"read_json({path}, format='newline_delimited', columns={{{columns}}})"
+    return f"read_json({path}, format='newline_delimited', columns={{{columns}}}{_hive(event_file)})"
 
 
 def json_keys(event_file: EventFile) -> set[str]:
@@ -79,7 +89,7 @@ def describe_any(event_file: EventFile) -> str:
     """A scan with inferred types, only for finding column names (Segment's late ``groupId``)."""
     path = path_lit(event_file)
     if event_file.format.kind == "jsonl":
-        return f"read_json({path}, format='newline_delimited', sample_size=-1, union_by_name=true)"
+        return f"read_json({path}, format='newline_delimited', sample_size=-1, union_by_name=true{_hive(event_file)})"
     return scan(event_file)
 
 
