@@ -23,7 +23,16 @@ def diff(
     out: Annotated[Optional[Path], typer.Option("--out", help="Compare the last two runs in this --out DIR's history.")] = None,
     format_: Annotated[Optional[str], typer.Option("--format", help="table, json or csv (default: table on a terminal, json when piped).")] = None,
 ) -> None:
-    """Accounts that changed segment, appeared or disappeared; each segment's MRR bridge; churn and NRR explained."""
+    """Accounts that changed segment, appeared or disappeared; each segment's MRR bridge; churn and NRR explained.
+
+    Examples (two runs into one --out DIR, then what changed between them):
+
+    \b
+      segkit segment --config configs/samples.toml --out runs --format json --quiet
+      segkit segment --config configs/samples.toml --out runs --format json --quiet --as-of 2025-12-30
+      segkit diff --out runs
+      segkit diff --out runs --format csv
+    """
     env = environment(ctx)
     fmt = format_ or ("table" if env.stdout_is_tty else "json")
     if fmt not in ("table", "json", "csv"):
