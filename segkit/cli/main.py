@@ -6,15 +6,19 @@ section 5; anything unexpected is reported as a bug (exit 1), with the traceback
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import typer
 
 import segkit.cli.commands  # noqa: F401 - registers every command on the app
 from segkit.cli.app import app
 from segkit.cli.environment import Environment
-from segkit.errors import ExitStatus, SegkitError
+from segkit.errors import ExitStatus, SegkitError, clear_interrupt, interrupt, pending_interrupt
 
 try:  # typer >= 0.20 vendors click; older versions use click itself
     from typer._click.exceptions import ClickException
@@ -32,9 +36,52 @@ def _bug(exc: Exception, env: Environment, show_traceback: bool) -> int:
     return ExitStatus.UNEXPECTED
 
 
+#: The signals that stop a run: each exits 128 + its number after cleaning up (SPEC section 5).
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+def _on_signal(signum: int, frame: object) -> None:
+    """Stop the run: interrupt DuckDB and raise once; later signals wait for the cleanup."""
+    first = pending_interrupt() is None
+    error = interrupt(signum)
+    if first:
+        raise error
+
+
+@contextmanager
+def signal_handlers() -> Iterator[None]:
+    """segkit's own handlers for the run (so a background job started with SIGINT ignored stops too)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous: dict[int, Callable | int | None] = {}
+    for signum in STOP_SIGNALS:
+        previous[signum] = signal.signal(signum, _on_signal)
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+        clear_interrupt()
+
+
 def main(argv: list[str] | None = None, env: Environment | None = None) -> int:
     """Entry point: the single error boundary mapping errors to exit statuses."""
     env = env or Environment()
+    with signal_handlers():
+        try:
+            status = _main(argv, env)
+        except KeyboardInterrupt:  # a signal between the boundary's lines
+            status = ExitStatus.INTERRUPTED
+        stopped = pending_interrupt()
+        if stopped is not None and status != stopped.exit_status:
+            # A signal surfaced as another error on the way out (a query cut short): it is the signal.
+            env.error(f"interrupted ({signal.Signals(stopped.signum).name})")
+            status = stopped.exit_status
+        return status
+
+
+def _main(argv: list[str] | None, env: Environment) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     # --traceback is accepted anywhere on the line, so it can be added to a failing command as is.
     show_traceback = "--traceback" in args
@@ -53,8 +100,9 @@ def main(argv: list[str] | None = None, env: Environment | None = None) -> int:
     except typer.Exit as exc:
         return exc.exit_code
     except (typer.Abort, KeyboardInterrupt):
-        env.error("interrupted")
-        return ExitStatus.INTERRUPTED
+        stopped = pending_interrupt()
+        env.error(f"interrupted ({signal.Signals(stopped.signum).name})" if stopped else "interrupted")
+        return stopped.exit_status if stopped else ExitStatus.INTERRUPTED
     except ClickException as exc:
         if type(exc).__name__ == "NoArgsIsHelpError":
             return ExitStatus.USAGE  # help was printed already

@@ -8,26 +8,32 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from segkit.errors import escape_control
 from segkit.report import Report
 from segkit.writers.base import Writer
 from segkit.writers.display import caption, columns_for, display_rows, quality_lines
 
 
+def _text(value: object) -> str:
+    """Text from the data for the terminal: rich markup and control characters escaped."""
+    return escape(escape_control(str(value)))
+
+
 def render_tables(report: Report, console: Console) -> None:
     for name in report.segmentations:
-        table = Table(title=f"segkit: by {escape(name)}", caption=escape(caption(report)), title_justify="left", caption_justify="left")
+        table = Table(title=f"segkit: by {_text(name)}", caption=_text(caption(report)), title_justify="left", caption_justify="left")
         table.add_column("Segment", no_wrap=True)
         for header, _, numeric in columns_for(report):
             table.add_column(header, justify="right" if numeric else "left")
         rows = display_rows(report, name)
         for index, (segment, cells, suppressed) in enumerate(rows):
             last = index == len(rows) - 1
-            table.add_row(escape(segment), *cells, style="dim" if suppressed else ("bold" if last else None), end_section=index == len(rows) - 2)
+            table.add_row(_text(segment), *(_text(c) for c in cells), style="dim" if suppressed else ("bold" if last else None), end_section=index == len(rows) - 2)
         console.print(table)
         for line in quality_lines(report, name):
-            console.print(f"  {line}", highlight=False, markup=False)
+            console.print(f"  {escape_control(line)}", highlight=False, markup=False)
     for warning in report.data.get("warnings", []):
-        console.print(f"[yellow]warning[/yellow] {escape(warning['code'])}: {escape(warning['message'])}", highlight=False)
+        console.print(f"[yellow]warning[/yellow] {_text(warning['code'])}: {_text(warning['message'])}", highlight=False)
 
 
 class TableWriter(Writer):
