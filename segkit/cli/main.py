@@ -8,17 +8,15 @@ from __future__ import annotations
 import os
 import signal
 import sys
-import threading
 import traceback
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 
 import typer
 
 import segkit.cli.commands  # noqa: F401 - registers every command on the app
 from segkit.cli.app import app
 from segkit.cli.environment import Environment
-from segkit.errors import ExitStatus, SegkitError, clear_interrupt, interrupt, pending_interrupt
+from segkit.cli.signals import signal_handlers
+from segkit.errors import ExitStatus, SegkitError, pending_interrupt
 
 try:  # typer >= 0.20 vendors click; older versions use click itself
     from typer._click.exceptions import ClickException
@@ -26,7 +24,19 @@ except ImportError:  # pragma: no cover - depends on the installed typer
     from click.exceptions import ClickException
 
 
+def _stopped(env: Environment) -> int | None:
+    """After a signal, the error it caused on the way out (a query cut short) is the signal."""
+    stopped = pending_interrupt()
+    if stopped is None:
+        return None
+    env.error(f"interrupted ({signal.Signals(stopped.signum).name})")
+    return stopped.exit_status
+
+
 def _bug(exc: Exception, env: Environment, show_traceback: bool) -> int:
+    stopped = _stopped(env)
+    if stopped is not None:
+        return stopped
     if show_traceback:
         traceback.print_exc()
     env.error(
@@ -34,35 +44,6 @@ def _bug(exc: Exception, env: Environment, show_traceback: bool) -> int:
         + ("" if show_traceback else "; rerun with --traceback for details")
     )
     return ExitStatus.UNEXPECTED
-
-
-#: The signals that stop a run: each exits 128 + its number after cleaning up (SPEC section 5).
-STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
-
-
-def _on_signal(signum: int, frame: object) -> None:
-    """Stop the run: interrupt DuckDB and raise once; later signals wait for the cleanup."""
-    first = pending_interrupt() is None
-    error = interrupt(signum)
-    if first:
-        raise error
-
-
-@contextmanager
-def signal_handlers() -> Iterator[None]:
-    """segkit's own handlers for the run (so a background job started with SIGINT ignored stops too)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous: dict[int, Callable | int | None] = {}
-    for signum in STOP_SIGNALS:
-        previous[signum] = signal.signal(signum, _on_signal)
-    try:
-        yield
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
-        clear_interrupt()
 
 
 def main(argv: list[str] | None = None, env: Environment | None = None) -> int:
@@ -75,9 +56,8 @@ def main(argv: list[str] | None = None, env: Environment | None = None) -> int:
             status = ExitStatus.INTERRUPTED
         stopped = pending_interrupt()
         if stopped is not None and status != stopped.exit_status:
-            # A signal surfaced as another error on the way out (a query cut short): it is the signal.
-            env.error(f"interrupted ({signal.Signals(stopped.signum).name})")
-            status = stopped.exit_status
+            # A signal after the boundary had its answer (or caught by typer): it is the signal.
+            status = _stopped(env) or status
         return status
 
 
@@ -90,9 +70,15 @@ def _main(argv: list[str] | None, env: Environment) -> int:
         status = app(args=args, prog_name="segkit", standalone_mode=False, obj=env)
         # Outside standalone mode typer reports an exit (help, Ctrl-C) as a returned status.
         if isinstance(status, int) and status == ExitStatus.INTERRUPTED:
+            stopped = _stopped(env)
+            if stopped is not None:
+                return stopped
             env.error("interrupted")
         return status if isinstance(status, int) else ExitStatus.SUCCESS
     except SegkitError as exc:
+        stopped = _stopped(env)
+        if stopped is not None:
+            return stopped
         if show_traceback:
             traceback.print_exc()
         env.error(str(exc))
@@ -100,9 +86,10 @@ def _main(argv: list[str] | None, env: Environment) -> int:
     except typer.Exit as exc:
         return exc.exit_code
     except (typer.Abort, KeyboardInterrupt):
-        stopped = pending_interrupt()
-        env.error(f"interrupted ({signal.Signals(stopped.signum).name})" if stopped else "interrupted")
-        return stopped.exit_status if stopped else ExitStatus.INTERRUPTED
+        stopped = _stopped(env)
+        if stopped is None:
+            env.error("interrupted")
+        return ExitStatus.INTERRUPTED if stopped is None else stopped
     except ClickException as exc:
         if type(exc).__name__ == "NoArgsIsHelpError":
             return ExitStatus.USAGE  # help was printed already
