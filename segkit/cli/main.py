@@ -15,7 +15,7 @@ import typer
 import segkit.cli.commands  # noqa: F401 - registers every command on the app
 from segkit.cli.app import app
 from segkit.cli.environment import Environment
-from segkit.cli.signals import signal_handlers
+from segkit.signals import signal_handlers
 from segkit.errors import ExitStatus, SegkitError, pending_interrupt
 
 try:  # typer >= 0.20 vendors click; older versions use click itself

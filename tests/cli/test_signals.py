@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-SEGKIT = [sys.executable, "-c", "from segkit.cli import run; run()"]
+SEGKIT = [sys.executable, "-c", "from segkit.console import run; run()"]
 pytestmark = pytest.mark.slow
 
 
