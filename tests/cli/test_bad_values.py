@@ -115,3 +115,13 @@ def test_html_report_data_cannot_close_a_script(run_cli, hostile_accounts: Path,
         inner = body.split(">", 1)[1].split("</script>", 1)[0]
         assert "</" not in inner.replace("<\\/", "")
     assert json.loads((out / "report.json").read_text())
+
+
+@pytest.mark.parametrize("event", ["renamed_event", "a%_\\\\"])
+def test_an_activation_event_nobody_did_is_a_warning_not_a_crash(run_cli, event: str) -> None:
+    """Matched literally (no LIKE or regex wildcards): nothing matches, the run warns and goes on."""
+    result = run_cli("segment", "--config", str(REPO / "configs" / "samples.toml"), "--format", "json",
+                     "--set", f'metrics.activation_event="{event}"')
+    assert result.code == 0, result.err
+    assert "no account did the activation event" in result.err
+    assert "a bug in segkit" not in result.err
