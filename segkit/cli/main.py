@@ -9,6 +9,7 @@ import os
 import signal
 import sys
 import traceback
+import warnings
 
 import typer
 
@@ -49,7 +50,10 @@ def _bug(exc: Exception, env: Environment, show_traceback: bool) -> int:
 def main(argv: list[str] | None = None, env: Environment | None = None) -> int:
     """Entry point: the single error boundary mapping errors to exit statuses."""
     env = env or Environment()
-    with signal_handlers():
+    # numpy's RuntimeWarnings (a mean of nothing, 0/0) are NaN figures the report already marks;
+    # their dumps on stderr would break the one-line-per-problem promise to scripts.
+    with signal_handlers(), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
         try:
             status = _main(argv, env)
         except KeyboardInterrupt:  # a signal between the boundary's lines
