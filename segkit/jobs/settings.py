@@ -217,8 +217,8 @@ def check_ranges(as_of: dt.date | None, months: int, min_segment_size: int) -> N
         raise UsageError(f"--as-of must be between {EARLIEST_AS_OF} and {LATEST_AS_OF}; got {as_of}")
     if months > MAX_PERIOD_MONTHS:
         raise UsageError(f"--period must be at most {MAX_PERIOD_MONTHS} months; got {months}")
-    if not 1 <= min_segment_size <= MAX_SEGMENT_SIZE:
-        raise UsageError(f"--min-segment-size must be between 1 and {MAX_SEGMENT_SIZE:,}; got {min_segment_size}")
+    if not 0 <= min_segment_size <= MAX_SEGMENT_SIZE:
+        raise UsageError(f"--min-segment-size must be between 0 and {MAX_SEGMENT_SIZE:,}; got {min_segment_size}")
 
 
 def _threads(value: Any) -> int | None:
