@@ -68,7 +68,7 @@ bench-clv: $(STAMP)
 
 ## make samples: rewrite data/samples/ with the seeded generator
 samples: $(STAMP)
-	$(BIN)/segkit sample data/samples --accounts 300 --seed 7
+	$(BIN)/segkit sample data/samples --accounts 300 --seed 7 --force
 
 clean:
 	rm -rf $(VENV) demo-out .pytest_cache

@@ -1,3 +1,3 @@
-from segkit.cli import run
+from segkit.console import run
 
 run()

@@ -14,6 +14,8 @@ from typing import TextIO
 import typer
 from rich.console import Console
 
+from segkit.errors import escape_control, one_line
+
 
 def _is_tty(stream: TextIO) -> bool:
     try:
@@ -55,7 +57,7 @@ class Environment:
     def info(self, message: str) -> None:
         """A progress or warning line on stderr, unless quiet."""
         if not self.quiet:
-            Console(file=self.stderr, highlight=False, soft_wrap=True, no_color=not self.colour).print(message, markup=False)
+            Console(file=self.stderr, highlight=False, soft_wrap=True, no_color=not self.colour).print(escape_control(message, keep_newlines=True), markup=False)
 
     def write(self, text: str) -> None:
         self.stdout.write(text)
@@ -70,7 +72,7 @@ class Environment:
         return Console(file=self.stdout, highlight=False, width=width, no_color=not self.colour)
 
     def error(self, message: str) -> None:
-        self.stderr.write(f"segkit: error: {message}\n")
+        self.stderr.write(f"segkit: error: {one_line(message)}\n")
         self.stderr.flush()
 
 

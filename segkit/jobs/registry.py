@@ -31,11 +31,21 @@ def registry_warnings() -> list[str]:
     return list(discover().warnings)
 
 
-def sample(out_dir: PathLike, *, accounts: int = 300, seed: int = 7) -> list[Path]:
-    """Write realistic sample exports with planted effects (see ``segkit.sample``)."""
+def sample(out_dir: PathLike, *, accounts: int = 300, seed: int = 7, force: bool = False) -> list[Path]:
+    """Write realistic sample exports with planted effects (see ``segkit.sample``).
+
+    A directory that already holds files is refused unless ``force``: the samples would be
+    mixed with (or overwrite) someone's exports.
+    """
+    from segkit.errors import UsageError
     from segkit.sample.generator import write_sample
 
-    return write_sample(Path(out_dir), accounts=accounts, seed=seed)
+    folder = Path(out_dir)
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"{folder}: exists and is not a directory")
+    if not force and folder.is_dir() and any(folder.iterdir()):
+        raise UsageError(f"{folder}: the directory is not empty; pass --force to write the samples into it")
+    return write_sample(folder, accounts=accounts, seed=seed)
 
 
 def list_plugins() -> list[dict[str, Any]]:

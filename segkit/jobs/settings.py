@@ -9,6 +9,7 @@ what the user did not give, so the API and the CLI resolve to the same values.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
@@ -204,24 +205,64 @@ def metric_options(config: Config, options: SegmentOptions, value: ValueSettings
     return result
 
 
+#: Dates segkit computes with (pandas timestamps end in 2262; a period reaches back from as-of).
+EARLIEST_AS_OF, LATEST_AS_OF = dt.date(1900, 1, 1), dt.date(2200, 12, 31)
+MAX_PERIOD_MONTHS, MAX_SEGMENT_SIZE = 1200, 10**9
+_MEMORY = re.compile(r"\d+(\.\d+)?\s*([KMGT]i?B|B|%)?", re.IGNORECASE)
+
+
+def check_ranges(as_of: dt.date | None, months: int, min_segment_size: int) -> None:
+    """Values that parse but that no run can use: exit 2 with the range, not a crash inside pandas."""
+    if as_of is not None and not EARLIEST_AS_OF <= as_of <= LATEST_AS_OF:
+        raise UsageError(f"--as-of must be between {EARLIEST_AS_OF} and {LATEST_AS_OF}; got {as_of}")
+    if months > MAX_PERIOD_MONTHS:
+        raise UsageError(f"--period must be at most {MAX_PERIOD_MONTHS} months; got {months}")
+    if not 0 <= min_segment_size <= MAX_SEGMENT_SIZE:
+        raise UsageError(f"--min-segment-size must be between 0 and {MAX_SEGMENT_SIZE:,}; got {min_segment_size}")
+
+
+def _threads(value: Any) -> int | None:
+    if value in (None, 0, ""):
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1024:
+        raise UsageError(f"load.threads takes a whole number of threads (1 to 1024); got {value!r}")
+    return value
+
+
+def _memory_limit(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _MEMORY.fullmatch(value.strip()):
+        raise UsageError(f"load.memory_limit takes a size such as '4GB' or '80%'; got {value!r}")
+    return value.strip()
+
+
 def engine_settings(config: Config, options: SegmentOptions) -> EngineSettings:
-    threads = config.load.get("threads")
     return EngineSettings(
         engine=_pick(options.engine, config.load, "engine", None),
         spark_master=_pick(options.spark_master, config.load, "spark_master", None),
-        threads=int(threads) if threads else None,
-        memory_limit=config.load.get("memory_limit"),
+        threads=_threads(config.load.get("threads")),
+        memory_limit=_memory_limit(config.load.get("memory_limit")),
         temp_directory=config.load.get("temp_directory"),
     )
 
 
 def resolve_settings(config: Config, options: SegmentOptions) -> Settings:
     """Every setting of ``segment``, ``feature_set`` and ``icp``, checked once, before any work."""
+    try:
+        return _resolve_settings(config, options)
+    except (ValueError, TypeError, OverflowError) as exc:  # int("abc") from --set or the config file
+        raise UsageError(f"a setting has a value of the wrong type ({exc}); check --set and the config file") from None
+
+
+def _resolve_settings(config: Config, options: SegmentOptions) -> Settings:
     m = config.metrics
     value = value_settings(config, options)
     months = int(options.period_months or m.get("period_months", RUN_DEFAULTS.period_months))
     if months < 1:
         raise UsageError(f"--period must be at least 1 month; got {months}")
+    metrics = metric_options(config, options, value)
+    check_ranges(options.as_of, months, metrics.min_segment_size)
     return Settings(
         load=resolve_load(config, timezone=options.timezone, max_rejected=options.max_rejected, as_of=options.as_of, read=options.read),
         engine=engine_settings(config, options),
@@ -230,7 +271,7 @@ def resolve_settings(config: Config, options: SegmentOptions) -> Settings:
         period_months=months,
         past_due=str(m.get("past_due", default_of(ValueSettings, "past_due"))),
         flat_churn_window_months=float(m.get("flat_churn_window_months", RUN_DEFAULTS.flat_churn_window_months)),
-        metrics=metric_options(config, options, value),
+        metrics=metrics,
         value=value,
         cohort_start=str(m.get("cohort_start", RUN_DEFAULTS.cohort_start)),
         cohort_period=str(m.get("cohort_period", RUN_DEFAULTS.cohort_period)),

@@ -18,7 +18,7 @@ from segkit.features.events.base import EventEngine
 from segkit.features.events.registry import make_engine
 from segkit.features.value.fits import add_value_features
 from segkit.features.value.model import ValueFits
-from segkit.jobs.settings import EngineSettings, Settings, resolve_load
+from segkit.jobs.settings import LATEST_AS_OF, EngineSettings, Settings, resolve_load
 from segkit.loading import Inputs, LoadOptions, load_inputs
 
 PathLike = str | Path
@@ -92,6 +92,9 @@ def _as_of(inputs: Inputs, engine: EventEngine | None, settings: Settings, say: 
         latest = settings.config_as_of
     if latest is None:
         raise InputDataError("no dates in any input, so --as-of has no default; pass --as-of YYYY-MM-DD or set metrics.as_of")
+    if latest.date() > LATEST_AS_OF:
+        raise InputDataError(f"the latest date in the data, {latest.date()}, is after {LATEST_AS_OF} (a placeholder "
+                             "date such as 9999-12-31?), so it cannot be the default --as-of; fix the cell or pass --as-of YYYY-MM-DD")
     return latest.normalize()
 
 

@@ -272,6 +272,8 @@ def _jsonl_header(path: Path, fmt: FileFormat, sample_lines: int, encoding: str)
                     continue  # a bad line later on is rejected with its line (loading/jsonl.py)
                 hint = " (pretty-printed JSON? convert it with: jq -c . FILE > FILE.jsonl)" if index == 0 else ""
                 raise InputDataError(f"line {index + 1} is not valid JSON ({exc.msg}){hint}", file=label(path)) from None
+            except RecursionError:
+                raise InputDataError(f"line {index + 1}: JSON nested too deeply to be an export record", file=label(path)) from None
             if not isinstance(record, dict):
                 raise InputDataError(f"line {index + 1}: a JSON Lines record must be an object", file=label(path))
             if index == 0 and set(record) == {"object", "data", "has_more", "url"}:

@@ -8,6 +8,8 @@ check_segmenter`` checks the contract for any class, ours or a plugin's.
 
 from __future__ import annotations
 
+import math
+
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -37,7 +39,7 @@ def increasing_numbers(positive: bool = True) -> tuple[Callable[[Any], bool], st
     def check(value: Any) -> bool:
         if not isinstance(value, (list, tuple)) or not value:
             return False
-        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in value):
             return False
         if positive and any(v <= 0 for v in value):
             return False

@@ -6,6 +6,8 @@ Public so that later stages (``segkit.metrics.icp``) and plugin segmenters can u
 
 from __future__ import annotations
 
+import math
+
 from collections.abc import Callable
 from typing import Any
 
@@ -19,7 +21,8 @@ def _is_int(value: Any) -> bool:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    """A finite int or float (TOML reads 1e309 as inf, and no parameter can use inf or nan)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def integer(minimum: int | None = None, maximum: int | None = None) -> Checked:

@@ -28,6 +28,7 @@ import copy
 import csv
 import io
 import json
+import re
 from collections.abc import Callable
 
 import pandas as pd
@@ -153,7 +154,12 @@ def check_escaping(cls: type[Writer], name: str | None) -> None:
         _check_json(out)
     elif _is_csv(cls):
         _check_csv(out)
-    else:  # terminal, Markdown and other plain text: the name shown as written, markup not run
+    elif cls.format == "markdown" or (cls.filename or "").endswith(".md"):
+        # Markdown may hold HTML: no raw tag; backslash escapes show the characters as written.
+        assert "<script>" not in out, "Markdown output holds the hostile <script> tag unescaped"
+        shown = re.sub(r"\\([\\`*_\[\]|])", r"\1", out)
+        assert "[bold red]markup[/bold red]" in shown, "markup in a segment name was interpreted or lost, not shown"
+    else:  # terminal and other plain text: the name shown as written, markup not run
         assert "[bold red]markup[/bold red]" in out, "markup in a segment name was interpreted or lost, not shown"
 
 

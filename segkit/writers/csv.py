@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 import pandas as pd
@@ -43,10 +44,20 @@ def flatten_rows(rows: list[dict[str, Any]], precision: int) -> pd.DataFrame:
     return frame[first + sorted(c for c in frame.columns if c not in first)]
 
 
+#: a quoted field, or a run of text outside quotes
+_CSV_TOKENS = re.compile(r'"(?:[^"]|"")*"|[^"]+')
+
+
 def frame_to_csv(frame: pd.DataFrame) -> str:
+    """CSV with LF records; a cell containing CR or LF is quoted (``ACC\r=1+1`` stays one cell).
+
+    The csv module quotes only the characters of its line terminator, so the frame is written
+    with CRLF (quoting both) and the record ends outside quotes are turned back into LF.
+    """
     buffer = io.StringIO()
-    escape_text_cells(frame).to_csv(buffer, index=False, lineterminator="\n")
-    return buffer.getvalue()
+    escape_text_cells(frame).to_csv(buffer, index=False, lineterminator="\r\n")
+    text = buffer.getvalue()
+    return _CSV_TOKENS.sub(lambda m: m.group() if m.group().startswith('"') else m.group().replace("\r\n", "\n"), text)
 
 
 class CsvWriter(Writer):

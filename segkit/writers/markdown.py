@@ -3,14 +3,25 @@ Slack, an e-mail, a ticket or a wiki; ``summary.md`` in --out."""
 
 from __future__ import annotations
 
+import re
+
+from segkit.errors import escape_control
 from segkit.report import Report
 from segkit.writers.base import Writer
 from segkit.writers.display import caption, check_lines, columns_for, display_rows, quality_lines
 from segkit.writers.summary import summary_lines
 
 
+#: characters Markdown (and the HTML it may hold) would read as markup
+_MARKUP = re.compile(r"([\\`*_\[\]|])")
+_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+
+
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|")
+    """Text from the data as literal Markdown: markup escaped, HTML as entities, one line."""
+    text = escape_control(str(text).replace("\r\n", " ").replace("\n", " ").replace("\r", " "))
+    text = "".join(_HTML.get(ch, ch) for ch in text)
+    return _MARKUP.sub(r"\\\1", text)
 
 
 class MarkdownWriter(Writer):
@@ -21,7 +32,7 @@ class MarkdownWriter(Writer):
         headers = ["Segment"] + [h for h, _, _ in columns_for(report, wide=True)]
         out: list[str] = [_cell(line) if line.startswith("- ") else line for line in summary_lines(report)]
         for name in report.segmentations:
-            out.append(f"### By {name}\n")
+            out.append(f"### By {_cell(name)}\n")
             out.append("| " + " | ".join(headers) + " |")
             out.append("|" + "|".join(["---"] + ["---:"] * (len(headers) - 1)) + "|")
             for segment, cells, _ in display_rows(report, name, wide=True):

@@ -21,6 +21,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from segkit.errors import UsageError
+from segkit.errors import escape_control
 from segkit.report import Report
 from segkit.writers.base import Writer
 from segkit.writers.changes import segmentation_lines
@@ -48,7 +49,7 @@ def check_columns(names: Sequence[str]) -> list[str]:
 
 
 def _table(report: Report, name: str, columns: list[Column], plain: bool) -> Table:
-    table = Table(title=f"segkit: by {escape(name)}", caption=escape(caption(report)), title_justify="left",
+    table = Table(title=f"segkit: by {_text(name)}", caption=_text(caption(report)), title_justify="left",
                   caption_justify="left", box=PLAIN_BOX if plain else box.SIMPLE, pad_edge=False)
     table.add_column("Segment", no_wrap=True)
     for header, _, numeric in columns:
@@ -59,7 +60,7 @@ def _table(report: Report, name: str, columns: list[Column], plain: bool) -> Tab
     for index, (segment, cells, suppressed) in enumerate(rows):
         last = index == len(rows) - 1
         picked = [cells[index_of[h]] for h in shown]
-        table.add_row(escape(segment), *picked, style=None if plain else ("dim" if suppressed else ("bold" if last else None)),
+        table.add_row(_text(segment), *(_text(c) for c in picked), style=None if plain else ("dim" if suppressed else ("bold" if last else None)),
                       end_section=index == len(rows) - 2)
     return table
 
@@ -101,12 +102,12 @@ def render_tables(report: Report, console: Console, *, width: int = DEFAULT_WIDT
         for note in notes + quality_lines(report, name) + changes:
             for line in textwrap.wrap(note, width=max(20, width), initial_indent="  ", subsequent_indent="    ",
                                       break_on_hyphens=False):
-                console.print(line, highlight=False, markup=False, soft_wrap=True)
+                console.print(escape_control(line), highlight=False, markup=False, soft_wrap=True)
         console.print()
         console.width = width
     for check in check_lines(report):
         for line in textwrap.wrap(check, width=max(20, width), subsequent_indent="  ", break_on_hyphens=False):
-            console.print(line, highlight=False, markup=False, soft_wrap=True)
+            console.print(escape_control(line), highlight=False, markup=False, soft_wrap=True)
 
 
 def table_console(file: Any, width: int, color: bool) -> Console:
@@ -114,6 +115,11 @@ def table_console(file: Any, width: int, color: bool) -> Console:
     if color:
         return Console(file=file, width=width, force_terminal=True, highlight=False)
     return Console(file=file, width=width, color_system=None, force_terminal=False, highlight=False, emoji=False)
+
+
+def _text(value: object) -> str:
+    """Text from the data for the terminal: rich markup and control characters escaped."""
+    return escape(escape_control(str(value)))
 
 
 class TableWriter(Writer):

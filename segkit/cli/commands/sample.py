@@ -19,6 +19,7 @@ def sample(
     directory: Annotated[Path, typer.Argument(help="Directory to write the sample exports to.")],
     accounts: Annotated[int, typer.Option(help="Number of accounts.")] = 300,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed writes the same files.")] = 7,
+    force: Annotated[bool, typer.Option("--force", help="Write into a directory that is not empty.")] = False,
 ) -> None:
     """Write realistic sample exports (HubSpot, Stripe, Segment, NPS) with planted effects.
 
@@ -30,5 +31,5 @@ def sample(
     env = environment(ctx)
     if accounts < 1:
         raise UsageError("--accounts must be at least 1")
-    for path in api.sample(directory, accounts=accounts, seed=seed):
+    for path in api.sample(directory, accounts=accounts, seed=seed, force=force):
         env.write(f"{path}\n")

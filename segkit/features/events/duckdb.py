@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from segkit.errors import InputDataError
+from segkit.errors import InputDataError, on_interrupt, pending_interrupt
 from segkit.features.events import definition as fdef
 from segkit.features.events.base import (
     REASON_DUPLICATE,
@@ -75,18 +75,30 @@ class DuckDBEngine:
         self.events = events
         self.timezone = timezone
         self._workdir = tempfile.TemporaryDirectory(prefix=f"{WORKDIR_PREFIX}{os.getpid()}-")
+        self._forget_interrupt = lambda: None
+        try:
+            self._open(events, users, threads=threads, memory_limit=memory_limit,
+                       temp_directory=temp_directory, progress=progress)
+        except BaseException:  # a bad file or a signal while opening: no work directory left behind
+            self.close()
+            raise
+
+    def _open(self, events: EventInput, users: pd.DataFrame | None, *, threads: int | None,
+              memory_limit: str | None, temp_directory: str | None, progress: bool) -> None:
         self.files = prepare_files(events.files, self._workdir.name)
         # A database file in the work directory rather than memory: the tables kept between the
         # queries (event_pairs, account_base, dup_ids) are stored compressed and can be evicted.
         self.con = duckdb.connect(str(Path(self._workdir.name) / "events.duckdb"),
                                   config={"threads": int(threads or default_threads())})
+        # A signal stops a running query (SIGINT, SIGTERM, SIGHUP: segkit.cli.main's handlers).
+        self._forget_interrupt = on_interrupt(self.con.interrupt)
         # DuckDB tracks progress (for our own bar, on a terminal only) but never prints its own.
         self.con.execute(f"SET enable_progress_bar={'true' if progress else 'false'}")
         self.con.execute("SET enable_progress_bar_print=false")
         self.con.execute(f"SET memory_limit={lit(memory_limit or default_memory_limit())}")
         spill = Path(temp_directory) if temp_directory else Path(self._workdir.name) / "spill"
         self.con.execute(f"SET temp_directory={lit(str(spill))}")
-        self.con.execute(f"SET TimeZone={lit(timezone)}")
+        self.con.execute(f"SET TimeZone={lit(self.timezone)}")
         self.con.execute("SET preserve_insertion_order=false")
         self.con.execute(TS_MACRO)
         self.progress = progress
@@ -96,7 +108,7 @@ class DuckDBEngine:
         self.has_calls = any("call_type" in f.mapping for f in self.files)
         try:
             self.files = [self._with_group_calls(f) for f in self.files]
-            self.columns = [FileColumns(self.con, f, timezone) for f in self.files]
+            self.columns = [FileColumns(self.con, f, self.timezone) for f in self.files]
         except duckdb.Error as exc:
             raise InputDataError(f"cannot read the event files ({_first_line(exc)})") from None
         self.has_group_calls = any("call_type" in f.mapping and "group_id" in f.mapping for f in self.files)
@@ -173,6 +185,8 @@ class DuckDBEngine:
                 return with_progress(self.con, sql, params or [], what)
             return self.con.execute(sql, params or [])
         except duckdb.Error as exc:
+            if pending_interrupt() is not None:  # the query was stopped by a signal, not a bad file
+                raise pending_interrupt() from None
             files = ", ".join(label(f.path) for f in self.events.files)
             raise InputDataError(f"{files}: cannot read the events ({_first_line(exc)})") from None
 
@@ -457,5 +471,7 @@ class DuckDBEngine:
         return int(written)
 
     def close(self) -> None:
-        self.con.close()
+        self._forget_interrupt()
+        if getattr(self, "con", None) is not None:
+            self.con.close()
         self._workdir.cleanup()

@@ -71,7 +71,7 @@ def activation_facts(
     first_paid = _stamps(frame["first_paid_at"]) if "first_paid_at" in frame else nat
     created = _stamps(frame["created_at"]) if "created_at" in frame and start == "created_at" else nat
     began = created.fillna(first_paid)
-    first = first_event.reindex(frame.index)
+    first = _stamps(first_event.reindex(frame.index))  # no account did the event: an empty, untyped series
     waited = ((first - began).dt.total_seconds() / 86400).clip(lower=0)
     window = pd.Timedelta(days=days)
     eligible = began.notna() & (began <= end - window)
