@@ -14,7 +14,7 @@ import pandas as pd
 
 from segkit.features.period import Period
 from segkit.features.billing.source import Billing, billing_of
-from segkit.features.billing.subscriptions import billing_facts, flat_billing_facts, is_flat_table
+from segkit.features.billing.subscriptions import BillingPolicy, billing_facts, flat_billing_facts, is_flat_table
 from segkit.features.billing.movements import MOVEMENT_COLUMNS, movement_facts
 from segkit.features.events.base import EVENT_FEATURES, EventEngine
 from segkit.features.extra import add_extras
@@ -76,13 +76,16 @@ def build_features(
     past_due: str = "include",
     flat_churn_window_months: float = 1.0,
     extras: Collection[str] = (),
+    policy: BillingPolicy | None = None,
 ) -> FeatureSet:
     """Join every input's per-account facts onto the accounts (or the ids seen anywhere).
 
     ``extras`` names optional feature groups some segmenters declare (``segkit.features.extra``).
     """
     accounts = inputs.frame("accounts")
-    billing_rows = billing_of(inputs, past_due=past_due)  # computed once; FeatureSet.billing carries it
+    policy = policy or BillingPolicy(past_due=past_due)
+    as_of_day = period.end - pd.Timedelta(days=1)
+    billing_rows = billing_of(inputs, policy=policy, as_of_day=as_of_day)  # computed once; FeatureSet.billing carries it
     known = pd.Index(accounts["account_id"]) if accounts is not None else None
     event_frame = None
     if engine is not None:

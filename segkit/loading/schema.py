@@ -94,6 +94,7 @@ TABLES: dict[str, TableSchema] = {
             C("discount", "float", "Recurring discount as a fraction (0.2 = 20% off)."),
             C("customer_id", "id", "Billing system's customer id (Stripe cus_...)."),
             C("customer_email", "str", "Joins to accounts.domain when account_id is empty (fuzzy, reported)."),
+            C("current_period_end", "datetime", "End of the currently invoiced period: where an unpaid, paused or canceled row without ended_at stops paying."),
         ),
         required=(("account_id", "customer_email"), ("started_at",), ("mrr", "amount")),
     ),
