@@ -125,6 +125,7 @@ def load_inputs(
         tables[table] = TableData(table, frame, stats[table])
     join_by_email_domain(tables, rejections, options)
     _dedupe_keys(tables, rejections, options.duplicates)
+    _reject_duplicate_subscriptions(tables, rejections)
     link_to_accounts(tables, rejections)
     for data in tables.values():
         data.frame = data.frame.drop(columns=["_file", "_line"]).reset_index(drop=True)
@@ -376,6 +377,8 @@ def _table_rules(table: str, out: pd.DataFrame, row_bad: pd.Series) -> None:
             flag(out["mrr"] < 0, "mrr: negative MRR")
         if "amount" in out:
             flag(out["amount"] < 0, "amount: negative amount")
+        if "quantity" in out:
+            flag(out["quantity"] < 0, "quantity: negative quantity")
         if "ended_at" in out and "started_at" in out:
             flag(out["ended_at"] < out["started_at"], "ended_at: ends before it starts")
     if table == "accounts" and "domain" in out:
@@ -412,3 +415,28 @@ def _dedupe_keys(tables: dict[str, TableData], rejections: Rejections, policy: s
             data.stats.reject_rows(int(dup.sum()), reason)
             data.stats.notes.append(f"{name}: {int(dup.sum())} rows with a duplicate {key}; {kept}")
         data.frame = frame[~dup].reset_index(drop=True)
+
+
+def _reject_duplicate_subscriptions(tables: dict[str, TableData], rejections: Rejections) -> None:
+    """The same subscription row twice (same subscription_id and started_at; without an id, every
+    column equal) would double its MRR: the later copies are rejected with a reason. They are an
+    export artefact, found after the per-file ``--max-rejected`` check, so they do not count toward it."""
+    data = tables.get("subscriptions")
+    if data is None or data.frame.empty:
+        return
+    frame = data.frame
+    columns = [c for c in frame.columns if not c.startswith("_")]
+    with_id = frame["subscription_id"].notna() if "subscription_id" in frame else pd.Series(False, index=frame.index)
+    by_id = with_id & frame.duplicated(subset=["subscription_id", "started_at"], keep="first") if with_id.any() else with_id
+    exact = ~with_id & frame.duplicated(subset=columns, keep="first")
+    for mask, reason, column in (
+        (by_id, "duplicate subscription row (same subscription_id and started_at; the first is kept)", "subscription_id"),
+        (exact, "duplicate subscription row (every column equal; the first is kept)", "account_id"),
+    ):
+        if not mask.any():
+            continue
+        values = frame.loc[mask, column] if column in frame else pd.Series("", index=frame.index[mask])
+        rejections.add("subscriptions", frame.loc[mask, "_file"], frame.loc[mask, "_line"], column, values, reason)
+        data.stats.reject_rows(int(mask.sum()), reason)
+        data.stats.notes.append(f"subscriptions: {int(mask.sum())} {reason}")
+    data.frame = frame[~(by_id | exact)].reset_index(drop=True)

@@ -23,7 +23,8 @@ def _write(path: Path, header: str, rows: list[str]) -> Path:
 
 
 def _run(tmp_path: Path, subs: list[str], *, header: str = SUBS_HEADER, by: str = "value", **options):
-    accounts = sorted({r.split(",")[0] for r in subs})
+    position = header.split(",").index("account_id")
+    accounts = sorted({r.split(",")[position] for r in subs})
     a = _write(tmp_path / "accounts.csv", "account_id,created_at", [f"{x},2020-01-01" for x in accounts])
     s = _write(tmp_path / "subscriptions.csv", header, subs)
     options.setdefault("as_of", AS_OF)
@@ -186,3 +187,34 @@ def test_canceled_without_ended_at_stops_at_current_period_end_then_canceled_at(
     assert (overall["churned_customers"], overall["churned_mrr"], overall["ending_mrr"]) == (2, 200.0, 100.0)
     assert any("2 canceled subscription rows" in w["message"] and "1 at current_period_end, 1 at canceled_at" in w["message"]
                for w in report.data["warnings"])
+
+
+# -- item 5: duplicates and impossible amounts ----------------------------------------------------
+
+def test_the_same_subscription_row_twice_is_a_duplicate_not_double_mrr(tmp_path: Path):
+    """s1 (a, 100) appears twice with the same subscription_id and started_at; b's row (no id) twice
+    with every column equal. MRR 100 + 50 = 150, not 300; 2 rows rejected as duplicates, which
+    are export artefacts: --max-rejected 0 still runs."""
+    header = "subscription_id,account_id,started_at,ended_at,amount,interval,quantity,status"
+    subs = ["s1,a,2023-01-01,,100,month,1,active", "s1,a,2023-01-01,,100,month,1,active",
+            ",b,2023-01-01,,50,month,1,active", ",b,2023-01-01,,50,month,1,active", "s2,a,2024-03-01,2024-05-01,20,month,1,canceled"]
+    report = _run(tmp_path, subs, header=header, max_rejected=0.0)
+    assert report.data["overall"]["mrr"] == pytest.approx(150.0)
+    reasons = list(report.rejected["reason"])
+    assert reasons.count("duplicate subscription row (same subscription_id and started_at; the first is kept)") == 1
+    assert reasons.count("duplicate subscription row (every column equal; the first is kept)") == 1
+    assert report.data["inputs"]["subscriptions"]["rows_rejected"] == 2
+
+
+def test_infinite_and_nan_amounts_and_negative_quantities_are_rejected_with_the_raw_cell(tmp_path: Path):
+    """Rows of a (1e309: overflows to inf), b (inf), c (NaN) and d (quantity -2) are rejected, each
+    with its reason and the cell as written; e pays 10: MRR 10, ARPA 10 (before: MRR null, exit 0)."""
+    subs = ["a,2024-01-01,,1e309,month,1,active", "b,2024-01-01,,inf,month,1,active", "c,2024-01-01,,NaN,month,1,active",
+            "d,2024-01-01,,10,month,-2,active", "e,2024-01-01,,10,month,1,active"]
+    report = _run(tmp_path, subs, max_rejected=1.0)
+    assert (report.data["overall"]["mrr"], report.data["overall"]["arpa"]) == (10.0, 10.0)
+    rows = {(r.column, str(r.value), r.reason) for r in report.rejected.itertuples()}
+    assert ("amount", "1e309", "not a finite number") in rows
+    assert ("amount", "inf", "not a finite number") in rows
+    assert ("amount", "NaN", "not a number") in rows
+    assert ("quantity", "-2", "negative quantity") in rows
