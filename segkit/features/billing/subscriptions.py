@@ -2,10 +2,12 @@
 
 Conventions (ChartMogul-compatible, see docs/metrics.md): MRR is normalised to months
 (year / 12, week x 52 / 12, day x 365 / 12, divided by interval_count, times quantity, less a
-recurring discount); trialing, incomplete, incomplete_expired and unpaid subscriptions are not
-paying; past_due is paying unless configured otherwise; a subscription stops paying at
-``ended_at`` (not ``canceled_at``), and at most from ``trial_end`` on it starts paying. An account
-churns only when none of its subscriptions is paying any more.
+recurring discount); trialing, incomplete and incomplete_expired subscriptions never pay;
+unpaid and paused ones (and canceled ones without ``ended_at``) pay until the date the churn
+policy infers (``paid_until``); past_due is paying unless configured otherwise; a subscription
+stops paying at ``ended_at`` (not ``canceled_at``, unless churn is recognised at cancellation),
+and at most from ``trial_end`` on it starts paying; gaps within ``churn_grace_days`` are bridged.
+An account churns only when none of its subscriptions is paying any more.
 """
 
 from __future__ import annotations
