@@ -218,3 +218,37 @@ def test_infinite_and_nan_amounts_and_negative_quantities_are_rejected_with_the_
     assert ("amount", "inf", "not a finite number") in rows
     assert ("amount", "NaN", "not a number") in rows
     assert ("quantity", "-2", "negative quantity") in rows
+
+
+# -- item 2 (part): minor units per ISO 4217, and no silent sum of currencies ----------------------
+
+def _api_row(n: int, amount: int, currency: str) -> str:
+    return ('{"id": "sub_%d", "object": "subscription", "customer": "cus_%d", "status": "active", "start_date": 1675072800, '
+            '"canceled_at": null, "ended_at": null, "quantity": 1, "metadata": {"crm_id": "acct%d"}, '
+            '"plan": {"id": "price_%d", "amount": %d, "currency": "%s", "interval": "month", "interval_count": 1}}' % (n, n, n, n, amount, currency))
+
+
+def test_stripe_api_amounts_follow_iso_4217_minor_units(tmp_path: Path):
+    """Stripe API amounts are in minor units: JPY has none (10000 = JPY 10,000, not 100), USD two
+    (1999 = 19.99), KWD three (12500 = 12.5). The divisor comes from ISO 4217 via babel."""
+    path = tmp_path / "subs.jsonl"
+    path.write_text("\n".join([_api_row(1, 10000, "jpy"), _api_row(2, 1999, "usd"), _api_row(3, 12500, "KWD")]) + "\n")
+    amounts = api.load([path]).frame("subscriptions").set_index("account_id")["amount"]
+    assert (amounts["acct1"], amounts["acct2"], amounts["acct3"]) == (10000.0, pytest.approx(19.99), pytest.approx(12.5))
+
+
+def test_mixed_currencies_are_an_input_error_naming_them(tmp_path: Path, capsys):
+    """USD 100 + EUR 100 + JPY 10,000 used to report MRR 10,200: now exit 3, one line naming the
+    currencies found (codes compared case-insensitively: usd and USD are one) and the fix."""
+    from segkit.cli import main
+
+    header = "account_id,started_at,amount,interval,currency"
+    _write(tmp_path / "accounts.csv", "account_id,created_at", ["a,2020-01-01", "b,2020-01-01", "c,2020-01-01", "d,2020-01-01"])
+    _write(tmp_path / "subscriptions.csv", header, ["a,2024-01-01,100,month,usd", "b,2024-01-01,100,month,EUR",
+                                                     "c,2024-01-01,10000,month,JPY", "d,2024-01-01,100,month,USD"])
+    code = main(["segment", str(tmp_path / "accounts.csv"), str(tmp_path / "subscriptions.csv"), "--by", "value",
+                 "--out", str(tmp_path / "out"), "--as-of", "2024-12-31"])
+    err = capsys.readouterr().err.strip()
+    assert code == 3
+    assert len(err.splitlines()) == 1
+    assert "3 currencies (EUR, JPY, USD)" in err and "convert the amounts to one currency" in err

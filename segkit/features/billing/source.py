@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from segkit.errors import InputDataError
 from segkit.features.billing.invoices import invoice_subscriptions
 from segkit.features.billing.subscriptions import BillingPolicy, paying_subscriptions
 from segkit.loading.model import Inputs
@@ -42,6 +43,21 @@ def billing_source(inputs: Inputs) -> pd.DataFrame | None:
     return invoice_subscriptions(invoices)
 
 
+def check_one_currency(subs: pd.DataFrame | None) -> None:
+    """Amounts in several currencies are never summed (SPEC 4, "Money"): an input error, exit 3.
+
+    Codes compare case-insensitively (Stripe writes ``usd``). segkit has no exchange-rate table
+    yet, so the fix is one currency per run."""
+    if subs is None or "currency" not in subs:
+        return
+    codes = sorted(subs["currency"].dropna().astype("string").str.strip().str.upper().replace("", pd.NA).dropna().unique())
+    if len(codes) > 1:
+        raise InputDataError(
+            f"billing amounts are in {len(codes)} currencies ({', '.join(codes)}) and segkit does not convert "
+            "between currencies: run each currency's exports separately, or convert the amounts to one currency before loading"
+        )
+
+
 def billing_of(inputs: Inputs, *, past_due: str = "include", policy: BillingPolicy | None = None,
                as_of_day: pd.Timestamp | None = None) -> Billing:
     """The run's ``Billing``: the one place the billing source and the paying rows are computed.
@@ -50,6 +66,7 @@ def billing_of(inputs: Inputs, *, past_due: str = "include", policy: BillingPoli
     midnight starting the as-of date, where status snapshots without a date end."""
     policy = policy or BillingPolicy(past_due=past_due)
     subs = billing_source(inputs)
+    check_one_currency(subs)
     notes: list[str] = []
     paying = None
     if subs is not None and not subs.empty:
