@@ -252,3 +252,26 @@ def test_mixed_currencies_are_an_input_error_naming_them(tmp_path: Path, capsys)
     assert code == 3
     assert len(err.splitlines()) == 1
     assert "3 currencies (EUR, JPY, USD)" in err and "convert the amounts to one currency" in err
+
+
+# -- item 11 (part): clv_capped ---------------------------------------------------------------------
+
+def test_clv_capped_per_segment_with_the_uncapped_value(tmp_path: Path):
+    """Segment "low": ten accounts at 10 paying all of 2024, one ends 2024-12-01: customer-months
+    = 10 x 366/30.4375 - 31/30.4375 = 119.23, c = 1/119.23, 1/c > 60: capped, clv = 10 x 60 = 600
+    (ARPA over the 9 customers at as-of: 10), uncapped 10 x 119.23 = 1192.3. Segment "high": a
+    pays all 2024, b ends 09-01: months (366 + 244)/30.4375 = 20.04 < 60, not capped, clv 200.4."""
+    low = [f"l{i}" for i in range(10)]
+    accounts = [f"{a},2020-01-01,low" for a in low] + ["a,2020-01-01,high", "b,2020-01-01,high"]
+    subs = [f"{a},2023-01-01,{'2024-12-01' if a == 'l0' else ''},10,month,1,active" for a in low]
+    subs += ["a,2023-01-01,,10,month,1,active", "b,2023-01-01,2024-09-01,10,month,1,canceled"]
+    a = _write(tmp_path / "accounts.csv", "account_id,created_at,tier", accounts)
+    s = _write(tmp_path / "subscriptions.csv", SUBS_HEADER, subs)
+    report = api.segment([a, s], by=["attribute"], overrides=["segmenters.attribute.column=tier"], min_segment_size=0, as_of=AS_OF)
+    rows = {r["segment"]: r for r in report.data["segmentations"]["attribute"]["segments"]}
+    months_low = (10 * 366 - 31) / (365.25 / 12)
+    assert rows["low"]["clv_capped"] is True
+    assert rows["low"]["clv"] == pytest.approx(600.0, rel=1e-9)
+    assert rows["low"]["clv_uncapped"] == pytest.approx(10 * months_low, rel=1e-9)
+    assert rows["high"]["clv_capped"] is False and rows["high"]["clv_uncapped"] is None
+    assert rows["high"]["clv"] == pytest.approx(10 * (366 + 244) / (365.25 / 12), rel=1e-9)
