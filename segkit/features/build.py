@@ -31,6 +31,8 @@ BILLING_DEFAULTS = {
     "customer_months": 0.0,
     "subscriptions": 0,
 }
+#: Dates that lie ahead of the data (the end of the invoiced period): never the default as-of.
+FORWARD_LOOKING_DATES = frozenset({"current_period_end"})
 EVENT_COUNT_COLUMNS = ("event_count", "distinct_users", "distinct_events", "active_days_30", "active_days_90", "events_30", "events_prior_60")
 
 
@@ -58,6 +60,8 @@ def latest_date(inputs: Inputs, event_max: pd.Timestamp | None) -> pd.Timestamp 
     candidates: list[pd.Timestamp] = []
     for data in inputs.tables.values():
         for col in data.frame.columns:
+            if col in FORWARD_LOOKING_DATES:
+                continue
             if isinstance(data.frame[col].dtype, pd.DatetimeTZDtype):
                 value = data.frame[col].max()
                 if pd.notna(value):

@@ -38,7 +38,7 @@ from segkit.loading.model import (
 from segkit.loading.schema import TABLES
 
 #: Dates that may lie after as-of without being wrong (a trial or a deal still ahead).
-FUTURE_DATES_ALLOWED = frozenset({"trial_end", "period_end", "closed_at"})
+FUTURE_DATES_ALLOWED = frozenset({"trial_end", "period_end", "closed_at", "current_period_end"})
 AMOUNT_COLUMNS = {"subscriptions": ("amount", "mrr"), "invoices": ("amount_paid",)}
 #: Tables with free-form columns worth keeping (custom CRM fields, needs-survey answers).
 PASSTHROUGH_TABLES = ("accounts", "surveys")
