@@ -63,6 +63,8 @@ CONFIG_KEYS: dict[str, dict[str, str] | None] = {
         "past_due": "'include' (default) counts past_due subscriptions as paying; 'exclude' does not.",
         "as_of": "Date the figures are computed at when --as-of is not given and the data holds no dates (flat tables).",
         "flat_churn_window_months": "Flat tables: months the churned flag covers (default 1), for monthly churn and CLV.",
+        "churn_grace_days": "Days between an account's paid periods that are not churn (default 1: date-only version rows a day apart are one history).",
+        "churn_recognition": "When churn is recognised: period_end (default, at ended_at) or cancellation (at canceled_at when earlier).",
     },
     "segmenters": None,
     "output": {

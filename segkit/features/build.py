@@ -12,7 +12,7 @@ import pandas as pd
 
 from segkit.features.period import Period
 from segkit.features.billing.source import Billing, billing_of
-from segkit.features.billing.subscriptions import billing_facts, flat_billing_facts, is_flat_table
+from segkit.features.billing.subscriptions import BillingPolicy, billing_facts, flat_billing_facts, is_flat_table
 from segkit.features.billing.movements import MOVEMENT_COLUMNS, movement_facts
 from segkit.features.events.base import EVENT_FEATURES, EventEngine
 from segkit.features.extra import add_extras, deal_rows
@@ -31,6 +31,8 @@ BILLING_DEFAULTS = {
     "customer_months": 0.0,
     "subscriptions": 0,
 }
+#: Dates that lie ahead of the data (the end of the invoiced period): never the default as-of.
+FORWARD_LOOKING_DATES = frozenset({"current_period_end"})
 EVENT_COUNT_COLUMNS = ("event_count", "distinct_users", "distinct_events", "active_days_30", "active_days_90", "events_30", "events_prior_60")
 
 
@@ -62,6 +64,8 @@ def latest_date(inputs: Inputs, event_max: pd.Timestamp | None) -> pd.Timestamp 
     candidates: list[pd.Timestamp] = []
     for data in inputs.tables.values():
         for col in data.frame.columns:
+            if col in FORWARD_LOOKING_DATES:
+                continue
             if isinstance(data.frame[col].dtype, pd.DatetimeTZDtype):
                 value = data.frame[col].max()
                 if pd.notna(value):
@@ -80,13 +84,16 @@ def build_features(
     past_due: str = "include",
     flat_churn_window_months: float = 1.0,
     extras: Collection[str] = (),
+    policy: BillingPolicy | None = None,
 ) -> FeatureSet:
     """Join every input's per-account facts onto the accounts (or the ids seen anywhere).
 
     ``extras`` names optional feature groups some segmenters declare (``segkit.features.extra``).
     """
     accounts = inputs.frame("accounts")
-    billing_rows = billing_of(inputs, past_due=past_due)  # computed once; FeatureSet.billing carries it
+    policy = policy or BillingPolicy(past_due=past_due)
+    as_of_day = period.end - pd.Timedelta(days=1)
+    billing_rows = billing_of(inputs, policy=policy, as_of_day=as_of_day)  # computed once; FeatureSet.billing carries it
     known = pd.Index(accounts["account_id"]) if accounts is not None else None
     event_frame = None
     if engine is not None:

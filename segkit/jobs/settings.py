@@ -103,6 +103,9 @@ class Settings:
     cohort_period: str
     cohorts_by_segment: bool
     float_precision: int
+    #: churn policy (SPEC 4): gaps of at most this many days are not churn; when churn is recognised
+    churn_grace_days: float = 1.0
+    churn_recognition: str = "period_end"
 
     @property
     def timezone(self) -> str:
@@ -277,4 +280,25 @@ def _resolve_settings(config: Config, options: SegmentOptions) -> Settings:
         cohort_period=str(m.get("cohort_period", RUN_DEFAULTS.cohort_period)),
         cohorts_by_segment=bool(_pick(options.cohorts_by_segment, m, "cohorts_by_segment", RUN_DEFAULTS.cohorts_by_segment)),
         float_precision=int(config.output.get("float_precision", RUN_DEFAULTS.float_precision)),
+        churn_grace_days=churn_grace_days(config),
+        churn_recognition=churn_recognition(config),
     )
+
+
+CHURN_RECOGNITION = ("period_end", "cancellation")
+
+
+def churn_grace_days(config: Config) -> float:
+    """``metrics.churn_grace_days``: a number of days of at least 0 (default 1)."""
+    value = config.metrics.get("churn_grace_days", 1)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= float(value) < 3660:
+        raise UsageError(f"metrics.churn_grace_days takes a number of days of at least 0 (default 1); got {value!r}")
+    return float(value)
+
+
+def churn_recognition(config: Config) -> str:
+    """``metrics.churn_recognition``: period_end (default, at ended_at) or cancellation (at canceled_at)."""
+    value = config.metrics.get("churn_recognition", "period_end")
+    if value not in CHURN_RECOGNITION:
+        raise UsageError(f"metrics.churn_recognition takes period_end or cancellation; got {value!r}")
+    return str(value)

@@ -14,10 +14,11 @@ import pandas as pd
 from segkit.config import Config, load_config
 from segkit.errors import InputDataError
 from segkit.features import FeatureSet, Period, build_features, latest_date
+from segkit.features.billing.subscriptions import BillingPolicy
 from segkit.features.events.base import EventEngine
 from segkit.features.events.registry import make_engine
 from segkit.features.value.fits import add_value_features
-from segkit.features.value.model import ValueFits
+from segkit.features.value.model import ValueFits, ValueWarning
 from segkit.jobs.settings import LATEST_AS_OF, EngineSettings, Settings, resolve_load
 from segkit.loading import Inputs, LoadOptions, load_inputs
 
@@ -113,10 +114,13 @@ def features_for(inputs: Inputs, settings: Settings, extras: Sequence[str], say:
         features = build_features(
             inputs, period, as_of, engine, past_due=settings.past_due,
             flat_churn_window_months=settings.flat_churn_window_months, extras=list(extras),
+            policy=BillingPolicy(settings.past_due, settings.churn_grace_days, settings.churn_recognition),
         )
         built = BuiltFeatures(features)
         if with_value:
             built.value_fits = add_value_features(features, inputs, engine, settings.value)
+        if features.billing is not None:
+            built.value_fits.warnings.extend(ValueWarning("churn_policy", note) for note in features.billing.notes)
     finally:
         if engine is not None:
             engine.close()

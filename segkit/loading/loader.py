@@ -43,7 +43,7 @@ from segkit.loading.schema import TABLES
 from segkit.loading.sources import expand_paths, hive_partitions
 
 #: Dates that may lie after as-of without being wrong (a trial or a deal still ahead).
-FUTURE_DATES_ALLOWED = frozenset({"trial_end", "period_end", "closed_at"})
+FUTURE_DATES_ALLOWED = frozenset({"trial_end", "period_end", "closed_at", "current_period_end"})
 #: Columns a table can carry that segkit reports rather than uses (never silently ignored).
 UNUSED_COLUMNS = {
     "subscriptions": {
@@ -144,6 +144,7 @@ def load_inputs(
         tables[table] = TableData(table, frame, stats[table])
     join_by_email_domain(tables, rejections, options)
     _dedupe_keys(tables, rejections, options.duplicates)
+    _reject_duplicate_subscriptions(tables, rejections)
     link_to_accounts(tables, rejections)
     rows_read = {file: n for data in tables.values() for file, n in data.stats.file_rows.items()}
     check_max_rejected(rejections.frame(), rows_read, options.max_rejected)
@@ -413,17 +414,29 @@ def _apply_preset_options(
     """Units and multi-valued cells, per the preset's options (overridden by the command line)."""
     unit = options.amount_unit or preset.options.amount_unit or "major"
     if unit == "minor":
+        divisor = minor_unit_divisor(out["currency"]) if "currency" in out else 100.0
         for column in AMOUNT_COLUMNS.get(table, ()):
             if column in out:
-                out[column] = out[column] / 100.0
+                out[column] = out[column] / divisor
         if any(c in out for c in AMOUNT_COLUMNS.get(table, ())):
-            stats.notes.append(f"{file}: amounts read in minor units (cents) and divided by 100")
+            stats.notes.append(f"{file}: amounts read in minor units and divided by 10^(ISO 4217 minor units of the "
+                               "row's currency: 100 for USD/EUR, 1 for JPY/KRW, 1000 for KWD; 100 without a currency)")
     separator = preset.options.multi_account_separator
     if separator and "account_id" in out:
         several = out["account_id"].str.contains(separator, regex=False).fillna(False)
         if several.any():
             out["account_id"] = out["account_id"].str.split(separator).str[0].str.strip().astype("string")
             stats.notes.append(f"{file}: {int(several.sum())} rows list several accounts; the first one is used")
+
+
+def minor_unit_divisor(currency: pd.Series) -> pd.Series:
+    """10 ** the ISO 4217 minor units of each row's currency (babel's CLDR data; codes in any case:
+    Stripe writes ``jpy``), so a zero-decimal currency is not divided by 100; 100 without a code."""
+    from babel.numbers import get_currency_precision
+
+    codes = currency.astype("string").str.strip().str.upper()
+    digits = {code: get_currency_precision(code) for code in codes.dropna().unique()}
+    return codes.map(digits).astype("float64").fillna(2.0).rpow(10.0).set_axis(currency.index)
 
 
 def _table_rules(table: str, out: pd.DataFrame, row_bad: pd.Series) -> None:
@@ -437,6 +450,8 @@ def _table_rules(table: str, out: pd.DataFrame, row_bad: pd.Series) -> None:
             flag(out["mrr"] < 0, "mrr: negative MRR")
         if "amount" in out:
             flag(out["amount"] < 0, "amount: negative amount")
+        if "quantity" in out:
+            flag(out["quantity"] < 0, "quantity: negative quantity")
         if "ended_at" in out and "started_at" in out:
             flag(out["ended_at"] < out["started_at"], "ended_at: ends before it starts")
     if table == "accounts" and "domain" in out:
@@ -488,3 +503,28 @@ def _dedupe_keys(tables: dict[str, TableData], rejections: Rejections, policy: s
             data.stats.reject_rows(int(dup.sum()), reason)
             data.stats.notes.append(f"{name}: {int(dup.sum())} rows with a duplicate {key}; {kept}")
         data.frame = frame[~dup].reset_index(drop=True)
+
+
+def _reject_duplicate_subscriptions(tables: dict[str, TableData], rejections: Rejections) -> None:
+    """The same subscription row twice (same subscription_id and started_at; without an id, every
+    column equal) would double its MRR: the later copies are rejected with a reason. They are an
+    export artefact, found after the per-file ``--max-rejected`` check, so they do not count toward it."""
+    data = tables.get("subscriptions")
+    if data is None or data.frame.empty:
+        return
+    frame = data.frame
+    columns = [c for c in frame.columns if not c.startswith("_")]
+    with_id = frame["subscription_id"].notna() if "subscription_id" in frame else pd.Series(False, index=frame.index)
+    by_id = with_id & frame.duplicated(subset=["subscription_id", "started_at"], keep="first") if with_id.any() else with_id
+    exact = ~with_id & frame.duplicated(subset=columns, keep="first")
+    for mask, reason, column in (
+        (by_id, "duplicate subscription row (same subscription_id and started_at; the first is kept)", "subscription_id"),
+        (exact, "duplicate subscription row (every column equal; the first is kept)", "account_id"),
+    ):
+        if not mask.any():
+            continue
+        values = frame.loc[mask, column] if column in frame else pd.Series("", index=frame.index[mask])
+        rejections.add("subscriptions", frame.loc[mask, "_file"], frame.loc[mask, "_line"], column, values, reason)
+        data.stats.reject_rows(int(mask.sum()), reason)
+        data.stats.notes.append(f"subscriptions: {int(mask.sum())} {reason}")
+    data.frame = frame[~(by_id | exact)].reset_index(drop=True)

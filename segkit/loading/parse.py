@@ -164,6 +164,10 @@ def parse_number(raw: pd.Series, *, integer: bool = False, decimal: str = ".", r
                 picked = {"low": low, "high": high, "midpoint": (low + high) / 2}[ranges]
                 values[is_range] = picked
                 reasons[is_range & values.notna()] = pd.NA
+    infinite = values.isin([np.inf, -np.inf]).fillna(False).astype(bool)
+    if infinite.any():  # 1e309 overflows to inf, as does the text inf: no amount is infinite
+        reasons[infinite] = "not a finite number"
+        values = values.mask(infinite)
     if integer:
         fractional = values.notna() & (values != values.round())
         reasons[fractional.fillna(False)] = "not a whole number"

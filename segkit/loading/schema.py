@@ -97,6 +97,7 @@ TABLES: dict[str, TableSchema] = {
             C("arr", "float", "Annual recurring revenue; mrr = arr / 12 where mrr is not given."),
             C("is_trial", "bool", "The row is a trial; reported, not used (trial_end says when a trial ends)."),
             C("churned", "bool", "A churn flag; reported, not used: churn is read from ended_at."),
+            C("current_period_end", "datetime", "End of the currently invoiced period: where an unpaid, paused or canceled row without ended_at stops paying."),
         ),
         required=(("account_id", "customer_email"), ("started_at",), ("mrr", "amount", "arr")),
     ),

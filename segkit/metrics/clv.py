@@ -46,13 +46,15 @@ if TYPE_CHECKING:
 
 CONFIDENCE = 0.95
 MAX_CELLS = 4_000_000  # bootstrap weights held at once (replicates x accounts)
-CLV_KEYS = ("clv_ci", "clv_total", "clv_customers", "p_alive", "expected_transactions", "clv_fit")
+CLV_KEYS = ("clv_capped", "clv_uncapped", "clv_ci", "clv_total", "clv_customers", "p_alive", "expected_transactions", "clv_fit")
 
 DEFINITIONS = {
     "clv": "customer lifetime value by clv_method (parameters.clv_method; see clv_simple, clv_sbg, clv_bgnbd); null with clv_reason when there is no churn, no customer or the segment is too small; a fit that does not converge falls back as clv_reason says",
     "clv_simple": "arpa x gross_margin x L, L = expected months paying at monthly churn c = monthly_churn_rate: min(1/c, clv_horizon_months) (= arpa x gross_margin / monthly_churn_rate when 1/c <= the horizon); with clv_discount_simple, L = sum_{k=0}^{H-1} ((1 - c)/(1 + d_m))^k, d_m = (1 + discount_rate)^(1/12) - 1",
     "clv_sbg": "mean over the segment's current customers of mrr x gross_margin x period_months x DERL, the discounted expected margin from the coming renewal on (currency per customer); DERL = (beta + n - 1)/(alpha + beta + n - 1) x 2F1(1, beta + n; alpha + beta + n; 1/(1 + d_p)) with n - 1 = renewals made, d_p = (1 + discount_rate)^(period_months/12) - 1; alpha, beta fitted by maximum likelihood (shifted-beta-geometric, Fader & Hardie 2007) per segment and renewal period on the accounts' renewal counts (churned in period n, or still active after n renewals at as-of)",
     "clv_bgnbd": "mean over the segment's accounts with a paid invoice of sum_{k=1..H} E(M) x [E(Y(k months)) - E(Y((k-1) months))] / (1 + d_m)^k: BG/NBD (Fader, Hardie & Lee 2005) and Gamma-Gamma (Fader & Hardie, note 025) fitted on all accounts' paid invoices up to as-of (same-day invoices merged, weeks), H = clv_horizon_months, d_m = (1 + discount_rate)^(1/12) - 1",
+    "clv_capped": "simple: true where the lifetime cap binds (1/monthly_churn_rate > clv_horizon_months, so clv is the capped value), false where it does not; null for sbg and bgnbd and where clv is null",
+    "clv_uncapped": "simple: the value without the cap (arpa x gross_margin / monthly_churn_rate, or the untruncated discounted sum), beside clv where clv_capped is true; null otherwise",
     "clv_ci": "95% percentile bootstrap interval of clv: accounts resampled with replacement within the segment, clv_bootstrap replicates (seeded by clv_seed); sbg and bgnbd refit the models in each replicate",
     "clv_total": "sbg and bgnbd: the sum of the customers' values behind clv (the segment's residual value)",
     "clv_customers": "bgnbd: accounts with a paid invoice up to as-of (the customers clv averages over)",
@@ -77,7 +79,7 @@ def simple_lifetime_months(churn: np.ndarray | float, horizon: int | None, month
 
 def simple_clv(values: dict[str, Any], options: MetricOptions) -> dict[str, Any]:
     """The simple method for one group, from its customers, ARPA and monthly churn rate."""
-    out: dict[str, Any] = {"clv": None, "clv_method": "simple", "clv_reason": None}
+    out: dict[str, Any] = {"clv": None, "clv_method": "simple", "clv_reason": None, "clv_capped": None, "clv_uncapped": None}
     if not values["customers"]:
         out["clv_reason"] = "no paying customers at as-of"
     elif values["customers"] < options.min_segment_size:
@@ -87,6 +89,11 @@ def simple_clv(values: dict[str, Any], options: MetricOptions) -> dict[str, Any]
     else:
         life = simple_lifetime_months(values["monthly_churn_rate"], options.clv_horizon_months, _simple_discount(options))
         out["clv"] = values["arpa"] * options.gross_margin * float(life)
+        capped = bool(options.clv_horizon_months) and 1.0 / values["monthly_churn_rate"] > options.clv_horizon_months
+        out["clv_capped"] = capped
+        if capped:
+            uncapped = simple_lifetime_months(values["monthly_churn_rate"], None, _simple_discount(options))
+            out["clv_uncapped"] = values["arpa"] * options.gross_margin * float(uncapped)
     return out
 
 
@@ -104,10 +111,12 @@ def segment_clv(rows: pd.DataFrame, values: dict[str, Any], fits: ValueFits, opt
     else:
         out = bgnbd_clv(rows, fits, options)
     out["clv_ci"] = None
+    out.setdefault("clv_capped", None)
+    out.setdefault("clv_uncapped", None)
     if out.get("clv_fallback"):
         reason = out.pop("clv_fallback")
         simple = simple_clv(values, options)
-        out.update(clv=simple["clv"], clv_method="simple",
+        out.update(clv=simple["clv"], clv_method="simple", clv_capped=simple["clv_capped"], clv_uncapped=simple["clv_uncapped"],
                    clv_reason=f"{reason}; fell back to the simple method" + (f" ({simple['clv_reason']})" if simple["clv_reason"] else ""))
     return out
 

@@ -23,7 +23,7 @@ RETENTION_DEFINITIONS = {
     "gross_mrr_churn_rate": "(churned_mrr + contraction_mrr) / starting_mrr (ChartMogul standard)",
     "net_mrr_churn_rate": "(churned_mrr + contraction_mrr - expansion_mrr - reactivation_mrr) / starting_mrr (ChartMogul standard; negative is net negative churn)",
     "nrr": "net revenue retention of the accounts paying at the period start: their MRR at the end / their MRR at the start = (S + expansion + reactivation - contraction - churn) / S",
-    "grr": "gross revenue retention of the same accounts: (S - contraction - churn) / S, at most 100%",
+    "grr": "gross revenue retention of the same accounts: sum over them of min(MRR at the end, MRR at the start) / S, so 0 <= grr <= 1 and grr <= nrr (an account that churned and came back, or shrank and grew back, counts as kept)",
     "customer_retention_rate": "(E - N) / S: customers at the end (E) less those who were not customers at the start (N), over customers at the start (S)",
 }
 
@@ -44,7 +44,7 @@ def revenue_retention(group: Group) -> dict[str, Any]:
     starting = float(rows["mrr_period_start"].sum())
     base = rows[rows["mrr_period_start"] > 0]
     base_start = float(base["mrr_period_start"].sum())
-    base_loss = float(base["mrr_contraction"].sum() + base["mrr_churn"].sum())
+    base_kept = float(base[["mrr_period_end", "mrr_period_start"]].min(axis=1).sum())
     at_start = int(rows["active_at_start"].sum())
     at_end = int(rows["is_customer"].sum())
     new_at_end = int((rows["is_customer"] & ~rows["active_at_start"]).sum())
@@ -60,6 +60,6 @@ def revenue_retention(group: Group) -> dict[str, Any]:
         "gross_mrr_churn_rate": ratio(lost, starting),
         "net_mrr_churn_rate": ratio(lost - moves["mrr_expansion"] - moves["mrr_reactivation"], starting),
         "nrr": ratio(float(base["mrr_period_end"].sum()), base_start),
-        "grr": ratio(base_start - base_loss, base_start),
+        "grr": ratio(base_kept, base_start),
         "customer_retention_rate": ratio(at_end - new_at_end, at_start),
     }

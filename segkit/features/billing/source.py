@@ -6,12 +6,13 @@ features stage builds them once (``FeatureSet.billing``) and every later step us
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
+from segkit.errors import InputDataError
 from segkit.features.billing.invoices import invoice_subscriptions
-from segkit.features.billing.subscriptions import paying_subscriptions
+from segkit.features.billing.subscriptions import BillingPolicy, paying_subscriptions
 from segkit.loading.model import Inputs
 
 
@@ -23,6 +24,8 @@ class Billing:
     subscriptions: pd.DataFrame | None
     paying: pd.DataFrame | None
     past_due: str = "include"
+    #: what the churn policy inferred (status snapshots ended, gaps bridged), for the warnings
+    notes: list[str] = field(default_factory=list)
 
     @property
     def has_rows(self) -> bool:
@@ -40,8 +43,32 @@ def billing_source(inputs: Inputs) -> pd.DataFrame | None:
     return invoice_subscriptions(invoices)
 
 
-def billing_of(inputs: Inputs, *, past_due: str = "include") -> Billing:
-    """The run's ``Billing``: the one place the billing source and the paying rows are computed."""
+def check_one_currency(subs: pd.DataFrame | None) -> None:
+    """Amounts in several currencies are never summed (SPEC 4, "Money"): an input error, exit 3.
+
+    Codes compare case-insensitively (Stripe writes ``usd``). segkit has no exchange-rate table
+    yet, so the fix is one currency per run."""
+    if subs is None or "currency" not in subs:
+        return
+    codes = sorted(subs["currency"].dropna().astype("string").str.strip().str.upper().replace("", pd.NA).dropna().unique())
+    if len(codes) > 1:
+        raise InputDataError(
+            f"billing amounts are in {len(codes)} currencies ({', '.join(codes)}) and segkit does not convert "
+            "between currencies: run each currency's exports separately, or convert the amounts to one currency before loading"
+        )
+
+
+def billing_of(inputs: Inputs, *, past_due: str = "include", policy: BillingPolicy | None = None,
+               as_of_day: pd.Timestamp | None = None) -> Billing:
+    """The run's ``Billing``: the one place the billing source and the paying rows are computed.
+
+    ``policy`` is the churn policy (default: ``BillingPolicy(past_due)``); ``as_of_day`` the
+    midnight starting the as-of date, where status snapshots without a date end."""
+    policy = policy or BillingPolicy(past_due=past_due)
     subs = billing_source(inputs)
-    paying = paying_subscriptions(subs, past_due=past_due) if subs is not None and not subs.empty else None
-    return Billing(subscriptions=subs, paying=paying, past_due=past_due)
+    check_one_currency(subs)
+    notes: list[str] = []
+    paying = None
+    if subs is not None and not subs.empty:
+        paying = paying_subscriptions(subs, policy=policy, as_of_day=as_of_day, notes=notes)
+    return Billing(subscriptions=subs, paying=paying, past_due=policy.past_due, notes=notes)

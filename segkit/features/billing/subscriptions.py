@@ -2,13 +2,17 @@
 
 Conventions (ChartMogul-compatible, see docs/metrics.md): MRR is normalised to months
 (year / 12, week x 52 / 12, day x 365 / 12, divided by interval_count, times quantity, less a
-recurring discount); trialing, incomplete, incomplete_expired and unpaid subscriptions are not
-paying; past_due is paying unless configured otherwise; a subscription stops paying at
-``ended_at`` (not ``canceled_at``), and at most from ``trial_end`` on it starts paying. An account
-churns only when none of its subscriptions is paying any more.
+recurring discount); trialing, incomplete and incomplete_expired subscriptions never pay;
+unpaid and paused ones (and canceled ones without ``ended_at``) pay until the date the churn
+policy infers (``paid_until``); past_due is paying unless configured otherwise; a subscription
+stops paying at ``ended_at`` (not ``canceled_at``, unless churn is recognised at cancellation),
+and at most from ``trial_end`` on it starts paying; gaps within ``churn_grace_days`` are bridged.
+An account churns only when none of its subscriptions is paying any more.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -54,23 +58,116 @@ def subscription_mrr(subs: pd.DataFrame) -> pd.Series:
     return mrr
 
 
-def paying_subscriptions(subs: pd.DataFrame, *, past_due: str = "include") -> pd.DataFrame:
-    """Rows that bring revenue, with ``pay_start``/``pay_end`` (NaT end: still paying) and ``mrr``."""
+@dataclass(frozen=True)
+class BillingPolicy:
+    """How paid periods become churn (SPEC 4, "Churn policy"; docs/metrics.md).
+
+    ``churn_grace_days``: a gap of at most this many days between an account's paid periods is
+    not churn (default 1: date-only version rows, ended 03-09 and next started 03-10, are one
+    paid history). ``churn_recognition``: ``period_end`` (default) ends a subscription at
+    ``ended_at``; ``cancellation`` at ``canceled_at`` when that is earlier.
+    """
+
+    past_due: str = "include"
+    churn_grace_days: float = 1.0
+    churn_recognition: str = "period_end"
+
+
+#: Status snapshots whose paid history is kept and ended at the best date the export gives.
+SNAPSHOT_STATUSES = frozenset({"unpaid", "paused"})
+NEVER_PAID_STATUSES = NOT_PAYING_STATUSES - SNAPSHOT_STATUSES
+
+
+def _column(subs: pd.DataFrame, name: str) -> pd.Series:
+    if name in subs:
+        return pd.to_datetime(subs[name], utc=True).astype("datetime64[us, UTC]")
+    return pd.Series(pd.NaT, index=subs.index, dtype="datetime64[us, UTC]")
+
+
+def paid_until(subs: pd.DataFrame, status: pd.Series, policy: BillingPolicy,
+               as_of_day: pd.Timestamp | None) -> tuple[pd.Series, list[str]]:
+    """Each row's end of paying and a note per kind of end that was inferred (not ``ended_at``).
+
+    A status snapshot (unpaid, paused; canceled without ``ended_at``) keeps its paid history and
+    ends at ``current_period_end``, else ``canceled_at``, else the as-of day (unpaid and paused
+    at most then: they do not pay at as-of).
+    """
+    ended, canceled, period_end = _column(subs, "ended_at"), _column(subs, "canceled_at"), _column(subs, "current_period_end")
+    end = ended.copy()
+    if policy.churn_recognition == "cancellation":
+        end = end.where(canceled.isna() | (end.notna() & (end <= canceled)), canceled)
+    notes: list[str] = []
+    snapshot = status.isin(SNAPSHOT_STATUSES).fillna(False).to_numpy() & end.isna().to_numpy()
+    canceled_open = (status == "canceled").fillna(False).to_numpy() & end.isna().to_numpy()
+    last = as_of_day if as_of_day is not None else pd.NaT
+    for mask, what in ((snapshot, "unpaid/paused"), (canceled_open, "canceled")):
+        if not mask.any():
+            continue
+        best = period_end.fillna(canceled)
+        inferred = best.fillna(last)
+        if what == "unpaid/paused" and as_of_day is not None:
+            inferred = inferred.where(inferred.isna() | (inferred <= as_of_day), as_of_day)
+        sources = {"current_period_end": period_end.notna(), "canceled_at": period_end.isna() & canceled.notna(),
+                   "as-of": best.isna()}
+        counts = ", ".join(f"{int((src.to_numpy() & mask).sum())} at {name}" for name, src in sources.items()
+                           if (src.to_numpy() & mask).any())
+        notes.append(f"{int(mask.sum())} {what} subscription rows without ended_at: paid history kept, "
+                     f"ended {counts} (SPEC 4, churn policy)")
+        end = end.where(~mask, inferred)
+    return end, notes
+
+
+def paying_subscriptions(subs: pd.DataFrame, *, past_due: str = "include", policy: BillingPolicy | None = None,
+                         as_of_day: pd.Timestamp | None = None, notes: list[str] | None = None) -> pd.DataFrame:
+    """Rows that bring revenue, with ``pay_start``/``pay_end`` (NaT end: still paying) and ``mrr``.
+
+    ``policy`` (default: ``BillingPolicy(past_due)``) sets the grace and the churn recognition;
+    ``as_of_day`` ends status snapshots without a date; inferences are appended to ``notes``.
+    """
+    policy = policy or BillingPolicy(past_due=past_due)
     out = pd.DataFrame({"account_id": subs["account_id"].astype("string")})
     out["mrr"] = subscription_mrr(subs).to_numpy()
     interval = subs["interval"].astype("string").str.lower().str.strip() if "interval" in subs else pd.Series("month", index=subs.index, dtype="string")
     out["interval"] = interval.replace(NORMAL_INTERVAL).to_numpy()
     status = subs["status"].astype("string").str.lower().str.strip() if "status" in subs else pd.Series(pd.NA, index=subs.index, dtype="string")
-    excluded = set(NOT_PAYING_STATUSES) | ({"past_due"} if past_due == "exclude" else set())
+    excluded = set(NEVER_PAID_STATUSES) | ({"past_due"} if policy.past_due == "exclude" else set())
     start = subs["started_at"]
     if "trial_end" in subs:
         start = start.where(subs["trial_end"].isna() | (subs["trial_end"] <= start), subs["trial_end"])
     out["pay_start"] = _utc_us(start)
-    ended = subs["ended_at"] if "ended_at" in subs else pd.Series(pd.NaT, index=subs.index)
-    out["pay_end"] = _utc_us(ended)
+    end, found = paid_until(subs, status, policy, as_of_day)
+    if notes is not None:
+        notes.extend(found)
+    out["pay_end"] = _utc_us(end)
     keep = ~status.isin(excluded).fillna(False).to_numpy() & (out["mrr"] > 0).to_numpy()
+    keep &= ~(status.isin(SNAPSHOT_STATUSES).fillna(False).to_numpy() & out["pay_end"].isna().to_numpy())
     keep &= (out["pay_end"].isna() | (out["pay_end"] > out["pay_start"])).to_numpy()
-    return out[keep].reset_index(drop=True)
+    paying = out[keep].reset_index(drop=True)
+    paying, bridged = bridge_short_gaps(paying, policy.churn_grace_days)
+    if bridged and notes is not None:
+        notes.append(f"{bridged} gaps of at most {policy.churn_grace_days:g} days between an account's paid periods "
+                     "are not churn (metrics.churn_grace_days)")
+    return paying
+
+
+def bridge_short_gaps(paying: pd.DataFrame, grace_days: float) -> tuple[pd.DataFrame, int]:
+    """Extend the rows that end a paying spell to the next spell's start when the gap is within grace.
+
+    So churn events, churn rates and churned MRR all see one paid history across the gap.
+    """
+    if paying.empty or grace_days <= 0:
+        return paying, 0
+    spells = paying_spells(paying)
+    next_start = spells.groupby("account_id", sort=False)["start"].shift(-1)
+    gap = next_start - spells["end"]
+    bridge = (spells["end"].notna() & next_start.notna() & (gap <= pd.Timedelta(days=grace_days))).to_numpy()
+    if not bridge.any():
+        return paying, 0
+    targets = pd.DataFrame({"account_id": spells["account_id"][bridge].to_numpy(), "pay_end": spells["end"][bridge].to_numpy(),
+                            "bridged_end": next_start[bridge].to_numpy()})
+    merged = paying.merge(targets, on=["account_id", "pay_end"], how="left")
+    merged["pay_end"] = merged["bridged_end"].fillna(merged["pay_end"]).astype("datetime64[us, UTC]")
+    return merged.drop(columns="bridged_end"), int(bridge.sum())
 
 
 def _utc_us(values: pd.Series) -> pd.api.extensions.ExtensionArray:
