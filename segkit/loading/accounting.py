@@ -18,7 +18,7 @@ from segkit.errors import InputDataError
 from segkit.loading.model import CELL_REASON_SUFFIX, REASON_NOT_TRACK
 
 #: Reasons (substrings) that never count toward --max-rejected.
-EXEMPT_REASONS: tuple[str, ...] = ("date after as-of", REASON_NOT_TRACK)
+EXEMPT_REASONS: tuple[str, ...] = ("date after as-of", REASON_NOT_TRACK, "duplicate subscription row")
 
 
 def counts_toward_limit(reason: str) -> bool:

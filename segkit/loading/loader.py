@@ -21,6 +21,7 @@ import pyarrow as pa
 from segkit.config import Config
 from segkit.errors import InputDataError, UsageError
 from segkit.loading.accounting import check_max_rejected
+from segkit.loading.duplicates import dedupe_keys, reject_duplicate_subscriptions
 from segkit.loading.join import join_by_email_domain, link_to_accounts, normalise_domain
 from segkit.loading.parse import parse_column
 from segkit.loading.detect import Detection, PlacedShapes, config_presets, detect
@@ -143,8 +144,8 @@ def load_inputs(
         frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
         tables[table] = TableData(table, frame, stats[table])
     join_by_email_domain(tables, rejections, options)
-    _dedupe_keys(tables, rejections, options.duplicates)
-    _reject_duplicate_subscriptions(tables, rejections)
+    dedupe_keys(tables, rejections, options.duplicates)
+    reject_duplicate_subscriptions(tables, rejections)
     link_to_accounts(tables, rejections)
     rows_read = {file: n for data in tables.values() for file, n in data.stats.file_rows.items()}
     check_max_rejected(rejections.frame(), rows_read, options.max_rejected)
@@ -471,60 +472,3 @@ def _subscription_synonyms(out: pd.DataFrame) -> None:
     if "interval" in out:
         words = out["interval"].astype("string").str.strip().str.lower()
         out["interval"] = words.map(lambda v: INTERVAL_WORDS.get(v, v) if isinstance(v, str) else v).astype("string")
-
-
-def _dedupe_keys(tables: dict[str, TableData], rejections: Rejections, policy: str = "last") -> None:
-    """Duplicate keys (account_id, user_id): by default the last row wins; the others are reported.
-
-    ``policy`` (``load.duplicates``): ``last``, ``first`` or ``error`` (exit 3). A users table with
-    ``updated_at`` (Segment group calls) keeps the latest mapping whatever the file order.
-    """
-    for name, data in tables.items():
-        key = TABLES[name].key
-        if key is None or key not in data.frame:
-            continue
-        frame = data.frame
-        if "updated_at" in frame and frame["updated_at"].notna().any():
-            frame = frame.sort_values("updated_at", kind="stable", na_position="first").reset_index(drop=True)
-            kept = "the latest row is kept"
-        else:
-            kept = f"the {'first' if policy == 'first' else 'last'} row is kept"
-        dup = frame.duplicated(subset=[key], keep="first" if policy == "first" and "latest" not in kept else "last")
-        if dup.any() and policy == "error":
-            first = frame.loc[dup].iloc[0]
-            raise InputDataError(
-                f"{int(dup.sum())} duplicate {key} values (first: {first[key]!r} on line {first['_line']}); "
-                "remove them, or set load.duplicates = 'last' or 'first'",
-                file=str(first["_file"]),
-            )
-        if dup.any():
-            reason = f"duplicate {key} ({kept})"
-            rejections.add(name, frame.loc[dup, "_file"], frame.loc[dup, "_line"], key, frame.loc[dup, key], reason)
-            data.stats.reject_rows(int(dup.sum()), reason)
-            data.stats.notes.append(f"{name}: {int(dup.sum())} rows with a duplicate {key}; {kept}")
-        data.frame = frame[~dup].reset_index(drop=True)
-
-
-def _reject_duplicate_subscriptions(tables: dict[str, TableData], rejections: Rejections) -> None:
-    """The same subscription row twice (same subscription_id and started_at; without an id, every
-    column equal) would double its MRR: the later copies are rejected with a reason. They are an
-    export artefact, found after the per-file ``--max-rejected`` check, so they do not count toward it."""
-    data = tables.get("subscriptions")
-    if data is None or data.frame.empty:
-        return
-    frame = data.frame
-    columns = [c for c in frame.columns if not c.startswith("_")]
-    with_id = frame["subscription_id"].notna() if "subscription_id" in frame else pd.Series(False, index=frame.index)
-    by_id = with_id & frame.duplicated(subset=["subscription_id", "started_at"], keep="first") if with_id.any() else with_id
-    exact = ~with_id & frame.duplicated(subset=columns, keep="first")
-    for mask, reason, column in (
-        (by_id, "duplicate subscription row (same subscription_id and started_at; the first is kept)", "subscription_id"),
-        (exact, "duplicate subscription row (every column equal; the first is kept)", "account_id"),
-    ):
-        if not mask.any():
-            continue
-        values = frame.loc[mask, column] if column in frame else pd.Series("", index=frame.index[mask])
-        rejections.add("subscriptions", frame.loc[mask, "_file"], frame.loc[mask, "_line"], column, values, reason)
-        data.stats.reject_rows(int(mask.sum()), reason)
-        data.stats.notes.append(f"subscriptions: {int(mask.sum())} {reason}")
-    data.frame = frame[~(by_id | exact)].reset_index(drop=True)

@@ -234,5 +234,16 @@ def place(header: list[str], table: str | None = None, read_column: ColumnReader
     if not fitting:
         return Placement(None, (), tuple(ranked))
     top = fitting[0]
-    tied = tuple(f.table for f in fitting[1:] if f.score == top.score)
-    return Placement(top, tied, tuple(ranked))
+    tied = [f for f in fitting[1:] if f.score == top.score]
+    keyed = [f for f in (top, *tied) if _has_own_key(f)]
+    if tied and len(keyed) == 1:
+        # A tie where one table is keyed by a column the file has (accounts by account_id, users
+        # by user_id) and the others are not: one row per key is the reading that fits (a file of
+        # account_id and created_at is accounts, not deals or tickets that lack their own ids).
+        top, tied = keyed[0], []
+    return Placement(top, tuple(f.table for f in tied), tuple(ranked))
+
+
+def _has_own_key(f: TableFit) -> bool:
+    key = TABLES[f.table].key
+    return key is not None and any(m.canonical == key for m in f.matches)

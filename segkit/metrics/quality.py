@@ -53,7 +53,12 @@ def bh_adjust(p_values: list[float]) -> list[float]:
     """Benjamini-Hochberg q-values, in the input order (scipy's ``false_discovery_control``)."""
     if not p_values:
         return []
-    return false_discovery_control(np.asarray(p_values, dtype="float64"), method="bh").tolist()
+    p = np.asarray(p_values, dtype="float64")
+    q = np.full(p.shape, np.nan)
+    finite = np.isfinite(p)  # a test that could not be computed (NaN) gets no q-value and is not counted
+    if finite.any():
+        q[finite] = false_discovery_control(p[finite], method="bh")
+    return q.tolist()
 
 
 def _outcomes(features: FeatureSet, options: MetricOptions) -> dict[str, tuple[pd.Series, pd.Series, str]]:

@@ -173,8 +173,10 @@ def _segment_tests(months: np.ndarray, churned: np.ndarray, groups: np.ndarray, 
         rows.append((segment, float(result.statistic) ** 2, float(result.pvalue)))
     if not rows:
         return []
-    q_values = stats.false_discovery_control([p for _, _, p in rows])
-    return [LogRankTest(segment=str(s), statistic=chi2, p_value=p, q_value=float(q), significant=bool(q < alpha))
+    from segkit.metrics.quality import bh_adjust
+
+    q_values = bh_adjust([p for _, _, p in rows])
+    return [LogRankTest(segment=str(s), statistic=chi2, p_value=p, q_value=float(q), significant=bool(np.isfinite(q) and q < alpha))
             for (s, chi2, p), q in zip(rows, q_values)]
 
 

@@ -24,13 +24,18 @@ def _cell(text: str) -> str:
     return _MARKUP.sub(r"\\\1", text)
 
 
+def _text(line: str) -> str:
+    """A summary sentence: its own Markdown (headings) kept, the data's HTML shown as text."""
+    return "".join(_HTML.get(ch, ch) for ch in escape_control(line))
+
+
 class MarkdownWriter(Writer):
     format = "markdown"
     filename = "summary.md"
 
     def render(self, report: Report) -> str:
         headers = ["Segment"] + [h for h, _, _ in columns_for(report, wide=True)]
-        out: list[str] = [_cell(line) if line.startswith("- ") else line for line in summary_lines(report)]
+        out: list[str] = [_cell(line) if line.startswith("- ") else _text(line) for line in summary_lines(report)]
         for name in report.segmentations:
             out.append(f"### By {_cell(name)}\n")
             out.append("| " + " | ".join(headers) + " |")

@@ -100,12 +100,14 @@ def test_a_near_miss_is_matched_by_the_fuzzy_matcher() -> None:
 
 def test_a_tie_is_exit_3_naming_both_tables_and_their_flags(run_cli, tmp_path: Path) -> None:
     path = tmp_path / "ambiguous.csv"
-    path.write_text("account_id,user_id,created_at\nA1,U1,2024-01-01\nA2,U2,2024-01-02\n")
+    # deals (amount) and tickets (priority) each map three columns; accounts, keyed by
+    # account_id, maps two, so it does not settle the tie
+    path.write_text("account_id,created_at,amount,priority\nA1,2024-01-01,5,high\nA2,2024-01-02,7,low\n")
     result = run_cli("segment", path, "--out", tmp_path / "out")
     assert result.code == 3
     assert result.err == (
-        f"segkit: error: {path}: fits the accounts, deals and users tables equally well (score 2); "
-        "name the file with --accounts FILE, --deals FILE or --users FILE, or in segkit.toml [inputs.TABLE] files\n"
+        f"segkit: error: {path}: fits the deals and tickets tables equally well (score 3); "
+        "name the file with --deals FILE or --tickets FILE, or in segkit.toml [inputs.TABLE] files\n"
     )
 
 
@@ -177,13 +179,13 @@ def test_docs_tables_lists_every_canonical_column_and_synonym() -> None:
 
 def test_init_writes_a_config_for_a_tie_and_for_unmapped_required_columns(run_cli, tmp_path: Path) -> None:
     tie = tmp_path / "ambiguous.csv"
-    tie.write_text("account_id,user_id,created_at\nA1,U1,2024-01-01\n")
+    tie.write_text("account_id,created_at,amount,priority\nA1,2024-01-01,5,high\n")
     subs = tmp_path / "subs.csv"
     subs.write_text("account_id,begin_dt,mrr\nA1,2024-01-01,5\n")
     result = run_cli("init", tie, "--subscriptions", subs, "--output", tmp_path / "segkit.toml")
     assert result.code == 0, result.err
     text = (tmp_path / "segkit.toml").read_text()
-    assert "# tie: ambiguous.csv fits accounts, deals and users equally well" in text
+    assert "# tie: ambiguous.csv fits deals and tickets equally well" in text
     assert re.search(r"# unmapped: started_at\s*= \"\"\s+# required; candidates: 'begin_dt'", text), text
     assert run_cli("init", tie, "--output", tmp_path / "segkit.toml").code == 2
 

@@ -11,7 +11,7 @@ import pytest
 
 from segkit.writers.rundir import HISTORY_NAME, LOCK_NAME
 
-OUTPUTS = {"report.json", "segments.csv", "assignments.parquet", "assignments.csv", "rejected.csv", "report.html", "run.json", "cohorts.csv"}
+OUTPUTS = {"report.json", "segments.csv", "assignments.parquet", "assignments.csv", "rejected.csv", "report.html", "run.json", "cohorts.csv", "summary.md"}
 OURS = {LOCK_NAME, HISTORY_NAME}
 
 

@@ -7,12 +7,11 @@ from typing import Annotated, Optional
 
 import typer
 
-from segkit import api
+from segkit.cli.lazy import api
 from segkit.cli.app import app
 from segkit.cli.environment import environment
 from segkit.cli.render import write_json
 from segkit.errors import UsageError
-from segkit.writers.changes import changes_csv, changes_text
 
 
 @app.command()
@@ -37,6 +36,8 @@ def diff(
     fmt = format_ or ("table" if env.stdout_is_tty else "json")
     if fmt not in ("table", "json", "csv"):
         raise UsageError(f"unknown --format {fmt!r}; choose one of: table, json, csv")
+    from segkit.writers.changes import changes_csv, changes_text
+
     changes = api.diff(old, new, out_dir=out)
     if fmt == "json":
         write_json(env, changes)
