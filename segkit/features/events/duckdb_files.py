@@ -237,7 +237,7 @@ def with_progress(con: duckdb.DuckDBPyConnection, sql: str, params: list, what: 
         watcher.join()
 
 
-#: Prefix of a DuckDB engine's work directory under $TMPDIR: ``segkit-events-PID-XXXX``.
+#: Prefix of a DuckDB engine's work directory under $TMPDIR: ``segkit-events-PID-<random>``.
 WORKDIR_PREFIX = "segkit-events-"
 
 
