@@ -1,11 +1,19 @@
-"""Drive Debian's headless Chromium over the DevTools protocol (websocket-client), for the
-report's browser test: load a page from file://, collect console errors and every network
-request, wait for the charts, measure, and take a full-page PNG. No browser is downloaded."""
+"""Drive Debian's headless Chromium over the DevTools protocol, for the report's browser test:
+load a page from file://, collect console errors and every network request, wait for the charts,
+measure, and take a full-page PNG. No browser is downloaded.
+
+The protocol runs over a pipe (``--remote-debugging-pipe``: NUL-terminated JSON on the child's
+fds 3 and 4), not a TCP port, as Playwright does: it needs no loopback network and no port file,
+either of which a sandboxed CI may not give (a CI run as root timed out waiting for the port
+file). Chromium's stderr goes to a file whose tail is quoted when it fails to start."""
 
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
+import os
+import select
 import shutil
 import subprocess
 import tempfile
@@ -17,17 +25,13 @@ from typing import Any
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--remote-debugging-port=0", "--hide-scrollbars", "--mute-audio", "--disable-dev-shm-usage")
+         "--remote-debugging-pipe", "--hide-scrollbars", "--mute-audio", "--disable-dev-shm-usage")
 
 
 def unavailable_reason() -> str | None:
     """Why the browser test cannot run here, or None when it can."""
     if not CHROMIUM.exists():
         return f"{CHROMIUM} not installed (make test installs Debian's chromium when run as root with apt)"
-    try:
-        import websocket  # noqa: F401
-    except ImportError:
-        return "websocket-client not installed (pip install -e '.[test]')"
     return None
 
 
@@ -43,24 +47,40 @@ class PageLog:
 class Browser:
     """One headless Chromium with a fresh profile and one page (a flat DevTools session)."""
 
-    def __init__(self, width: int = 1024, height: int = 768, timeout: float = 20.0) -> None:
+    def __init__(self, width: int = 1024, height: int = 768, timeout: float = 60.0) -> None:
         self.width, self.height, self.timeout = width, height, timeout
         self.profile = tempfile.mkdtemp(prefix="segkit-chromium-")
-        self.process = subprocess.Popen([str(CHROMIUM), *FLAGS, f"--user-data-dir={self.profile}", "about:blank"],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.stderr_path = Path(self.profile) / "chromium-stderr.txt"
         self.log = PageLog()
         self._next_id = 0
-        self.socket: Any = None
+        self._buffer = b""
+        self._to_child, self._from_child = self._start()
         try:
             self._connect()
         except BaseException:
             self.close()
             raise
 
-    def _connect(self) -> None:
-        import websocket
+    def _start(self) -> tuple[int, int]:
+        """Start Chromium with its protocol pipe on fds 3 (it reads) and 4 (it writes)."""
+        child_reads, parent_writes = os.pipe()
+        parent_reads, child_writes = os.pipe()
 
-        self.socket = websocket.create_connection(self._browser_url(), timeout=self.timeout, suppress_origin=True)
+        def place_pipes() -> None:  # in the child: copies above 9 first, so neither end is overwritten
+            reads, writes = fcntl.fcntl(child_reads, fcntl.F_DUPFD, 10), fcntl.fcntl(child_writes, fcntl.F_DUPFD, 10)
+            os.dup2(reads, 3)
+            os.dup2(writes, 4)
+
+        with open(self.stderr_path, "wb") as stderr:
+            self.process = subprocess.Popen(
+                [str(CHROMIUM), *FLAGS, f"--user-data-dir={self.profile}", "about:blank"],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr,
+                pass_fds=(3, 4), preexec_fn=place_pipes)
+        os.close(child_reads)
+        os.close(child_writes)
+        return parent_writes, parent_reads
+
+    def _connect(self) -> None:
         target = self.call("Target.createTarget", url="about:blank")["targetId"]
         self.session = self.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
         for domain in ("Page", "Runtime", "Network", "Log"):
@@ -68,18 +88,35 @@ class Browser:
         self.call("Emulation.setDeviceMetricsOverride", session=True, width=self.width, height=self.height,
                   deviceScaleFactor=1, mobile=False)
 
-    def _browser_url(self) -> str:
-        port_file = Path(self.profile) / "DevToolsActivePort"
+    def _failure(self, what: str) -> str:
+        """What went wrong, with the exit code and the end of Chromium's stderr."""
+        code = self.process.poll()
+        state = "still running" if code is None else f"exited with {code}"
+        try:
+            tail = self.stderr_path.read_text(errors="replace").strip().splitlines()[-8:]
+        except OSError:
+            tail = []
+        return f"chromium {what} ({state}); its stderr ends: " + " | ".join(tail)
+
+    def _send(self, message: dict[str, Any]) -> None:
+        data = json.dumps(message).encode() + b"\0"
+        while data:
+            data = data[os.write(self._to_child, data):]
+
+    def _receive(self) -> dict[str, Any]:
+        """The next protocol message, waiting at most ``timeout`` seconds for it."""
         deadline = time.monotonic() + self.timeout
-        while time.monotonic() < deadline:
-            if port_file.exists():
-                lines = port_file.read_text().split()
-                if len(lines) >= 2:
-                    return f"ws://127.0.0.1:{lines[0]}{lines[1]}"
-            if self.process.poll() is not None:
-                raise RuntimeError(f"chromium exited with {self.process.returncode}")
-            time.sleep(0.05)
-        raise TimeoutError("chromium did not open its DevTools port")
+        while b"\0" not in self._buffer:
+            left = deadline - time.monotonic()
+            ready, _, _ = select.select([self._from_child], [], [], max(left, 0))
+            if not ready:
+                raise TimeoutError(self._failure(f"did not answer within {self.timeout:.0f} s"))
+            chunk = os.read(self._from_child, 1 << 20)
+            if not chunk:
+                raise RuntimeError(self._failure("closed its protocol pipe"))
+            self._buffer += chunk
+        message, self._buffer = self._buffer.split(b"\0", 1)
+        return json.loads(message)
 
     def call(self, method: str, session: bool = False, **params: Any) -> dict[str, Any]:
         """Send one command and wait for its answer, recording the events that arrive meanwhile."""
@@ -87,9 +124,9 @@ class Browser:
         message: dict[str, Any] = {"id": self._next_id, "method": method, "params": params}
         if session:
             message["sessionId"] = self.session
-        self.socket.send(json.dumps(message))
+        self._send(message)
         while True:
-            reply = json.loads(self.socket.recv())
+            reply = self._receive()
             if reply.get("id") == self._next_id:
                 if "error" in reply:
                     raise RuntimeError(f"{method}: {reply['error']}")
@@ -135,17 +172,18 @@ class Browser:
         return target
 
     def close(self) -> None:
-        try:
-            if self.socket is not None:
-                self.socket.close()
-        finally:
-            self.process.terminate()
+        for fd in (self._to_child, self._from_child):
             try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-            shutil.rmtree(self.profile, ignore_errors=True)
+                os.close(fd)
+            except OSError:
+                pass
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        shutil.rmtree(self.profile, ignore_errors=True)
 
     def __enter__(self) -> Browser:
         return self
