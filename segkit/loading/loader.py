@@ -42,6 +42,7 @@ from segkit.loading.model import (
 )
 from segkit.loading.schema import TABLES
 from segkit.loading.sources import expand_paths, hive_partitions
+from segkit.loading.vendor_rows import map_statuses, skip_header_rows
 
 #: Dates that may lie after as-of without being wrong (a trial or a deal still ahead).
 FUTURE_DATES_ALLOWED = frozenset({"trial_end", "period_end", "closed_at", "current_period_end"})
@@ -271,6 +272,7 @@ def _load_file(
 ) -> pd.DataFrame:
     """One file's used rows in canonical columns; every rejected row and cell recorded with its reason."""
     raw, lines, ragged = _read_raw(path, fmt, options, stats)
+    raw, lines = skip_header_rows(raw, lines, detection.preset, detection.mapping, stats, label(path))
     for key, value in hive_partitions(path).items():
         if key not in raw.columns:
             raw[key] = value
@@ -332,7 +334,7 @@ def _parse_mapped(load: _FileLoad) -> tuple[pd.DataFrame, pd.Series]:
     for canonical, source in load.detection.mapping.items():
         parsed = parse_column(
             raw[source], schema.column(canonical).kind, timezone=options.timezone, decimal=options.decimal,
-            date_format=options.date_format, ranges=options.ranges,
+            date_format=options.date_format or load.detection.preset.options.date_format, ranges=options.ranges,
             latest=None if canonical in FUTURE_DATES_ALLOWED else options.latest,
         )
         out[canonical] = parsed.values
@@ -422,6 +424,7 @@ def _apply_preset_options(
         if any(c in out for c in AMOUNT_COLUMNS.get(table, ())):
             stats.notes.append(f"{file}: amounts read in minor units and divided by 10^(ISO 4217 minor units of the "
                                "row's currency: 100 for USD/EUR, 1 for JPY/KRW, 1000 for KWD; 100 without a currency)")
+    map_statuses(out, preset, stats, file)
     separator = preset.options.multi_account_separator
     if separator and "account_id" in out:
         several = out["account_id"].str.contains(separator, regex=False).fillna(False)
@@ -461,7 +464,8 @@ def _table_rules(table: str, out: pd.DataFrame, row_bad: pd.Series) -> None:
 
 #: Billing-frequency words exports use -> segkit's interval names.
 INTERVAL_WORDS = {"monthly": "month", "annual": "year", "annually": "year", "yearly": "year",
-                  "quarterly": "quarter", "weekly": "week", "daily": "day"}
+                  "quarterly": "quarter", "weekly": "week", "daily": "day",
+                  "months": "month", "years": "year", "weeks": "week", "days": "day"}  # Recurly: interval_unit
 
 
 def _subscription_synonyms(out: pd.DataFrame) -> None:

@@ -38,6 +38,7 @@ class InputStats:
     rows_used: int = 0
     rows_rejected: int = 0
     cells_rejected: int = 0
+    header_rows: int = 0  # extra header rows skipped (Qualtrics, SurveyMonkey): not data, not in rows_read
     reasons: Counter = field(default_factory=Counter)
     columns: dict[str, str] = field(default_factory=dict)  # canonical -> export's column
     notes: list[str] = field(default_factory=list)  # things done to the data the user should know
@@ -60,6 +61,7 @@ class InputStats:
             "rows_rejected": self.rows_rejected,
             "cells_rejected": self.cells_rejected,
             "sha256": self.sha256,
+            **({"header_rows_skipped": self.header_rows} if self.header_rows else {}),
             "top_rejection_reasons": [
                 {"reason": r, "rows": n} for r, n in sorted(self.reasons.items(), key=lambda kv: (-kv[1], kv[0]))[:5]
             ],

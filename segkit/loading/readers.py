@@ -28,6 +28,7 @@ import pyarrow.json as pajson
 import pyarrow.parquet as pq
 
 from segkit.errors import InputDataError, UsageError
+from segkit.loading.nested import _flatten_keys, _flatten_schema, _flatten_table
 from segkit.loading.formats import (
     FileFormat,
     detect_format,
@@ -195,17 +196,6 @@ def unique_names(names: list[str]) -> list[str]:
     return out
 
 
-def _flatten_keys(obj: dict, prefix: str = "") -> list[str]:
-    keys: list[str] = []
-    for key, value in obj.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict) and value:
-            keys.extend(_flatten_keys(value, f"{name}."))
-        else:
-            keys.append(name)
-    return keys
-
-
 def _io_message(exc: BaseException, fmt: FileFormat) -> str:
     if isinstance(exc, EOFError) or "end-of-stream" in str(exc):
         return "truncated compressed file (the gzip stream ends early); download or export it again"
@@ -286,16 +276,6 @@ def _jsonl_header(path: Path, fmt: FileFormat, sample_lines: int, encoding: str)
     if not seen:
         raise InputDataError("empty file (no records)", file=label(path))
     return list(seen)
-
-
-def _flatten_schema(schema: pa.Schema, prefix: str = "") -> list[str]:
-    names: list[str] = []
-    for fld in schema:
-        if pa.types.is_struct(fld.type):
-            names.extend(_flatten_schema(pa.schema(list(fld.type)), f"{prefix}{fld.name}."))
-        else:
-            names.append(f"{prefix}{fld.name}")
-    return names
 
 
 @dataclass
@@ -476,12 +456,6 @@ def read_table(
         raise InputDataError(f"cannot read as {fmt.kind} ({short_error(exc)})", file=label(path)) from None
     except (pa.ArrowException, UnicodeError, ValueError) as exc:
         raise InputDataError(f"cannot read as {fmt.kind} ({short_error(exc)})", file=label(path)) from None
-
-
-def _flatten_table(table: pa.Table) -> pa.Table:
-    while any(pa.types.is_struct(f.type) for f in table.schema):
-        table = table.flatten()
-    return table
 
 
 __all__ = [

@@ -8,7 +8,8 @@ Run it on your own preset (no files needed)::
 segkit's suite runs it on every preset registered under ``segkit.presets``. The checks:
 
 - ``shape``: a kebab-case name, a known table, only that table's canonical columns, non-empty
-  string aliases, signature and pattern columns among them;
+  string aliases, signature, pattern and companion columns among them; a status map only with a
+  status column;
 - ``own_header``: the documented header (each column's first alias) is detected as this preset,
   with every listed column mapped, when the table is known;
 - ``generic_header``: segkit's own column names for the table are not detected as this preset
@@ -43,9 +44,12 @@ def _shape(preset: Preset, _others: Sequence[Preset]) -> list[str]:
             problems.append(f"column {canonical!r} is not a column of the {preset.table} table")
         if not aliases or not all(isinstance(a, str) and a.strip() for a in aliases):
             problems.append(f"column {canonical!r} needs at least one non-empty header name")
-    for canonical in (*preset.signature, *preset.patterns):
+    for canonical in (*preset.signature, *preset.patterns, *preset.companions):
         if canonical not in known:
-            problems.append(f"signature/pattern column {canonical!r} is not a column of the {preset.table} table")
+            problems.append(f"signature/pattern/companion column {canonical!r} is not a column of the {preset.table} table")
+    statuses = set(preset.options.status_map)
+    if statuses and "status" not in preset.columns:
+        problems.append(f"status_map {sorted(statuses)} given but no status column is mapped")
     return problems
 
 

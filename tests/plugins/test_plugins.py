@@ -101,9 +101,9 @@ def test_example_plugin_is_discovered_from_its_installed_package_and_runs(tmp_pa
         "from segkit.features.events.registry import registered_engines\n"
         "from segkit.testing import check_engine, check_preset\n"
         "found = preset_registry()\n"
-        "assert found.origins['pipedrive-organizations'] == 'segkit-plugin-example', found.origins\n"
+        "assert found.origins['example-pipedrive-organizations'] == 'segkit-plugin-example', found.origins\n"
         "assert registered_engines()['duckdb-1thread'].origin == 'segkit-plugin-example'\n"
-        "check_preset(found.presets['pipedrive-organizations'])\n"
+        "check_preset(found.presets['example-pipedrive-organizations'])\n"
         "check_engine('duckdb-1thread', kinds=('csv',))\n"
         "print('kits ok')\n"
     )], pythonpath=site)

@@ -32,6 +32,17 @@ class PresetOptions:
     account_may_be_list: bool = False
     #: A cell may list several accounts (HubSpot associations); the first one is used.
     multi_account_separator: str | None = None
+    #: The vendor's status words -> segkit's (Stripe's) statuses, matched in lower case with
+    #: spaces as underscores (Chargebee ``In Trial`` -> ``in_trial`` -> ``trialing``); others kept.
+    status_map: tuple[tuple[str, str], ...] = ()
+    #: strptime layout of the export's dates (SurveyMonkey ``%m/%d/%Y %I:%M:%S %p``), tried
+    #: before ISO 8601; ``--date-format`` overrides it.
+    date_format: str | None = None
+    #: Header rows after the first one (Qualtrics: question text and ImportId; SurveyMonkey:
+    #: answer labels): up to this many leading rows whose ``header_rows_column`` cell is not a
+    #: date are skipped and counted, so an export saved with one header row loses nothing.
+    header_rows: int = 0
+    header_rows_column: str = "responded_at"
 
 
 @dataclass(frozen=True)
@@ -51,6 +62,9 @@ class Preset:
     #: Header patterns (regular expressions, matched on the normalised name) tried after the
     #: aliases, e.g. Stripe's ``<key> (metadata)`` columns that hold the CRM id.
     patterns: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Companion suffixes tried last: the column ``X`` for which ``X<suffix>`` is also in the
+    #: header (Qualtrics writes an NPS question ``Q1`` next to its ``Q1_NPS_GROUP``).
+    companions: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def resolve(self, header: list[str]) -> dict[str, str]:
         """Canonical column -> the header's own spelling, for every column this preset finds."""
@@ -72,6 +86,12 @@ class Preset:
                 if hits:
                     mapping[canonical] = hits[0]
                     break
+        for canonical, suffixes in self.companions.items():
+            if canonical in mapping:
+                continue
+            hits = [orig for norm, orig in by_norm.items() for sfx in suffixes if norm + sfx in by_norm]
+            if hits:
+                mapping[canonical] = hits[0]
         return mapping
 
     def missing(self, mapping: dict[str, str]) -> list[str]:

@@ -1,4 +1,5 @@
-"""Chargebee exports: cancelled subscriptions with their cancel reasons (API subscription object).
+"""Chargebee exports: subscriptions (Reports > Subscriptions, CSV) and cancelled subscriptions
+with their cancel reasons (API subscription object).
 
 Each ``Preset`` here is registered by name under the ``segkit.presets`` entry-point group
 (pyproject.toml). Header names: API names first, then the ``subscription[...]`` spelling of
@@ -11,7 +12,45 @@ subscriptions (or map ``account_id`` in segkit.toml).
 
 from __future__ import annotations
 
-from segkit.loading.presets.base import Preset
+from segkit.loading.presets.base import Preset, PresetOptions
+
+#: Chargebee's subscription statuses (``future``, ``in_trial``, ``active``, ``non_renewing``,
+#: ``paused``, ``cancelled``, ``transferred``) -> segkit's. ``non_renewing`` still pays until its
+#: ``Canceled On`` date; ``future`` has not started, so it has never paid. The report's ``MRR``
+#: column is today's MRR (0 once a subscription is cancelled), so it is not read: MRR comes from
+#: the plan's unit price x quantity over the billing period, which keeps a cancelled
+#: subscription's paid history (and so its churn).
+CHARGEBEE_STATUSES = (
+    ("future", "incomplete"), ("in_trial", "trialing"), ("non_renewing", "active"),
+    ("cancelled", "canceled"), ("transferred", "canceled"),
+)
+
+SUBSCRIPTIONS = Preset(
+    name="chargebee-subscriptions",
+    title="a Chargebee subscriptions report export (amounts in major units)",
+    table="subscriptions",
+    columns={
+        "subscription_id": ("Subscription ID", "Subscription Id"),
+        "customer_id": ("Customer ID", "Customer Id"),
+        "customer_email": ("Customer Email",),
+        "account_id": ("Account ID", "cf_account_id", "Customer cf_account_id", "Company ID", "cf_company_id"),
+        "status": ("Status", "Subscription Status"),
+        "plan": ("Current Plan", "Plan"),
+        "quantity": ("Plan Quantity",),
+        "currency": ("Currency", "Currency Code"),
+        "started_at": ("Started On", "Activated On", "Created On"),
+        "trial_start": ("Trial Start",),
+        "trial_end": ("Trial End",),
+        "canceled_at": ("Canceled On", "Cancelled On"),
+        "current_period_end": ("Current Billing Term End Date", "Next Billing On"),
+        "amount": ("Plan Unit Price", "Plan Amount", "Plan Price"),
+        "interval": ("Billing Period Unit", "Subscription Billing Period Unit"),
+        "interval_count": ("Billing Period",),
+    },
+    patterns={"account_id": (r"(customer )?cf_.*(account|company|crm|org|workspace|tenant).*",)},
+    signature=("customer_id",),
+    options=PresetOptions(amount_unit="major", status_map=CHARGEBEE_STATUSES),
+)
 
 CANCELLATIONS = Preset(
     name="chargebee-cancellations",

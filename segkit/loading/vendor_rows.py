@@ -1,0 +1,83 @@
+"""What some vendors' exports need before their rows are parsed: extra header rows, status words.
+
+Qualtrics writes three header rows (export tags, question text, ImportId JSON) and SurveyMonkey
+two (question text, answer labels); a preset says how many (``PresetOptions.header_rows``) and
+the leading rows that are not data are skipped and counted, never silently dropped. Billing
+systems spell subscription statuses their own way (Chargebee ``in_trial``, ``non_renewing``,
+``cancelled``; Recurly ``expired``); ``PresetOptions.status_map`` turns them into the statuses the
+billing features read (``trialing``, ``active``, ``canceled``, ...; docs/inputs.md).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from segkit.loading.model import InputStats
+from segkit.loading.parse import parse_datetime
+from segkit.loading.presets.base import Preset
+
+
+def skip_header_rows(
+    raw: pd.DataFrame, lines: pd.Series, preset: Preset, mapping: dict[str, str], stats: InputStats, file: str
+) -> tuple[pd.DataFrame, pd.Series]:
+    """``raw`` and ``lines`` without the preset's extra header rows, which are counted in ``stats``.
+
+    Up to ``header_rows`` leading rows are skipped while their ``header_rows_column`` cell is
+    empty or not a date (a question text, ``{"ImportId":"recordedDate"}``); the first row that
+    holds a date is data, so a file saved with a single header row loses nothing.
+    """
+    wanted = preset.options.header_rows
+    source = mapping.get(preset.options.header_rows_column)
+    if wanted <= 0 or source is None or source not in raw.columns or raw.empty:
+        return raw, lines
+    head = raw[source].iloc[:wanted]
+    dated = parse_datetime(head.astype("string"), date_format=preset.options.date_format).values.notna().to_numpy()
+    skip = int(dated.argmax()) if dated.any() else len(head)
+    if skip == 0:
+        return raw, lines
+    stats.header_rows += skip
+    where = "line 2" if skip == 1 else f"lines 2-{skip + 1}"
+    stats.notes.append(f"{file}: {where}: {skip} more header row{'s' if skip > 1 else ''} after the column names "
+                       f"({preset.name} writes them), skipped: not data rows")
+    zone = _import_id_time_zone(head.iloc[:skip])
+    if zone and zone not in UTC_NAMES:
+        stats.notes.append(f"{file}: {source}: the export says its times are in {zone} (ImportId row); "
+                           f"they are read in --timezone (UTC unless given): pass --timezone {zone}")
+    return raw.iloc[skip:].reset_index(drop=True), lines.iloc[skip:].reset_index(drop=True)
+
+
+UTC_NAMES = frozenset({"UTC", "Etc/UTC", "GMT", "Etc/GMT", "Z"})
+
+
+def _import_id_time_zone(cells: pd.Series) -> str | None:
+    """The ``timeZone`` a Qualtrics ImportId cell (``{"ImportId":"recordedDate","timeZone":"America/Denver"}``) names."""
+    for cell in cells.dropna().astype(str):
+        try:
+            value = json.loads(cell)
+        except ValueError:
+            continue
+        if isinstance(value, dict) and isinstance(value.get("timeZone"), str):
+            return value["timeZone"]
+    return None
+
+
+def status_key(values: pd.Series) -> pd.Series:
+    """Status words as the maps match them: trimmed, lower case, spaces and hyphens as underscores."""
+    return values.astype("string").str.strip().str.lower().str.replace(r"[\s-]+", "_", regex=True)
+
+
+def map_statuses(out: pd.DataFrame, preset: Preset, stats: InputStats, file: str) -> None:
+    """Replace the vendor's status words with segkit's (in place), noting how many rows changed."""
+    table = dict(preset.options.status_map)
+    if not table or "status" not in out:
+        return
+    key = status_key(out["status"])
+    mapped = key.map(lambda v: table.get(v, v) if isinstance(v, str) else v).astype("string")
+    changed = key.isin(list(table)).fillna(False)
+    out["status"] = mapped
+    if changed.any():
+        counts = key[changed].value_counts().sort_index()
+        shown = ", ".join(f"{word} -> {table[word]} ({int(n)})" for word, n in counts.items())
+        stats.notes.append(f"{file}: status read as segkit's: {shown}")
