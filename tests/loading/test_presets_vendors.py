@@ -91,6 +91,15 @@ def test_a_survey_saved_with_one_header_row_loses_no_answer(tmp_path: Path) -> N
     assert surveys["score"].tolist() == [9, 10, 6, 8]
 
 
+def test_a_qualtrics_time_zone_other_than_utc_is_named(tmp_path: Path) -> None:
+    text = (FIXTURES / "qualtrics_responses.csv").read_text(encoding="utf-8").replace("Etc/UTC", "America/Denver")
+    path = tmp_path / "qualtrics_denver.csv"
+    path.write_text(text, encoding="utf-8")
+    notes = api.load([path]).stats()["surveys"].notes
+    assert any("RecordedDate: the export says its times are in America/Denver" in n and "--timezone America/Denver" in n
+               for n in notes), notes
+
+
 def test_survey_answers_dates_and_accounts() -> None:
     monkey = api.load([FIXTURES / "surveymonkey_responses.csv"]).frame("surveys")
     assert monkey["score"].tolist() == [9, 10, 4, 7]
@@ -182,3 +191,18 @@ def test_recurly_non_renewing_pays_until_its_period_ends() -> None:
     overall = report["overall"]
     assert (overall["customers"], overall["mrr"]) == (2, 1700.0)
     assert (overall["churn_events"], overall["churned_mrr"]) == (2, 49.0 + 300.0)
+
+
+def test_a_posthog_events_table_csv_takes_the_account_from_group_0(tmp_path: Path, capsys) -> None:
+    """PostHog's events table as CSV (a SQL insight's export): properties is JSON text there, and
+    the group keys are the $group_0 .. $group_4 columns."""
+    path = tmp_path / "posthog_events.csv"
+    path.write_text(
+        "uuid,event,properties,timestamp,distinct_id,person_id,$group_0,$group_1\n"
+        '018f0c2a-0000-7000-8000-000000000001,report_exported,"{""$lib"": ""web""}",2024-06-03T09:12:33.512000Z,'
+        "ana@northwind.example,018f0c2a-1111-7000-8000-000000000001,zcrm_4876876000000225001,\n",
+        encoding="utf-8",
+    )
+    (item,) = validate(capsys, path)["files"]
+    assert item["preset"] == "posthog-events"
+    assert item["columns"]["account_id"] == "$group_0"
