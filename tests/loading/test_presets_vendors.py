@@ -206,3 +206,18 @@ def test_a_posthog_events_table_csv_takes_the_account_from_group_0(tmp_path: Pat
     (item,) = validate(capsys, path)["files"]
     assert item["preset"] == "posthog-events"
     assert item["columns"]["account_id"] == "$group_0"
+
+
+def test_segment_heap_events_reach_accounts_through_heap_users(capsys) -> None:
+    """Heap events carry Heap's user id only; heap-users maps users to Zoho account ids: Northwind
+    (2 events), Contoso and Fabrikam (1 each) used the product in June, Tailspin and Wingtip did not."""
+    files = [FIXTURES / n for n in ("zoho_accounts.csv", "chargebee_subscriptions.csv", "heap_all_events.csv",
+                                      "heap_users.csv")]
+    code = main(["segment", *map(str, files), "--as-of", "2024-06-30", "--by", "behavioral", "--format", "json", "--quiet"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    report = json.loads(out)
+    assert (report["inputs"]["events"]["preset"], report["inputs"]["events"]["rows_used"]) == ("heap-events", 4)
+    assert report["inputs"]["users"]["preset"] == "heap-users"
+    segments = {s["segment"]: s["accounts"] for s in report["segmentations"]["behavioral"]["segments"]}
+    assert segments == {"Light": 3, "Dormant": 2}
