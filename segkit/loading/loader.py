@@ -42,7 +42,7 @@ from segkit.loading.model import (
 )
 from segkit.loading.schema import TABLES
 from segkit.loading.sources import expand_paths, hive_partitions
-from segkit.loading.vendor_rows import map_statuses, skip_header_rows
+from segkit.loading.vendor_rows import excluded_rows, map_statuses, skip_header_rows
 
 #: Dates that may lie after as-of without being wrong (a trial or a deal still ahead).
 FUTURE_DATES_ALLOWED = frozenset({"trial_end", "period_end", "closed_at", "current_period_end"})
@@ -286,7 +286,7 @@ def _load_file(
     _reject_ragged(load, ragged)
     out, row_bad = _parse_mapped(load)
     _apply_preset_options(load.table, detection.preset, out, options, stats, load.file)
-    row_bad = _flag_missing_required(load, out, row_bad)
+    row_bad = excluded_rows(raw, detection.preset, _flag_missing_required(load, out, row_bad))
     _table_rules(load.table, out, row_bad)
     _reject_out_of_range(load, out)
     if load.table in PASSTHROUGH_TABLES:

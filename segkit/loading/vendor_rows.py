@@ -5,7 +5,8 @@ two (question text, answer labels); a preset says how many (``PresetOptions.head
 the leading rows that are not data are skipped and counted, never silently dropped. Billing
 systems spell subscription statuses their own way (Chargebee ``in_trial``, ``non_renewing``,
 ``cancelled``; Recurly ``expired``); ``PresetOptions.status_map`` turns them into the statuses the
-billing features read (``trialing``, ``active``, ``canceled``, ...; docs/inputs.md).
+billing features read (``trialing``, ``active``, ``canceled``, ...; docs/inputs.md). Rows an
+export marks as not real data (Qualtrics survey previews and tests) are rejected with a reason.
 """
 
 from __future__ import annotations
@@ -81,3 +82,13 @@ def map_statuses(out: pd.DataFrame, preset: Preset, stats: InputStats, file: str
         counts = key[changed].value_counts().sort_index()
         shown = ", ".join(f"{word} -> {table[word]} ({int(n)})" for word, n in counts.items())
         stats.notes.append(f"{file}: status read as segkit's: {shown}")
+
+
+def excluded_rows(raw: pd.DataFrame, preset: Preset, row_bad: pd.Series) -> pd.Series:
+    """``row_bad`` with the preset's ``excluded_rows`` marked (``Status: a Qualtrics survey preview ...``)."""
+    for column, values, why in preset.options.excluded_rows:
+        if column not in raw.columns:
+            continue
+        hit = raw[column].astype("string").str.strip().str.lower().isin(values).fillna(False).to_numpy()
+        row_bad = row_bad.mask(hit & row_bad.isna().to_numpy(), f"{column}: {why}")
+    return row_bad

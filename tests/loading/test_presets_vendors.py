@@ -221,3 +221,18 @@ def test_segment_heap_events_reach_accounts_through_heap_users(capsys) -> None:
     assert report["inputs"]["users"]["preset"] == "heap-users"
     segments = {s["segment"]: s["accounts"] for s in report["segmentations"]["behavioral"]["segments"]}
     assert segments == {"Light": 3, "Dormant": 2}
+
+
+def test_qualtrics_preview_responses_are_rejected_with_the_reason(tmp_path: Path) -> None:
+    lines = (FIXTURES / "qualtrics_responses.csv").read_text(encoding="utf-8").splitlines()
+    preview = lines[3].replace("IP Address,203.0.113.10", "Survey Preview,").replace("R_1dGb8xYqLw2kT3a", "R_preview01")
+    path = tmp_path / "qualtrics_with_preview.csv"
+    path.write_text("\n".join([*lines, preview.replace(",9,Promoter,", ",0,Detractor,")]) + "\n", encoding="utf-8")
+    inputs = api.load([path], max_rejected=0.5)
+    stats = inputs.stats()["surveys"]
+    assert (stats.rows_read, stats.rows_used, stats.rows_rejected) == (5, 4, 1)
+    (reason,) = stats.reasons
+    assert "survey preview" in reason
+    assert inputs.frame("surveys")["score"].tolist() == [9, 10, 6, 8]
+    rejected = inputs.rejections.frame()
+    assert rejected["line"].tolist() == [8] and rejected["column"].tolist() == ["Status"]

@@ -43,6 +43,9 @@ class PresetOptions:
     #: date are skipped and counted, so an export saved with one header row loses nothing.
     header_rows: int = 0
     header_rows_column: str = "responded_at"
+    #: Rows that are not data of the table, rejected with a reason: (the export's column, its
+    #: values in lower case, why), e.g. Qualtrics ``Status`` ``Survey Preview`` (a test answer).
+    excluded_rows: tuple[tuple[str, tuple[str, ...], str], ...] = ()
 
 
 @dataclass(frozen=True)

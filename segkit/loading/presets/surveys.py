@@ -7,7 +7,9 @@ named by its own text in SurveyMonkey and Typeform exports ("How likely is it th
 recommend ... ?"), found by ``NPS_QUESTION``; Qualtrics names it by its export tag (``Q1``) and
 writes ``Q1_NPS_GROUP`` beside it, which is how it is found. SurveyMonkey writes a second header
 row (answer labels: ``Response``, ``Open-Ended Response``) and Qualtrics two (question text, then
-ImportId JSON): they are skipped and counted (``header_rows``), not read as answers.
+ImportId JSON): they are skipped and counted (``header_rows``), not read as answers. Qualtrics
+marks preview, test and spam responses in ``Status`` (``Survey Preview``, ``Survey Test``,
+``Spam``; 1, 2, 8 when exported as numeric values): those rows are rejected with that reason.
 """
 
 from __future__ import annotations
@@ -84,5 +86,8 @@ QUALTRICS = Preset(
     patterns={"account_id": ACCOUNT_FIELD},
     companions={"score": ("_nps_group",)},
     signature=("score",),
-    options=PresetOptions(header_rows=2),
+    options=PresetOptions(header_rows=2, excluded_rows=(
+        ("Status", ("survey preview", "survey test", "spam", "1", "2", "8"),
+         "a Qualtrics survey preview, test or spam response, not a respondent's answer"),
+    )),
 )
