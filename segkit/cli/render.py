@@ -60,6 +60,7 @@ def _validation_file(item: dict[str, Any]) -> list[str]:
     lines.append(
         f"  rows: read {item['rows_read']:,}, usable {item['rows_used']:,}, rejected {item['rows_rejected']:,}{flag}"
         f" (cells set to null: {item['cells_rejected']:,})"
+        + (f", header rows after the column names skipped: {item['header_rows_skipped']}" if item.get("header_rows_skipped") else "")
     )
     for reason in item["top_rejection_reasons"]:
         lines.append(f"    {reason['rows']:,} x {reason['reason']}")

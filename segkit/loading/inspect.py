@@ -152,6 +152,7 @@ def _file_entry(table: str, file: str, st: InputStats, row_level: pd.DataFrame, 
         "columns": dict(sorted(columns.items())),
         "missing_for_metrics": _missing_for_file(table, set(columns)),
         "notes": [n for n in st.notes if n.startswith(f"{file}:") or n.startswith(f"{table}:")],
+        **({"header_rows_skipped": st.file_header_rows[file]} if st.file_header_rows.get(file) else {}),
     }
 
 

@@ -45,6 +45,7 @@ class InputStats:
     file_rows: dict[str, int] = field(default_factory=dict)  # rows read per file
     file_presets: dict[str, str] = field(default_factory=dict)  # preset per file
     file_dates: dict[str, tuple[pd.Timestamp, pd.Timestamp]] = field(default_factory=dict)  # used rows' date range
+    file_header_rows: dict[str, int] = field(default_factory=dict)  # extra header rows skipped per file
 
     def reject_rows(self, count: int, reason: str) -> None:
         if count:

@@ -39,6 +39,7 @@ def skip_header_rows(
     if skip == 0:
         return raw, lines
     stats.header_rows += skip
+    stats.file_header_rows[file] = stats.file_header_rows.get(file, 0) + skip
     where = "line 2" if skip == 1 else f"lines 2-{skip + 1}"
     stats.notes.append(f"{file}: {where}: {skip} more header row{'s' if skip > 1 else ''} after the column names "
                        f"({preset.name} writes them), skipped: not data rows")

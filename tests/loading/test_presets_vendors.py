@@ -75,6 +75,7 @@ def test_header_rows_are_skipped_and_counted(capsys) -> None:
     assert qualtrics["inputs"]["surveys"]["header_rows_skipped"] == 2  # question text, ImportId JSON
     assert qualtrics["files"][0]["columns"]["score"] == "Q1"  # found by its Q1_NPS_GROUP companion
     assert qualtrics["files"][0]["rows_read"] == 4
+    assert qualtrics["files"][0]["header_rows_skipped"] == 2
     monkey = validate(capsys, FIXTURES / "surveymonkey_responses.csv")
     assert monkey["inputs"]["surveys"]["header_rows_skipped"] == 1  # the "Response" answer-label row
     assert monkey["files"][0]["columns"]["score"].startswith("How likely is it that you would recommend")
