@@ -57,10 +57,11 @@ def _validation_file(item: dict[str, Any]) -> list[str]:
     lines.append(f"  {item['table']}: {item['described_as']} (preset {item['preset']})")
     lines.append(f"  columns: {', '.join(f'{k} <- {v}' for k, v in item['columns'].items())}")
     flag = "  TOO MANY (more than --max-rejected)" if item["over_max_rejected"] else ""
+    skipped = item.get("header_rows_skipped")
     lines.append(
         f"  rows: read {item['rows_read']:,}, usable {item['rows_used']:,}, rejected {item['rows_rejected']:,}{flag}"
         f" (cells set to null: {item['cells_rejected']:,})"
-        + (f", header rows after the column names skipped: {item['header_rows_skipped']}" if item.get("header_rows_skipped") else "")
+        + (f", header rows after the column names skipped: {skipped}" if skipped else "")
     )
     for reason in item["top_rejection_reasons"]:
         lines.append(f"    {reason['rows']:,} x {reason['reason']}")
