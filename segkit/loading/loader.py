@@ -331,11 +331,12 @@ def _parse_mapped(load: _FileLoad) -> tuple[pd.DataFrame, pd.Series]:
     out = pd.DataFrame(index=raw.index)
     row_bad = pd.Series(pd.NA, index=raw.index, dtype="string")
     required_names = {name for alts in schema.required for name in alts}
+    future = load.detection.preset.options.future_dates
     for canonical, source in load.detection.mapping.items():
         parsed = parse_column(
             raw[source], schema.column(canonical).kind, timezone=options.timezone, decimal=options.decimal,
             date_format=options.date_format or load.detection.preset.options.date_format, ranges=options.ranges,
-            latest=None if canonical in FUTURE_DATES_ALLOWED else options.latest,
+            latest=None if canonical in FUTURE_DATES_ALLOWED or canonical in future else options.latest,
         )
         out[canonical] = parsed.values
         if parsed.note:

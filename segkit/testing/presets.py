@@ -44,9 +44,9 @@ def _shape(preset: Preset, _others: Sequence[Preset]) -> list[str]:
             problems.append(f"column {canonical!r} is not a column of the {preset.table} table")
         if not aliases or not all(isinstance(a, str) and a.strip() for a in aliases):
             problems.append(f"column {canonical!r} needs at least one non-empty header name")
-    for canonical in (*preset.signature, *preset.patterns, *preset.companions):
+    for canonical in (*preset.signature, *preset.patterns, *preset.companions, *preset.options.future_dates):
         if canonical not in known:
-            problems.append(f"signature/pattern/companion column {canonical!r} is not a column of the {preset.table} table")
+            problems.append(f"signature/pattern/companion/future-date column {canonical!r} is not a column of the {preset.table} table")
     statuses = set(preset.options.status_map)
     if statuses and "status" not in preset.columns:
         problems.append(f"status_map {sorted(statuses)} given but no status column is mapped")

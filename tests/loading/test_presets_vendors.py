@@ -165,8 +165,8 @@ def test_segment_zoho_chargebee_qualtrics_hand_checked(capsys) -> None:
     assert overall["gross_mrr_churn_rate"] == pytest.approx(349 / 500)
     assert (overall["deals_won"], overall["deals_closed"], overall["win_rate"]) == (3, 4, 0.75)
     assert (overall["nps"], overall["nps_responses"]) == (25.0, 4)
-    # Contoso's "Canceled On" (its scheduled end, 2025-07-01) lies after as-of: that cell is set aside
-    assert report["inputs"]["subscriptions"]["cells_rejected"] == 1
+    # Contoso's "Canceled On" is its scheduled end (2025-07-01), after as-of and kept: no cell set aside
+    assert report["inputs"]["subscriptions"]["cells_rejected"] == 0
     messages = " ".join(w["message"] for w in report["warnings"])
     assert "non_renewing -> active (1)" in messages and "2 more header rows" in messages
 
@@ -185,13 +185,14 @@ def test_segment_pipedrive_organizations_and_deals(capsys) -> None:
 
 def test_recurly_non_renewing_pays_until_its_period_ends() -> None:
     """Recurly ``canceled`` only stops renewal: A-1002 (14400 / 12 months = 1200) pays at as-of
-    (its ``expires_at``, 2025-07-01, lies after as-of and is set aside); A-1001 pays 5 x 100;
+    (until its ``expires_at``, 2025-07-01, a future end kept as such); A-1001 pays 5 x 100;
     ``expired`` A-1003 ended 2024-05-15; ``paused`` A-1004 ended at its period end, 2024-06-10."""
     report = api.segment([FIXTURES / "recurly_subscriptions.csv"], by=["value"], as_of=dt.date(2024, 6, 30),
                          overrides=["metrics.min_segment_size=1"]).data
     overall = report["overall"]
     assert (overall["customers"], overall["mrr"]) == (2, 1700.0)
     assert (overall["churn_events"], overall["churned_mrr"]) == (2, 49.0 + 300.0)
+    assert report["inputs"]["subscriptions"]["cells_rejected"] == 0
 
 
 def test_a_posthog_events_table_csv_takes_the_account_from_group_0(tmp_path: Path, capsys) -> None:

@@ -46,6 +46,9 @@ class PresetOptions:
     #: Rows that are not data of the table, rejected with a reason: (the export's column, its
     #: values in lower case, why), e.g. Qualtrics ``Status`` ``Survey Preview`` (a test answer).
     excluded_rows: tuple[tuple[str, tuple[str, ...], str], ...] = ()
+    #: Canonical dates this export may set after as-of without being wrong: a scheduled end
+    #: (Chargebee ``non_renewing`` ``Canceled On``, Recurly ``expires_at`` of a canceled subscription).
+    future_dates: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,7 @@ SUBSCRIPTIONS = Preset(
     },
     patterns={"account_id": (r"(customer )?cf_.*(account|company|crm|org|workspace|tenant).*",)},
     signature=("customer_id",),
-    options=PresetOptions(amount_unit="major", status_map=CHARGEBEE_STATUSES),
+    options=PresetOptions(amount_unit="major", status_map=CHARGEBEE_STATUSES, future_dates=("canceled_at",)),
 )
 
 CANCELLATIONS = Preset(

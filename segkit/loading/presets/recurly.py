@@ -6,8 +6,8 @@ Each ``Preset`` here is registered by name under the ``segkit.presets`` entry-po
 ``currency``, ``activated_at``, ``canceled_at``, ``expires_at``, ``current_period_ends_at``,
 ``trial_started_at``, ``trial_ends_at``); sources in docs/inputs.md section 6. ``account_code``
 is the id your application gave the Recurly account, so it is the account id. A ``canceled``
-Recurly subscription has only stopped renewing: it pays until ``current_period_ends_at``
-(``expires_at``); ``expired`` is the one that ended. Times are written ``2024-03-14 09:12:33 UTC``.
+Recurly subscription has only stopped renewing: it pays until its ``expires_at`` (read as
+``ended_at``, which may lie after as-of); ``expired`` is the one that ended. Times are written ``2024-03-14 09:12:33 UTC``.
 """
 
 from __future__ import annotations
@@ -43,5 +43,6 @@ SUBSCRIPTIONS = Preset(
         "current_period_end": ("current_period_ends_at",),
     },
     signature=("subscription_id",),
-    options=PresetOptions(amount_unit="major", status_map=RECURLY_STATUSES, date_format="%Y-%m-%d %H:%M:%S %Z"),
+    options=PresetOptions(amount_unit="major", status_map=RECURLY_STATUSES, date_format="%Y-%m-%d %H:%M:%S %Z",
+                          future_dates=("canceled_at", "ended_at")),
 )
