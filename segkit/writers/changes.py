@@ -1,4 +1,5 @@
-"""The changes block (changes.json, ``segkit diff``) as text lines, CSV and an HTML section.
+"""The changes block (changes.json, ``segkit diff``) as text lines and CSV (report.html draws it:
+``segkit.writers.charts.transitions``).
 
 Writers show it under each segmentation's table when a previous run exists in --out DIR;
 ``segkit diff --format table|csv`` prints it the same way.
@@ -7,7 +8,6 @@ Writers show it under each segmentation's table when a previous run exists in --
 from __future__ import annotations
 
 import csv
-import html
 import io
 from typing import Any
 
@@ -69,12 +69,3 @@ def _cell(value: str) -> str:
     """Spreadsheet formula injection: a leading = + - @ tab or CR is quoted with an apostrophe."""
     text = str(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def changes_html(changes: dict[str, Any], name: str) -> str:
-    """A short HTML section under one segmentation's table (report.html)."""
-    lines = segmentation_lines(changes, name)
-    if not lines:
-        return ""
-    items = "".join(f"<li>{html.escape(line.strip())}</li>" for line in lines[1:])
-    return f"<h3>{html.escape(lines[0])}</h3><ul class='changes'>{items}</ul>"
