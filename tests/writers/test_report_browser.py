@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import REPO
 from tests.writers.browser import Browser, external_requests, unavailable_reason
-from tests.writers.report_runs import two_runs_with_support
+from tests.writers.report_runs import segkit, two_runs_with_support
 
 #: what a user runs: `segkit segment --config configs/samples.toml --out DIR` (the default
 #: segmenters), and a one-segmenter run with the sBG CLV and per-segment cohort heatmaps
@@ -130,6 +130,25 @@ def test_report_renders_in_chromium(browser, sample, tmp_path):
     assert overflow["scrollWidth"] <= overflow["width"] and overflow["wide"] == [], overflow
     shot = browser.screenshot(tmp_path / f"{sample}.png")
     assert shot.stat().st_size > 10_000
+
+
+def test_icp_page_renders_its_lift_chart(browser, tmp_path):
+    """``segkit icp --format html``: the lift chart draws its bars; clean console, no request."""
+    done = segkit("icp", "--config", "configs/samples.toml", "--format", "html")
+    assert done.returncode == 0, done.stderr
+    page = tmp_path / "icp.html"
+    page.write_text(done.stdout)
+    browser.log.requests.clear()
+    browser.log.errors.clear()
+    browser.log.warnings.clear()
+    browser.open(page, ready="document.body.getAttribute('data-charts') === 'done'")
+    charts = {c["name"]: c for c in browser.evaluate(CHARTS_JS)}
+    assert set(charts) == {"icp:lift"}
+    assert charts["icp:lift"]["rendered"] == "ok" and charts["icp:lift"]["marks"] > 0
+    assert browser.log.errors == [] and browser.log.warnings == []
+    assert external_requests(browser.log, page) == []
+    overflow = browser.evaluate(OVERFLOW_JS)
+    assert overflow["scrollWidth"] <= overflow["width"] and overflow["wide"] == [], overflow
 
 
 def test_without_chromium_the_test_skips_saying_why(monkeypatch):

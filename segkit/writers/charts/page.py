@@ -3,12 +3,14 @@ from the report.json dict. Nothing is loaded from a URL: the chart runtime is in
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 from typing import Any
 
 from segkit.writers.charts._base import Chart
 from segkit.writers.charts.runtime import EMBED_SCRIPT, runtime_versions, script_json, vega_runtime
 from segkit.writers.charts.sections import all_cohort_charts, bridge_charts, segmentation_charts
+from segkit.writers.charts.icp import icp_lift_chart, icp_table
 from segkit.writers.charts.overview import overview_html
 from segkit.writers.charts.support import support_charts
 from segkit.writers.charts.survival import survival_charts
@@ -187,16 +189,40 @@ def render_report_page(data: dict[str, Any], changes: dict[str, Any] | None = No
     if data.get("survival"):
         nav.append("<a href='#survival'>Survival</a>")
     nav.append("<a href='#definitions'>Definitions</a>")
-    versions = ", ".join(f"{k} {v}" for k, v in runtime_versions().items())
     as_of = e(str(data.get("as_of", "")))
+    return chart_page(f"segkit report, as of {as_of}", f"Customer segments as of {as_of}", "".join(nav), "".join(body),
+                      charts, str(data.get("segkit_version", "")))
+
+
+def chart_page(title: str, heading: str, nav: str, body: str, charts: _Charts, version: str) -> str:
+    """The page around a body of figures (title and heading already HTML): style, runtime, specs."""
+    versions = ", ".join(f"{k} {v}" for k, v in runtime_versions().items())
     return "".join([
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         "<meta name='viewport' content='width=device-width,initial-scale=1'>",
-        f"<title>segkit report, as of {as_of}</title><style>{STYLE}</style></head><body>",
-        f"<h1>Customer segments as of {as_of}</h1><nav>{''.join(nav)}</nav>",
-        *body,
-        f"<p class='caption'>segkit {e(str(data.get('segkit_version', '')))}; charts: {e(versions)} (inlined)</p>",
+        f"<title>{title}</title><style>{STYLE}</style></head><body>",
+        f"<h1>{heading}</h1><nav>{nav}</nav>", body,
+        f"<p class='caption'>segkit {e(version)}; charts: {e(versions)} (inlined)</p>",
         f"<script>{vega_runtime()}</script>",
         f"<script type='application/json' id='segkit-chart-specs'>{script_json(charts.specs)}</script>",
         f"<script>{EMBED_SCRIPT}</script></body></html>\n",
     ])
+
+
+def _icp_as_of(moment: str) -> str:
+    """The as-of day of the result's end of day (midnight after as-of)."""
+    try:
+        return (dt.datetime.fromisoformat(moment) - dt.timedelta(microseconds=1)).date().isoformat()
+    except ValueError:
+        return moment
+
+
+def render_icp_page(result: dict[str, Any], version: str = "") -> str:
+    """``segkit icp --format html``: the ICP lift chart, the values behind it and the definition."""
+    charts = _Charts()
+    as_of = e(_icp_as_of(str(result.get("as_of", ""))))
+    body = (f"<section id='icp'><h2>Over-indexed attribute values</h2>{charts.place([icp_lift_chart(result)])}"
+            f"<h3>Values</h3>{icp_table(result)}<h2>Definition</h2><p class='caption'>{e(str(result.get('definition', '')))}; "
+            f"{result.get('values_tested', 0):,} values tested; * = q &lt; 0.05</p></section>")
+    return chart_page(f"segkit ideal customer profile, as of {as_of}", f"Ideal customer profile as of {as_of}", "", body,
+                      charts, version)
