@@ -13,7 +13,7 @@ from segkit.writers.charts.segments import bar_chart, none_shown
 
 #: (report key, title, axis format), drawn when all accounts have the figure
 TICKET_CHARTS = (
-    ("tickets_per_account", "Tickets per account (opened in the period)", ".2f"),
+    ("tickets_per_account", "Tickets per account (opened in the period)", ".1f"),
     ("csat", "CSAT (satisfied / rated tickets)", ".0%"),
     ("median_resolution_hours", "Median resolution time, hours", ",.1f"),
 )
@@ -66,7 +66,7 @@ def churn_reasons_chart(name: str, segmentation: dict[str, Any], overall: dict[s
         return None
     reasons = top_reasons(overall)
     rows = reason_rows(segmentation["segments"], reasons)
-    domain = [*reasons, OTHER]
+    domain = [*reasons, *([OTHER] if any(r["reason"] == OTHER for r in rows) else [])]
     bars = {"transform": shown(), "mark": {"type": "bar"}, "encoding": {
         "x": {"field": "cancellations", "type": "quantitative", "stack": "normalize", "title": "share of the segment's cancellations",
               "axis": {"format": ".0%"}},

@@ -40,8 +40,8 @@ def transitions_chart(name: str, changes: dict[str, Any] | None, segment_order: 
     tooltip = [tip("from", "nominal"), tip("to", "nominal"), tip("accounts"), tip("mrr", fmt=",.0f", title="MRR now")]
     rect = {"mark": {"type": "rect"}, "encoding": {
         "x": x, "y": y, "tooltip": tooltip,
-        "color": {"field": "accounts", "type": "quantitative", "title": "accounts", "scale": {"scheme": "oranges"}}}}
-    text = {"mark": {"type": "text", "fontSize": 11}, "encoding": {
+        "color": {"field": "accounts", "type": "quantitative", "legend": None, "scale": {"scheme": "oranges", "zero": True}}}}
+    text = {"mark": {"type": "text", "fontSize": 11, "fontWeight": "bold"}, "encoding": {
         "x": x, "y": y, "text": {"field": "accounts", "type": "quantitative"}, "tooltip": tooltip}}
     rows = len({c["from"] for c in cells})
     return Chart(f"{name}:transitions", title, top_level([rect, text], max(60, ROW_HEIGHT * rows), cells), note=note)
