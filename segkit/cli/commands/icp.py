@@ -10,7 +10,7 @@ from segkit.cli.lazy import api
 from segkit.cli.app import app
 from segkit.cli.environment import environment
 from segkit.cli.options import (
-    ConfigOpt, FilesArg, TableFiles, TimezoneOpt, default_config, parse_date, with_option_groups,
+    ConfigOpt, FilesArg, IcpFormatOpt, TableFiles, TimezoneOpt, default_config, parse_date, with_option_groups,
 )
 from segkit.errors import UsageError
 from segkit.cli.render import print_icp, table_or_json, write_json
@@ -29,7 +29,7 @@ def icp(
     min_accounts: Annotated[int, typer.Option(help="List only values held by at least this many ICP accounts (default 3).")] = 3,
     column: Annotated[Optional[list[str]], typer.Option(help="Attribute column to profile (repeatable; default: size, revenue, industry, country, region, tools, custom fields).")] = None,
     timezone: TimezoneOpt = None,
-    format_: Annotated[Optional[str], typer.Option("--format", help="table, json or html (a self-contained page with the lift chart; default: table on a terminal, json when piped).")] = None,
+    format_: IcpFormatOpt = None,
 ) -> None:
     """Ideal customer profile: attribute values that over-index among top-value retained accounts.
 
