@@ -44,9 +44,30 @@ def segmentation_lines(changes: dict[str, Any], name: str) -> list[str]:
     return lines
 
 
+RATES = ("churn_rate", "conversion_rate", "nrr", "grr")
+COUNTS = ("accounts", "customers")
+#: the order the headline figures are listed in (changes.json's keys are sorted)
+HEADLINE_ORDER = ("accounts", "customers", "mrr", "arpa", "churn_rate", "conversion_rate", "nrr", "grr", "clv")
+
+
+def overall_lines(changes: dict[str, Any]) -> list[str]:
+    """The headline figures of both runs (``overall``): old -> new (change); rates in points."""
+    lines = []
+    overall = changes.get("overall") or {}
+    for key in sorted(overall, key=lambda k: (HEADLINE_ORDER.index(k) if k in HEADLINE_ORDER else len(HEADLINE_ORDER), k)):
+        part = overall[key]
+        if key in RATES:
+            lines.append(f"  {key} {part['old']:.2%} -> {part['new']:.2%} ({part['change'] * 100:+.2f} pt)")
+        elif key in COUNTS:
+            lines.append(f"  {key} {part['old']:,} -> {part['new']:,} ({part['change']:+,})")
+        else:
+            lines.append(f"  {key} {_money(part['old'])} -> {_money(part['new'])} ({part['change']:+,.2f})")
+    return ["overall:", *lines] if lines else []
+
+
 def changes_text(changes: dict[str, Any]) -> str:
-    """``segkit diff --format table``: every segmentation's lines."""
-    out = [f"{changes['old']['run']} -> {changes['new']['run']}"]
+    """``segkit diff --format table``: the headline figures, then every segmentation's lines."""
+    out = [f"{changes['old']['run']} -> {changes['new']['run']}", *overall_lines(changes)]
     for name in changes["segmentations"]:
         out += ["", f"by {name}", *segmentation_lines(changes, name)]
     return "\n".join(out) + "\n"
