@@ -129,3 +129,15 @@ def test_transitions_are_a_from_to_grid_in_segment_order():
     assert chart.spec["layer"][0]["encoding"]["x"]["sort"] == ["SMB", "Mid-Market"]
     assert [(c["from"], c["to"], c["accounts"]) for c in chart.spec["data"]["values"]] == [
         ("SMB", "Mid-Market", 12), ("Mid-Market", "SMB", 1)]
+
+
+def test_the_overview_draws_the_checks_that_fired_and_the_warnings():
+    data = demo()
+    data["checks"] = [{"code": "nrr_outside_norms", "figure": "nrr", "value": 2.5, "threshold": "outside 0.5..2",
+                       "message": "NRR 250% is far outside SaaS norms: check <units>"}]
+    data["warnings"] = [{"code": "input", "message": "accounts: 1 rows with a duplicate account_id"}]
+    page = render_report_page(data)
+    overview = page[page.index("<section id='overview'>"):page.index("</section>")]
+    assert ("<li data-check='nrr_outside_norms'><b>nrr_outside_norms</b> (nrr = 2.5, threshold outside 0.5..2): "
+            "NRR 250% is far outside SaaS norms: check &lt;units&gt;</li>") in overview
+    assert "<li><b>input</b>: accounts: 1 rows with a duplicate account_id</li>" in overview
