@@ -30,7 +30,8 @@ def icp_lift_chart(result: dict[str, Any]) -> Chart:
         return Chart("icp:lift", title, {}, note="n/a: no attribute value over-indexes among the ICP accounts")
     y = {"field": "item", "type": "nominal", "sort": None, "title": None, "axis": {"labelLimit": LABEL_LIMIT + 60}}
     bars = {"mark": {"type": "bar"}, "encoding": {
-        "x": {"field": "lift", "type": "quantitative", "title": "share among ICP accounts / share among all"},
+        "x": {"field": "lift", "type": "quantitative", "title": "share among ICP accounts / share among all",
+              "scale": {"domainMax": round(max(r["lift"] for r in rows) * 1.15, 3)}},  # room for the q label
         "x2": {"field": "one"}, "y": y,
         "color": {"field": "verdict", "type": "nominal", "legend": {"title": None, "orient": "bottom"},
                   "scale": {"domain": ["significant", "not significant"], "range": [ACCENT, MUTED]}},

@@ -29,6 +29,7 @@ nav{font-size:.9rem;display:flex;flex-wrap:wrap;gap:.2rem 1rem}nav a{white-space
 .card .sub{color:#57606a;font-size:.75rem}
 .card .delta{font-size:.8rem;font-variant-numeric:tabular-nums}.delta.up{color:#1a7f37}.delta.down{color:#cf222e}.delta.flat{color:#57606a}
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,26rem),1fr));gap:1rem}
+.grid.one{grid-template-columns:1fr}
 .grid.small{grid-template-columns:repeat(auto-fill,minmax(min(100%,17rem),1fr))}
 figure.chart{margin:0;min-width:0;border:1px solid #eaeef2;border-radius:6px;padding:.5rem}
 figure.chart h4{margin:0 0 .3rem;font-size:.9rem}
@@ -221,7 +222,7 @@ def render_icp_page(result: dict[str, Any], version: str = "") -> str:
     """``segkit icp --format html``: the ICP lift chart, the values behind it and the definition."""
     charts = _Charts()
     as_of = e(_icp_as_of(str(result.get("as_of", ""))))
-    body = (f"<section id='icp'><h2>Over-indexed attribute values</h2>{charts.place([icp_lift_chart(result)])}"
+    body = (f"<section id='icp'><h2>Over-indexed attribute values</h2>{charts.place([icp_lift_chart(result)], 'grid one')}"
             f"<h3>Values</h3>{icp_table(result)}<h2>Definition</h2><p class='caption'>{e(str(result.get('definition', '')))}; "
             f"{result.get('values_tested', 0):,} values tested; * = q &lt; 0.05</p></section>")
     return chart_page(f"segkit ideal customer profile, as of {as_of}", f"Ideal customer profile as of {as_of}", "", body,
