@@ -86,8 +86,9 @@ def changed_sentence(changes: dict[str, Any] | None) -> str | None:
     moves = [m for m in (transitions_sentence(n, b) for n, b in changes.get("segmentations", {}).items()) if m]
     if not figures and not moves:
         return f"Nothing changed since the last run ({since})."
-    first = (figures[0][0].upper() + figures[0][1:]) if figures else "Since then"
-    head = f"{first} since the last run ({since})" + "".join(f"; {f}" for f in figures[1:])
+    if not figures:  # the previous run has no report.json (a plain folder of assignments)
+        return f"Since the last run ({since}): " + "; ".join(moves) + "."
+    head = f"{figures[0][0].upper()}{figures[0][1:]} since the last run ({since})" + "".join(f"; {f}" for f in figures[1:])
     if not moves:
         return head + "; no account changed segment."
     return head + "; " + "; ".join(moves) + "."

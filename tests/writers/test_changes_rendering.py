@@ -71,3 +71,17 @@ def test_no_change_is_said_plainly(run_cli, tmp_path: Path):
         "paying customers stayed at 4; no account changed segment.")
     page = (out / "report.html").read_text()
     assert "n/a: 0 accounts changed segment since 2024-12-31; 0 appeared, 0 disappeared" in page
+
+
+def test_what_changed_without_the_old_runs_figures_names_the_moves_alone():
+    from segkit.writers.summary import changed_sentence
+
+    changes = {"old": {"run": "old", "as_of": None}, "overall": {}, "segmentations": {
+        "size": {"transitions": [{"from": "SMB", "to": "Mid-Market", "accounts": 12, "mrr": 1.0},
+                                 {"from": "Mid-Market", "to": "SMB", "accounts": 1, "mrr": 1.0},
+                                 {"from": "A", "to": "B", "accounts": 1, "mrr": 1.0},
+                                 {"from": "C", "to": "D", "accounts": 3, "mrr": 1.0}]}}}
+    assert changed_sentence(changes) == (
+        "Since the last run (unknown): by size, 12 accounts moved from SMB to Mid-Market, 3 accounts moved "
+        "from C to D, 1 account moved from A to B and 1 more changed segment.")
+    assert changed_sentence(None) is None
