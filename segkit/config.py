@@ -64,6 +64,7 @@ CONFIG_KEYS: dict[str, dict[str, str] | None] = {
         "as_of": "Date the figures are computed at when --as-of is not given and the data holds no dates (flat tables).",
         "flat_churn_window_months": "Flat tables: months the churned flag covers (default 1), for monthly churn and CLV.",
         "churn_grace_days": "Days between an account's paid periods that are not churn (default 1: date-only version rows a day apart are one history).",
+        "survival_horizon_months": "Months the restricted mean lifetime of the survival curves runs to (default 24).",
         "churn_recognition": "When churn is recognised: period_end (default, at ended_at) or cancellation (at canceled_at when earlier).",
     },
     "segmenters": None,

@@ -38,6 +38,8 @@ ConfigOpt = Annotated[Optional[Path], typer.Option(help="Config file (default: .
 TimezoneOpt = Annotated[Optional[str], typer.Option(help="Zone of timestamps that carry none (default UTC).")]
 EngineOpt = Annotated[Optional[str], typer.Option("--engine", help="Event-feature engine: duckdb (default, embedded), spark (pip install 'segkit[spark]') or any registered one (segkit plugins).")]
 TableOrJsonOpt = Annotated[Optional[str], typer.Option("--format", help="table or json (default: table on a terminal, json when piped).")]
+IcpFormatOpt = Annotated[Optional[str], typer.Option("--format", help=(
+    "table, json or html (a self-contained page with the lift chart; default: table on a terminal, json when piped)."))]
 # Reading overrides (issue #3, docs/inputs.md); each is also a [load] key in segkit.toml.
 EncodingOpt = Annotated[Optional[str], typer.Option("--encoding", help="Text encoding of CSV inputs (default: sniffed).")]
 DelimiterOpt = Annotated[Optional[str], typer.Option("--delimiter", help="CSV delimiter: , ; tab | (default: sniffed from the header).")]

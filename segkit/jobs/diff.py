@@ -7,6 +7,8 @@ facts the bridge needs) or, for a plain output directory, from its ``assignments
 
 from __future__ import annotations
 
+import math
+import numbers
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,8 @@ from segkit.errors import UsageError
 from segkit.writers.rundir import ACCOUNTS, HISTORY_NAME, current_run, runs
 
 FACTS = ("mrr", "ever_paid", "active_at_start", "churned_in_period", "mrr_period_start", "mrr_period_end")
+#: headline figures compared in the changes block's ``overall`` (from each run's report.json)
+HEADLINE = ("accounts", "customers", "mrr", "arpa", "churn_rate", "conversion_rate", "nrr", "grr", "clv")
 BRIDGE = ("start", "new", "expansion", "reactivation", "contraction", "churned", "moved_in", "moved_out", "end")
 
 
@@ -28,6 +32,7 @@ class RunData:
     source: str
     accounts: pd.DataFrame  # account_id, one label column per segmentation, FACTS when known
     as_of: str | None = None
+    overall: dict[str, Any] | None = None  # report.json's overall figures, when the run has one
 
 
 def _read_table(folder: Path) -> pd.DataFrame | None:
@@ -49,12 +54,13 @@ def read_run(path: Path) -> RunData:
         raise UsageError(f"{path}: not a segkit run (no {ACCOUNTS}, assignments.parquet or assignments.csv)")
     table = table.copy()
     table["account_id"] = table["account_id"].astype("string")
-    as_of = None
+    as_of, overall = None, None
     if (folder / "report.json").is_file():
         import json
 
-        as_of = json.loads((folder / "report.json").read_text(encoding="utf-8")).get("as_of")
-    return RunData(str(path), table, as_of)
+        data = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+        as_of, overall = data.get("as_of"), data.get("overall")
+    return RunData(str(path), table, as_of, overall)
 
 
 def last_two_runs(out_dir: Path) -> tuple[RunData, RunData]:
@@ -173,12 +179,32 @@ def _segmentation(old: RunData, new: RunData, name: str) -> dict[str, Any]:
     }
 
 
+def headline_changes(old: dict[str, Any] | None, new: dict[str, Any] | None) -> dict[str, Any]:
+    """Per headline figure both runs have: old, new and change (new - old; rates as fractions)."""
+    if not old or not new:
+        return {}
+    out = {}
+    for key in HEADLINE:
+        before, after = _figure(old.get(key)), _figure(new.get(key))
+        if before is not None and after is not None:
+            out[key] = {"old": before, "new": after, "change": round(after - before, 6)}
+    return out
+
+
+def _figure(value: Any) -> int | float | None:
+    """A finite number as plain JSON (numpy scalars included), else None."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(float(value)):
+        return None
+    return int(value) if isinstance(value, numbers.Integral) else round(float(value), 6)
+
+
 def compare(old: RunData, new: RunData) -> dict[str, Any]:
     """The changes block (changes.json, ``segkit diff --format json``)."""
     names = [n for n in _labels(new) if n in set(_labels(old))]
     return {
         "old": {"run": old.source, "as_of": old.as_of},
         "new": {"run": new.source, "as_of": new.as_of},
+        "overall": headline_changes(old.overall, new.overall),
         "segmentations": {name: _segmentation(old, new, name) for name in names},
     }
 

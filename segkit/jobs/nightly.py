@@ -211,7 +211,7 @@ def segment_to_dir(out_dir: Path, files: Sequence[PathLike] = (), *, tables: Tab
             report = hash_ids(report, key)
         previous = current_run(history)
         if previous is not None and report.account_facts is not None:
-            this_run = RunData("this run", report.account_facts, report.data.get("as_of"))
+            this_run = RunData("this run", report.account_facts, report.data.get("as_of"), report.data.get("overall"))
             report.changes = compare(dataclasses.replace(read_run(previous.path), source=previous.path.name), this_run)
         paths = write_outputs(report, Path(out_dir), keep=nightly.keep, manifest=manifest, history=history)
     return OutRun(report, paths, crossed=check_all(checks, report))

@@ -21,6 +21,7 @@ from segkit.errors import UsageError
 from segkit.features.value.fits import CLV_METHODS, ValueSettings
 from segkit.loading import LoadOptions
 from segkit.metrics import MetricOptions
+from segkit.metrics.survival import DEFAULT_HORIZON_MONTHS
 from segkit.report import DEFAULT_FLOAT_PRECISION
 
 #: Reading overrides (``--encoding`` ...), each also a ``[load]`` key in segkit.toml.
@@ -106,6 +107,8 @@ class Settings:
     #: churn policy (SPEC 4): gaps of at most this many days are not churn; when churn is recognised
     churn_grace_days: float = 1.0
     churn_recognition: str = "period_end"
+    #: survival (segkit.metrics.survival): the restricted mean lifetime is the area under S to this horizon
+    survival_horizon_months: float = DEFAULT_HORIZON_MONTHS
 
     @property
     def timezone(self) -> str:
@@ -282,6 +285,7 @@ def _resolve_settings(config: Config, options: SegmentOptions) -> Settings:
         float_precision=int(config.output.get("float_precision", RUN_DEFAULTS.float_precision)),
         churn_grace_days=churn_grace_days(config),
         churn_recognition=churn_recognition(config),
+        survival_horizon_months=survival_horizon_months(config),
     )
 
 
@@ -293,6 +297,15 @@ def churn_grace_days(config: Config) -> float:
     value = config.metrics.get("churn_grace_days", 1)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= float(value) < 3660:
         raise UsageError(f"metrics.churn_grace_days takes a number of days of at least 0 (default 1); got {value!r}")
+    return float(value)
+
+
+def survival_horizon_months(config: Config) -> float:
+    """``metrics.survival_horizon_months``: months, more than 0 and at most 1200 (default 24)."""
+    value = config.metrics.get("survival_horizon_months", DEFAULT_HORIZON_MONTHS)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < float(value) <= MAX_PERIOD_MONTHS:
+        raise UsageError(f"metrics.survival_horizon_months takes a number of months in (0, {MAX_PERIOD_MONTHS}] "
+                         f"(default {DEFAULT_HORIZON_MONTHS:g}); got {value!r}")
     return float(value)
 
 

@@ -1,4 +1,5 @@
-"""The changes block (changes.json, ``segkit diff``) as text lines, CSV and an HTML section.
+"""The changes block (changes.json, ``segkit diff``) as text lines and CSV (report.html draws it:
+``segkit.writers.charts.transitions``).
 
 Writers show it under each segmentation's table when a previous run exists in --out DIR;
 ``segkit diff --format table|csv`` prints it the same way.
@@ -7,7 +8,6 @@ Writers show it under each segmentation's table when a previous run exists in --
 from __future__ import annotations
 
 import csv
-import html
 import io
 from typing import Any
 
@@ -44,9 +44,30 @@ def segmentation_lines(changes: dict[str, Any], name: str) -> list[str]:
     return lines
 
 
+RATES = ("churn_rate", "conversion_rate", "nrr", "grr")
+COUNTS = ("accounts", "customers")
+#: the order the headline figures are listed in (changes.json's keys are sorted)
+HEADLINE_ORDER = ("accounts", "customers", "mrr", "arpa", "churn_rate", "conversion_rate", "nrr", "grr", "clv")
+
+
+def overall_lines(changes: dict[str, Any]) -> list[str]:
+    """The headline figures of both runs (``overall``): old -> new (change); rates in points."""
+    lines = []
+    overall = changes.get("overall") or {}
+    for key in sorted(overall, key=lambda k: (HEADLINE_ORDER.index(k) if k in HEADLINE_ORDER else len(HEADLINE_ORDER), k)):
+        part = overall[key]
+        if key in RATES:
+            lines.append(f"  {key} {part['old']:.2%} -> {part['new']:.2%} ({part['change'] * 100:+.2f} pt)")
+        elif key in COUNTS:
+            lines.append(f"  {key} {part['old']:,} -> {part['new']:,} ({part['change']:+,})")
+        else:
+            lines.append(f"  {key} {_money(part['old'])} -> {_money(part['new'])} ({part['change']:+,.2f})")
+    return ["overall:", *lines] if lines else []
+
+
 def changes_text(changes: dict[str, Any]) -> str:
-    """``segkit diff --format table``: every segmentation's lines."""
-    out = [f"{changes['old']['run']} -> {changes['new']['run']}"]
+    """``segkit diff --format table``: the headline figures, then every segmentation's lines."""
+    out = [f"{changes['old']['run']} -> {changes['new']['run']}", *overall_lines(changes)]
     for name in changes["segmentations"]:
         out += ["", f"by {name}", *segmentation_lines(changes, name)]
     return "\n".join(out) + "\n"
@@ -69,12 +90,3 @@ def _cell(value: str) -> str:
     """Spreadsheet formula injection: a leading = + - @ tab or CR is quoted with an apostrophe."""
     text = str(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def changes_html(changes: dict[str, Any], name: str) -> str:
-    """A short HTML section under one segmentation's table (report.html)."""
-    lines = segmentation_lines(changes, name)
-    if not lines:
-        return ""
-    items = "".join(f"<li>{html.escape(line.strip())}</li>" for line in lines[1:])
-    return f"<h3>{html.escape(lines[0])}</h3><ul class='changes'>{items}</ul>"

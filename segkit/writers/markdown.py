@@ -35,7 +35,8 @@ class MarkdownWriter(Writer):
 
     def render(self, report: Report) -> str:
         headers = ["Segment"] + [h for h, _, _ in columns_for(report, wide=True)]
-        out: list[str] = [_cell(line) if line.startswith("- ") else _text(line) for line in summary_lines(report)]
+        # the summary's own headings kept; every sentence holds data (segment names, messages): literal
+        out: list[str] = [_text(line) if line.startswith("#") else _cell(line) for line in summary_lines(report)]
         for name in report.segmentations:
             out.append(f"### By {_cell(name)}\n")
             out.append("| " + " | ".join(headers) + " |")

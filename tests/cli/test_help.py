@@ -81,6 +81,21 @@ def test_every_example_runs_as_written(run_cli, sample_dir, command):
         assert result.code == 0, f"{line}: exit {result.code}: {result.err}"
 
 
+@pytest.mark.parametrize("command", ["", *COMMANDS])
+def test_help_fits_80_columns(command):
+    """At COLUMNS=80 (a narrow terminal, or a pipe) no --help line is wider, Examples included."""
+    import os
+    import subprocess
+    import sys
+
+    args = [sys.executable, "-m", "segkit", *([command] if command else []), "--help"]
+    done = subprocess.run(args, capture_output=True, text=True, env={**os.environ, "COLUMNS": "80"}, cwd=REPO)
+    assert done.returncode == 0, done.stderr
+    wide = [line for line in done.stdout.splitlines() if len(line) > 80]
+    assert wide == [], f"segkit {command} --help at 80 columns"
+    assert not command or examples(done.stdout)
+
+
 def test_an_unknown_segmenter_suggests_the_closest(run_cli):
     result = run_cli("segment", "--config", REPO / "configs" / "samples.toml", "--by", "firmografic")
     assert result.code == 2

@@ -49,3 +49,13 @@ def test_icp_cli_json(capsys: pytest.CaptureFixture[str]) -> None:
     data = json.loads(capsys.readouterr().out)
     assert "top 50%" in data["definition"] and data["over_indexed"]
     assert main(["icp", "--config", str(ROOT / "configs" / "samples.toml"), "--top-share", "1.5", "--format", "json"]) == 2
+
+
+def test_icp_cli_html_is_a_self_contained_lift_chart(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["icp", "--config", str(ROOT / "configs" / "samples.toml"), "--format", "html"]) == 0
+    page = capsys.readouterr().out
+    assert page.startswith("<!doctype html>") and "<h1>Ideal customer profile as of 2025-12-31</h1>" in page
+    assert "data-chart='icp:lift'" in page and "<td>size band</td><td>Enterprise</td>" in page
+    assert "<script src" not in page
+    assert main(["icp", "--config", str(ROOT / "configs" / "samples.toml"), "--format", "csv"]) == 2
+    assert capsys.readouterr().err.strip() == "segkit: error: icp prints --format table, json or html; got 'csv'"

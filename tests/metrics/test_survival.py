@@ -136,3 +136,24 @@ def test_survival_never_rises_and_the_restricted_mean_is_within_the_horizon(rows
     assert all(a >= b for a, b in zip(curve.survival, curve.survival[1:]))
     assert 0 <= curve.restricted_mean_months <= horizon + 1e-9
     assert all(lo <= s + 1e-9 and s <= hi + 1e-9 for lo, s, hi in zip(curve.ci_low, curve.survival, curve.ci_high))
+
+
+def test_survival_horizon_is_a_config_key(run_cli):
+    """``metrics.survival_horizon_months`` (default 24) sets the restricted mean's horizon."""
+    import json
+
+    from tests.conftest import SAMPLES_CONFIG
+
+    default = json.loads(run_cli("segment", "--config", SAMPLES_CONFIG, "--by", "value", "--format", "json").out)
+    short = run_cli("segment", "--config", SAMPLES_CONFIG, "--by", "value", "--format", "json",
+                    "--set", "metrics.survival_horizon_months=6")
+    assert short.code == 0, short.err
+    default_value, short_value = default["survival"]["value"], json.loads(short.out)["survival"]["value"]
+    assert (default_value["horizon_months"], short_value["horizon_months"]) == (24.0, 6.0)
+    for curve in short_value["curves"]:
+        assert 0 < curve["restricted_mean_months"] <= 6.0
+    assert any(a["restricted_mean_months"] > b["restricted_mean_months"]
+               for a, b in zip(default_value["curves"], short_value["curves"]))
+    bad = run_cli("segment", "--config", SAMPLES_CONFIG, "--by", "value", "--set", "metrics.survival_horizon_months=0")
+    assert bad.code == 2
+    assert bad.err.strip().endswith("metrics.survival_horizon_months takes a number of months in (0, 1200] (default 24); got 0")

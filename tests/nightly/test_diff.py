@@ -68,6 +68,8 @@ def test_csv_and_table_formats(run_cli, two_runs: Path):
     assert len(csv_out) - 1 == sum(len(b["changed"]) + len(b["appeared"]) + len(b["disappeared"]) for b in changes["segmentations"].values())
     table = run_cli("diff", "--out", two_runs, "--format", "table").out
     assert "accounts changed segment" in table and "MRR bridge" in table and "segment mix" in table
+    churn = changes["overall"]["churn_rate"]
+    assert (f"\n  churn_rate {churn['old']:.2%} -> {churn['new']:.2%} ({churn['change'] * 100:+.2f} pt)\n") in table
 
 
 def test_diff_needs_two_runs(run_cli, first_run: Path):

@@ -83,3 +83,61 @@ def test_page_escapes_every_text_and_embeds_no_url():
 
 def test_page_is_deterministic():
     assert render_report_page(demo()) == render_report_page(demo())
+
+
+def test_without_support_tables_or_a_previous_run_there_are_no_such_charts():
+    from segkit.writers.charts.support import support_charts
+    from segkit.writers.charts.transitions import transitions_chart
+
+    data = demo()
+    segmentation = data["segmentations"]["firmographic"]
+    assert support_charts("firmographic", segmentation, data["overall"]) == []
+    assert transitions_chart("firmographic", None, []) is None
+    page = render_report_page(data)
+    assert ":transitions'" not in page and ":churn_reasons'" not in page and ":tickets_per_account'" not in page
+    assert "no previous run to compare with" in page and "<h3>Plausibility checks</h3>" in page
+
+
+def test_churn_reasons_are_shares_of_each_segment_with_the_rare_ones_as_other():
+    from segkit.writers.charts.support import TOP_REASONS, churn_reasons_chart
+
+    reasons = {f"r{i}": 10 - i for i in range(TOP_REASONS + 2)}  # r0 most common ... r7 least
+    segments = [
+        {"segment": "A", "suppressed": False, "churn_reasons": {"r0": 3, "r7": 1}, "churn_voluntary": 4},
+        {"segment": "B", "suppressed": True, "suppression_reason": "fewer than 5 accounts", "churn_reasons": None},
+        {"segment": "C", "suppressed": False, "churn_reasons": {}, "churn_voluntary": 0},
+    ]
+    chart = churn_reasons_chart("x", {"segments": segments}, {"churn_reasons": reasons})
+    rows = chart.spec["data"]["values"]
+    assert [(r["segment"], r["reason"], r["cancellations"], r["share"]) for r in rows if not r["status"]] == [
+        ("A", "r0", 3, 0.75), ("A", "other", 1, 0.25)]
+    notes = {r["segment"]: r["status_label"] for r in rows if r["status"]}
+    assert notes == {"B": "suppressed (fewer than 5 accounts)", "C": "n/a: no cancellations in the period"}
+    assert chart.spec["layer"][0]["encoding"]["color"]["scale"]["domain"] == [f"r{i}" for i in range(TOP_REASONS)] + ["other"]
+
+
+def test_transitions_are_a_from_to_grid_in_segment_order():
+    from segkit.writers.charts.transitions import transitions_chart
+
+    changes = {"old": {"as_of": "2026-11-30"}, "segmentations": {"size": {
+        "transitions": [{"from": "SMB", "to": "Mid-Market", "accounts": 12, "mrr": 1200.0},
+                        {"from": "Mid-Market", "to": "SMB", "accounts": 1, "mrr": 50.0}],
+        "appeared": ["a9"], "disappeared": []}}}
+    chart = transitions_chart("size", changes, ["SMB", "Mid-Market", "Enterprise"])
+    assert chart.name == "size:transitions" and "2026-11-30" in chart.title
+    assert chart.note == "13 accounts changed segment since 2026-11-30; 1 appeared, 0 disappeared"
+    assert chart.spec["layer"][0]["encoding"]["x"]["sort"] == ["SMB", "Mid-Market"]
+    assert [(c["from"], c["to"], c["accounts"]) for c in chart.spec["data"]["values"]] == [
+        ("SMB", "Mid-Market", 12), ("Mid-Market", "SMB", 1)]
+
+
+def test_the_overview_draws_the_checks_that_fired_and_the_warnings():
+    data = demo()
+    data["checks"] = [{"code": "nrr_outside_norms", "figure": "nrr", "value": 2.5, "threshold": "outside 0.5..2",
+                       "message": "NRR 250% is far outside SaaS norms: check <units>"}]
+    data["warnings"] = [{"code": "input", "message": "accounts: 1 rows with a duplicate account_id"}]
+    page = render_report_page(data)
+    overview = page[page.index("<section id='overview'>"):page.index("</section>")]
+    assert ("<li data-check='nrr_outside_norms'><b>nrr_outside_norms</b> (nrr = 2.5, threshold outside 0.5..2): "
+            "NRR 250% is far outside SaaS norms: check &lt;units&gt;</li>") in overview
+    assert "<li><b>input</b>: accounts: 1 rows with a duplicate account_id</li>" in overview

@@ -27,8 +27,8 @@ def diff(
     Examples (two runs into one --out DIR, then what changed between them):
 
     \b
-      segkit segment --config configs/samples.toml --out runs --format json --quiet
-      segkit segment --config configs/samples.toml --out runs --format json --quiet --as-of 2025-12-30
+      segkit segment --config configs/samples.toml --out runs
+      segkit segment --config configs/samples.toml --as-of 2025-12-30 --out runs
       segkit diff --out runs
       segkit diff --out runs --format csv
     """

@@ -51,7 +51,8 @@ def clv(
 
     \b
       segkit clv transactions.csv
-      segkit clv transactions.csv --calibration-end 2025-06-30 --time-unit weeks --format json
+      segkit clv transactions.csv --calibration-end 2025-06-30 --time-unit weeks
+      segkit clv transactions.csv --format json
     """
     env = environment(ctx)
     fmt = _fit_format(format_, env)

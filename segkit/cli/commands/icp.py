@@ -10,8 +10,9 @@ from segkit.cli.lazy import api
 from segkit.cli.app import app
 from segkit.cli.environment import environment
 from segkit.cli.options import (
-    ConfigOpt, FilesArg, TableFiles, TableOrJsonOpt, TimezoneOpt, default_config, parse_date, with_option_groups,
+    ConfigOpt, FilesArg, IcpFormatOpt, TableFiles, TimezoneOpt, default_config, parse_date, with_option_groups,
 )
+from segkit.errors import UsageError
 from segkit.cli.render import print_icp, table_or_json, write_json
 
 
@@ -28,7 +29,7 @@ def icp(
     min_accounts: Annotated[int, typer.Option(help="List only values held by at least this many ICP accounts (default 3).")] = 3,
     column: Annotated[Optional[list[str]], typer.Option(help="Attribute column to profile (repeatable; default: size, revenue, industry, country, region, tools, custom fields).")] = None,
     timezone: TimezoneOpt = None,
-    format_: TableOrJsonOpt = None,
+    format_: IcpFormatOpt = None,
 ) -> None:
     """Ideal customer profile: attribute values that over-index among top-value retained accounts.
 
@@ -37,9 +38,12 @@ def icp(
     \b
       segkit icp --config configs/samples.toml
       segkit icp --config configs/samples.toml --column industry --format json
+      segkit icp --config configs/samples.toml --format html
     """
     env = environment(ctx)
-    fmt = table_or_json(format_, env, "icp")
+    if format_ not in (None, "table", "json", "html"):
+        raise UsageError(f"icp prints --format table, json or html; got {format_!r}")
+    fmt = "html" if format_ == "html" else table_or_json(format_, env, "icp")
     result = api.icp(
         files or [], tables=tables.as_dict(), config=default_config(config),
         options=api.SegmentOptions(as_of=parse_date(as_of), timezone=timezone),
@@ -49,5 +53,11 @@ def icp(
         from segkit.report import clean_json
 
         write_json(env, clean_json(result, 6))
+    elif fmt == "html":
+        from segkit import __version__
+        from segkit.report import clean_json
+        from segkit.writers.charts import render_icp_page
+
+        env.write(render_icp_page(clean_json(result, 6), __version__))
     else:
         print_icp(result, env)

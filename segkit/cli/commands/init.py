@@ -28,7 +28,8 @@ def init(
     Examples:
 
     \b
-      segkit init data/samples/companies.csv data/samples/subscriptions.csv data/samples/events.jsonl.gz
+      segkit init data/samples
+      segkit init data/samples/companies.csv data/samples/nps.csv -o nps.toml
     """
     env = environment(ctx)
     path = api.init_config(files or [], tables=tables.as_dict(), output=output, force=force, read=read.as_dict())

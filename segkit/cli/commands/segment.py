@@ -55,8 +55,9 @@ def segment(
 
     \b
       segkit segment --config configs/samples.toml
-      segkit segment --config configs/samples.toml --by value --columns churn,mrr,grr
-      segkit segment --config configs/samples.toml --by 'firmographic*value' --format markdown
+      segkit segment --config configs/samples.toml --by value --columns churn,grr
+      segkit segment --config configs/samples.toml --by 'firmographic*value'
+      segkit segment --config configs/samples.toml --format markdown
       segkit segment --config configs/samples.toml --out report-dir
     """
     env = environment(ctx)

@@ -6,7 +6,7 @@ and benchmarks/report_charts.py): a smaller file and a faster render in headless
 """
 
 from segkit.writers.charts._base import Chart
-from segkit.writers.charts.page import render_report_page
+from segkit.writers.charts.page import render_icp_page, render_report_page
 from segkit.writers.charts.sections import all_cohort_charts, bridge_charts, segmentation_charts
 
-__all__ = ["Chart", "all_cohort_charts", "bridge_charts", "render_report_page", "segmentation_charts"]
+__all__ = ["Chart", "all_cohort_charts", "bridge_charts", "render_icp_page", "render_report_page", "segmentation_charts"]

@@ -3,13 +3,19 @@ from the report.json dict. Nothing is loaded from a URL: the chart runtime is in
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 from typing import Any
 
 from segkit.writers.charts._base import Chart
 from segkit.writers.charts.runtime import EMBED_SCRIPT, runtime_versions, script_json, vega_runtime
 from segkit.writers.charts.sections import all_cohort_charts, bridge_charts, segmentation_charts
+from segkit.writers.charts.icp import icp_lift_chart, icp_table
+from segkit.writers.charts.overview import overview_html
+from segkit.writers.charts.support import support_charts
 from segkit.writers.charts.survival import survival_charts
+from segkit.writers.charts.transitions import transitions_chart
+from segkit.writers.changes import segmentation_lines
 from segkit.writers.charts.tables import value_table, verdicts
 
 STYLE = """
@@ -21,7 +27,9 @@ nav{font-size:.9rem;display:flex;flex-wrap:wrap;gap:.2rem 1rem}nav a{white-space
 .card{border:1px solid #d0d7de;border-radius:6px;padding:.5rem .7rem}
 .card .label{color:#57606a;font-size:.8rem}.card .value{font-size:1.25rem;font-weight:600;font-variant-numeric:tabular-nums}
 .card .sub{color:#57606a;font-size:.75rem}
+.card .delta{font-size:.8rem;font-variant-numeric:tabular-nums}.delta.up{color:#1a7f37}.delta.down{color:#cf222e}.delta.flat{color:#57606a}
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,26rem),1fr));gap:1rem}
+.grid.one{grid-template-columns:1fr}
 .grid.small{grid-template-columns:repeat(auto-fill,minmax(min(100%,17rem),1fr))}
 figure.chart{margin:0;min-width:0;border:1px solid #eaeef2;border-radius:6px;padding:.5rem}
 figure.chart h4{margin:0 0 .3rem;font-size:.9rem}
@@ -34,7 +42,7 @@ table{border-collapse:collapse;font-size:.85rem;width:100%}
 th,td{padding:.25rem .6rem;border-bottom:1px solid #d0d7de;text-align:right;white-space:nowrap}
 th:first-child,td:first-child{text-align:left;white-space:normal;min-width:8rem}
 th{background:#f6f8fa}tr.suppressed td{color:#8c959f}tr.overall td{font-weight:600;border-top:2px solid #8c959f}
-.warnings li,.verdicts li{margin:.2rem 0}.verdicts{font-size:.9rem}
+.warnings li,.verdicts li,.checks li,.changes li{margin:.2rem 0}.changes{font-size:.85rem}.verdicts{font-size:.9rem}
 dl{font-size:.85rem}dt{font-weight:600;margin-top:.4rem}dd{margin-left:1rem;color:#57606a;overflow-wrap:anywhere}
 @media print{body{max-width:none;padding:0}nav{display:none}figure.chart,.card,table{break-inside:avoid}
 h2{break-after:avoid}.table-box{overflow:visible;border:0}table{font-size:.68rem;table-layout:fixed}
@@ -50,32 +58,6 @@ def _pct(v: Any) -> str:
 
 def _money(v: Any) -> str:
     return "-" if v is None else f"{v:,.0f}"
-
-
-def _ci(row: dict[str, Any], key: str, pct: bool = True) -> str:
-    ci = row.get(f"{key}_ci")
-    if not ci:
-        return ""
-    return f"95% CI {ci[0] * 100:.1f}-{ci[1] * 100:.1f}%" if pct else f"95% CI {ci[0]:,.0f}-{ci[1]:,.0f}"
-
-
-def headline_cards(overall: dict[str, Any]) -> str:
-    """The overview's figures for all accounts."""
-    cards = [
-        ("Accounts", f"{overall.get('accounts') or 0:,}", ""),
-        ("Customers", "-" if overall.get("customers") is None else f"{overall['customers']:,}", "paying at as-of"),
-        ("MRR", _money(overall.get("mrr")), ""),
-        ("ARPA", _money(overall.get("arpa")), "MRR per customer"),
-        ("Churn rate", _pct(overall.get("churn_rate")), _ci(overall, "churn_rate")),
-        ("Conversion", _pct(overall.get("conversion_rate")), _ci(overall, "conversion_rate")),
-        ("NRR", _pct(overall.get("nrr")), ""), ("GRR", _pct(overall.get("grr")), ""),
-        ("CLV", _money(overall.get("clv")), _ci(overall, "clv", pct=False) or str(overall.get("clv_reason") or "")),
-    ]
-    if overall.get("nps") is not None:
-        cards.append(("NPS", f"{overall['nps']:+.0f}", f"{overall.get('nps_responses') or 0:,} responses"))
-    return "<div class='cards'>" + "".join(
-        f"<div class='card'><div class='label'>{e(label)}</div><div class='value'>{e(value)}</div>"
-        f"<div class='sub'>{e(sub)}</div></div>" for label, value, sub in cards) + "</div>"
 
 
 def figure(chart: Chart, chart_id: str) -> str:
@@ -126,29 +108,31 @@ class _Charts:
         return f"<div class='{grid}'>" + "".join(parts) + "</div>"
 
 
-def _overview(data: dict[str, Any]) -> str:
-    parts = [f"<section id='overview'><h2>Overview</h2>{headline_cards(data.get('overall', {}))}"]
-    period = data.get("period") or {}
-    params = data.get("parameters") or {}
-    if period:
-        parts.append(f"<p class='caption'>period {e(str(period.get('start')))} to {e(str(period.get('end')))}; "
-                     f"CLV method {e(str(params.get('clv_method', '-')))}; segments with fewer than "
-                     f"{e(str(params.get('min_segment_size', '-')))} accounts are suppressed</p>")
-    warnings = data.get("warnings") or []
-    parts.append("<h3>Warnings</h3>")
-    if warnings:
-        parts.append("<ul class='warnings'>" + "".join(
-            f"<li><b>{e(str(w.get('code')))}</b>: {e(str(w.get('message')))}</li>" for w in warnings) + "</ul>")
-    else:
-        parts.append("<p class='caption'>none</p>")
-    return "".join(parts) + "</section>"
+def _changes(name: str, segmentation: dict[str, Any], changes: dict[str, Any] | None, charts: _Charts) -> str:
+    """Transitions since the last run (a heat map) and the changes block's lines under it."""
+    order = [str(s["segment"]) for s in segmentation["segments"]]
+    chart = transitions_chart(name, changes, order)
+    if chart is None or changes is None:
+        return ""
+    lines = segmentation_lines(changes, name)[2:]  # the heading and the count are the chart's title and note
+    items = "".join(f"<li>{e(line.strip())}</li>" for line in lines)
+    return ("<h3>Changes since the last run</h3>" + charts.place([chart])
+            + (f"<ul class='changes'>{items}</ul>" if items else ""))
 
 
-def _segmentation(name: str, segmentation: dict[str, Any], overall: dict[str, Any], charts: _Charts) -> str:
+def _support(name: str, segmentation: dict[str, Any], overall: dict[str, Any], charts: _Charts) -> str:
+    found = support_charts(name, segmentation, overall)
+    return "<h3>Support and churn reasons</h3>" + charts.place(found) if found else ""
+
+
+def _segmentation(name: str, segmentation: dict[str, Any], overall: dict[str, Any], changes: dict[str, Any] | None,
+                  charts: _Charts) -> str:
     anchor = "seg-" + "".join(c if c.isalnum() else "-" for c in name)
     return (f"<section id='{e(anchor)}'><h2>By {e(name)}</h2>"
             + charts.place(segmentation_charts(name, segmentation, overall)) + verdicts(segmentation)
+            + _changes(name, segmentation, changes, charts)
             + "<h3>MRR bridge per segment</h3>" + charts.place(bridge_charts(name, segmentation), "grid small")
+            + _support(name, segmentation, overall, charts)
             + "<h3>Figures</h3>" + figures_table(segmentation["segments"], overall)
             + "<h3>Retention, CLV and activation</h3>" + value_table(segmentation["segments"], overall) + "</section>")
 
@@ -188,13 +172,14 @@ def _inputs_and_definitions(data: dict[str, Any]) -> str:
     return "".join(parts) + "</dl></section>"
 
 
-def render_report_page(data: dict[str, Any]) -> str:
-    """The self-contained report.html for a report.json dict."""
+def render_report_page(data: dict[str, Any], changes: dict[str, Any] | None = None) -> str:
+    """The self-contained report.html for a report.json dict, and the changes since the last run
+    in --out DIR when there was one (changes.json; docs/nightly.md)."""
     charts = _Charts()
     segmentations = data.get("segmentations") or {}
     overall = data.get("overall") or {}
-    body = [_overview(data)]
-    body.extend(_segmentation(name, segmentations[name], overall, charts) for name in segmentations)
+    body = [overview_html(data, changes)]
+    body.extend(_segmentation(name, segmentations[name], overall, changes, charts) for name in segmentations)
     body.append(_cohorts(data, charts))
     body.append(_survival(data, charts))
     body.append(_inputs_and_definitions(data))
@@ -205,16 +190,40 @@ def render_report_page(data: dict[str, Any]) -> str:
     if data.get("survival"):
         nav.append("<a href='#survival'>Survival</a>")
     nav.append("<a href='#definitions'>Definitions</a>")
-    versions = ", ".join(f"{k} {v}" for k, v in runtime_versions().items())
     as_of = e(str(data.get("as_of", "")))
+    return chart_page(f"segkit report, as of {as_of}", f"Customer segments as of {as_of}", "".join(nav), "".join(body),
+                      charts, str(data.get("segkit_version", "")))
+
+
+def chart_page(title: str, heading: str, nav: str, body: str, charts: _Charts, version: str) -> str:
+    """The page around a body of figures (title and heading already HTML): style, runtime, specs."""
+    versions = ", ".join(f"{k} {v}" for k, v in runtime_versions().items())
     return "".join([
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         "<meta name='viewport' content='width=device-width,initial-scale=1'>",
-        f"<title>segkit report, as of {as_of}</title><style>{STYLE}</style></head><body>",
-        f"<h1>Customer segments as of {as_of}</h1><nav>{''.join(nav)}</nav>",
-        *body,
-        f"<p class='caption'>segkit {e(str(data.get('segkit_version', '')))}; charts: {e(versions)} (inlined)</p>",
+        f"<title>{title}</title><style>{STYLE}</style></head><body>",
+        f"<h1>{heading}</h1><nav>{nav}</nav>", body,
+        f"<p class='caption'>segkit {e(version)}; charts: {e(versions)} (inlined)</p>",
         f"<script>{vega_runtime()}</script>",
         f"<script type='application/json' id='segkit-chart-specs'>{script_json(charts.specs)}</script>",
         f"<script>{EMBED_SCRIPT}</script></body></html>\n",
     ])
+
+
+def _icp_as_of(moment: str) -> str:
+    """The as-of day of the result's end of day (midnight after as-of)."""
+    try:
+        return (dt.datetime.fromisoformat(moment) - dt.timedelta(microseconds=1)).date().isoformat()
+    except ValueError:
+        return moment
+
+
+def render_icp_page(result: dict[str, Any], version: str = "") -> str:
+    """``segkit icp --format html``: the ICP lift chart, the values behind it and the definition."""
+    charts = _Charts()
+    as_of = e(_icp_as_of(str(result.get("as_of", ""))))
+    body = (f"<section id='icp'><h2>Over-indexed attribute values</h2>{charts.place([icp_lift_chart(result)], 'grid one')}"
+            f"<h3>Values</h3>{icp_table(result)}<h2>Definition</h2><p class='caption'>{e(str(result.get('definition', '')))}; "
+            f"{result.get('values_tested', 0):,} values tested; * = q &lt; 0.05</p></section>")
+    return chart_page(f"segkit ideal customer profile, as of {as_of}", f"Ideal customer profile as of {as_of}", "", body,
+                      charts, version)

@@ -15,4 +15,4 @@ class HtmlWriter(Writer):
 
     def render(self, report: Report) -> str:
         precision = report.data.get("parameters", {}).get("float_precision", DEFAULT_FLOAT_PRECISION)
-        return render_report_page(clean_json(report.data, precision))
+        return render_report_page(clean_json(report.data, precision), changes=report.changes)
