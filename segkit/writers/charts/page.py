@@ -11,6 +11,7 @@ from segkit.writers.charts.runtime import EMBED_SCRIPT, runtime_versions, script
 from segkit.writers.charts.sections import all_cohort_charts, bridge_charts, segmentation_charts
 from segkit.writers.charts.survival import survival_charts
 from segkit.writers.charts.tables import value_table, verdicts
+from segkit.writers.display import money_text
 
 STYLE = """
 *{box-sizing:border-box}
@@ -134,6 +135,7 @@ def _overview(data: dict[str, Any]) -> str:
         parts.append(f"<p class='caption'>period {e(str(period.get('start')))} to {e(str(period.get('end')))}; "
                      f"CLV method {e(str(params.get('clv_method', '-')))}; segments with fewer than "
                      f"{e(str(params.get('min_segment_size', '-')))} accounts are suppressed</p>")
+    parts.extend(f"<p class='caption'>{e(line)}</p>" for line in money_text(data))
     warnings = data.get("warnings") or []
     parts.append("<h3>Warnings</h3>")
     if warnings:
