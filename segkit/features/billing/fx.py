@@ -24,7 +24,6 @@ with one row per currency does that).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +31,8 @@ import numpy as np
 import pandas as pd
 
 from segkit.errors import InputDataError, UsageError
+from segkit.features.billing.movements import month_boundaries
+from segkit.features.period import Period
 from segkit.loading.model import Inputs
 
 #: Tables whose amounts carry a currency, and the column with the amount.
@@ -140,20 +141,22 @@ def clean_rates(frame: pd.DataFrame, reporting: str, files: str) -> pd.DataFrame
     return rates.sort_values(["date", "currency"], kind="stable").reset_index(drop=True)
 
 
-def rates_at(codes: pd.Series, instants: pd.Series, money: Money, what: str) -> np.ndarray:
+def rates_at(codes: pd.Series, instants: pd.Series, money: Money, what: str, rates: pd.DataFrame | None = None) -> np.ndarray:
     """The rate of each (currency, instant): the latest dated on or before it; 1 in the reporting currency.
 
+    ``rates`` replaces ``money.rates`` (the rates as the run's readings see them, ``reading_rates``).
     A foreign amount with no rate on or before its date is exit 3 naming the currency and the date."""
+    rates = money.rates if rates is None else rates
     codes = normal_codes(codes).fillna(money.reporting_currency or "").reset_index(drop=True)
     instants = pd.to_datetime(instants, utc=True).astype("datetime64[us, UTC]").reset_index(drop=True)
     out = np.ones(len(codes))
     foreign = (codes != money.reporting_currency).to_numpy()
-    if not foreign.any() or money.rates is None:
+    if not foreign.any() or rates is None:
         return out
     left = pd.DataFrame({"at": instants[foreign], "currency": codes[foreign].astype(object), "_pos": np.flatnonzero(foreign)})
     undated = left[left["at"].isna()].assign(rate=np.nan)
     left = left[left["at"].notna()].sort_values("at", kind="stable")
-    right = money.rates.assign(currency=money.rates["currency"].astype(object)).rename(columns={"date": "at"})
+    right = rates.assign(currency=rates["currency"].astype(object)).rename(columns={"date": "at"})
     merged = pd.merge_asof(left, right, on="at", by="currency", direction="backward", allow_exact_matches=True)
     merged = pd.concat([merged, undated], ignore_index=True) if len(undated) else merged
     missing = merged["rate"].isna()
@@ -166,16 +169,65 @@ def rates_at(codes: pd.Series, instants: pd.Series, money: Money, what: str) -> 
     return out
 
 
-def _rate_changes(money: Money, currencies: Iterable[str]) -> pd.DataFrame:
-    """Per currency, the dates its rate changes (consecutive equal rates are one)."""
-    rates = money.rates if money.rates is not None else pd.DataFrame(columns=["date", "currency", "rate"])
-    rates = rates[rates["currency"].isin(list(currencies))].sort_values(["currency", "date"], kind="stable")
-    changed = rates["rate"] != rates.groupby("currency", sort=False)["rate"].shift()
-    return rates[changed.to_numpy()][["currency", "date"]]
+def _rate_changes(rates: pd.DataFrame, currency: str) -> np.ndarray:
+    """The instants (microseconds, sorted) at which ``currency``'s rate changes (equal neighbours are one)."""
+    rates = rates[rates["currency"] == currency].sort_values("date", kind="stable")
+    changed = (rates["rate"] != rates["rate"].shift()).to_numpy()
+    return rates["date"].to_numpy(dtype="datetime64[us]")[changed].astype(np.int64)
 
 
-def convert_paying(paying: pd.DataFrame, money: Money) -> pd.DataFrame:
-    """Paying rows in the reporting currency, each split at its currency's rate changes (module doc)."""
+def _cut_starts(other: pd.DataFrame, rates: pd.DataFrame) -> pd.DataFrame:
+    """(_row, start) of every piece of the foreign rows: the row's start, then each rate change inside it.
+
+    Found by binary search per currency, so the work is the number of pieces, not rows x rates."""
+    parts = [other[["_row", "pay_start"]].rename(columns={"pay_start": "start"})]
+    for currency, group in other.groupby("currency", sort=True):
+        changes = _rate_changes(rates, str(currency))
+        start = group["pay_start"].to_numpy(dtype="datetime64[us]").astype(np.int64)
+        end = group["pay_end"].to_numpy(dtype="datetime64[us]")
+        first = np.searchsorted(changes, start, side="right")  # changes strictly after the start
+        last = np.where(np.isnat(end), len(changes), np.searchsorted(changes, end.astype(np.int64), side="left"))
+        counts = np.maximum(last - first, 0)
+        if not counts.sum():
+            continue
+        offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+        instants = changes[np.repeat(first, counts) + offsets].astype("datetime64[us]")
+        parts.append(pd.DataFrame({"_row": np.repeat(group["_row"].to_numpy(), counts),
+                                   "start": pd.to_datetime(instants).tz_localize("UTC").astype("datetime64[us, UTC]")}))
+    return pd.concat(parts, ignore_index=True).sort_values(["_row", "start"], kind="stable").reset_index(drop=True)
+
+
+def reading_instants(period: Period, earliest: pd.Timestamp) -> list[pd.Timestamp]:
+    """Where the run reads MRR: the period's month boundaries (movements, start and end) and every
+    calendar month start from ``earliest`` to the period end (cohort month and quarter ends)."""
+    first = earliest.tz_convert("UTC").tz_localize(None).to_period("M").to_timestamp().tz_localize("UTC")
+    months = pd.date_range(first, period.end, freq="MS")
+    return sorted({*month_boundaries(period), *months})
+
+
+def reading_rates(rates: pd.DataFrame, instants: list[pd.Timestamp]) -> pd.DataFrame:
+    """The rates as readings at ``instants`` see them, at most one change between two instants.
+
+    A reading at instant r_i uses the latest rate dated before it (the state at the end of the day
+    before); that rate is restated as dated r_(i-1) (the first: at the currency's first date), so
+    a row is split once per instant, not once per daily rate, and every reading is exact."""
+    out = []
+    points = pd.Series(pd.DatetimeIndex(instants).astype("datetime64[us, UTC]"))
+    for currency, group in rates.groupby("currency", sort=True):
+        seen = pd.merge_asof(pd.DataFrame({"at": points - pd.Timedelta(microseconds=1)}),
+                             group.rename(columns={"date": "at"}).sort_values("at"), on="at", direction="backward")
+        dated = points.shift().fillna(group["date"].min())
+        out.append(pd.DataFrame({"date": dated, "currency": currency, "rate": seen["rate"]}).dropna(subset=["rate"]))
+    frame = pd.concat(out, ignore_index=True) if out else rates.iloc[:0]
+    return frame.sort_values(["date", "currency"], kind="stable").reset_index(drop=True)
+
+
+def convert_paying(paying: pd.DataFrame, money: Money, period: Period | None = None) -> pd.DataFrame:
+    """Paying rows in the reporting currency, each split where its converted MRR changes (module doc).
+
+    With ``period`` the rows are split at most once per reading instant (``reading_rates``), with
+    a first piece one microsecond long at the row's own start, read at the first payment (cohorts'
+    starting MRR) with that day's rate; without, at every rate change."""
     if not money.converts or "currency" not in paying or paying.empty:
         return paying
     rows = paying.reset_index(drop=True).assign(_row=np.arange(len(paying)), fx_piece=0)
@@ -183,19 +235,26 @@ def convert_paying(paying: pd.DataFrame, money: Money) -> pd.DataFrame:
     foreign = (codes != money.reporting_currency).to_numpy()
     rows["currency"] = codes.to_numpy()
     own, other = rows[~foreign], rows[foreign]
-    changes = _rate_changes(money, other["currency"].unique())
-    cuts = other[["_row", "currency", "pay_start", "pay_end"]].merge(changes, on="currency")
-    inside = (cuts["date"] > cuts["pay_start"]) & (cuts["pay_end"].isna() | (cuts["date"] < cuts["pay_end"]))
-    starts = pd.concat([other[["_row", "pay_start"]].rename(columns={"pay_start": "start"}),
-                        cuts[inside.to_numpy()][["_row", "date"]].rename(columns={"date": "start"})], ignore_index=True)
-    starts = starts.sort_values(["_row", "start"], kind="stable").reset_index(drop=True)
+    rates = money.rates if money.rates is not None else pd.DataFrame(columns=["date", "currency", "rate"])
+    if period is not None and not other.empty:
+        rates = reading_rates(rates, reading_instants(period, other["pay_start"].min()))
+    starts = _cut_starts(other, rates)
+    if period is not None:  # the first-payment reading: a microsecond-long first piece at the real rate
+        tick = other[["_row", "pay_start"]].rename(columns={"pay_start": "start"})
+        tick["start"] = tick["start"] + pd.Timedelta(microseconds=1)
+        tick = tick[(tick["start"] < other["pay_end"].to_numpy()) | other["pay_end"].isna().to_numpy()]
+        starts = pd.concat([starts, tick], ignore_index=True).drop_duplicates().sort_values(["_row", "start"], kind="stable")
     pieces = other.drop(columns=["pay_start", "fx_piece"]).merge(starts, on="_row", how="right")
     pieces["fx_piece"] = pieces.groupby("_row", sort=False).cumcount()
     next_start = pieces.groupby("_row", sort=False)["start"].shift(-1)
     pieces["pay_end"] = next_start.fillna(pieces["pay_end"]).astype("datetime64[us, UTC]")
     pieces = pieces.rename(columns={"start": "pay_start"})[rows.columns]
-    pieces["mrr"] = pieces["mrr"].to_numpy(dtype=np.float64) * rates_at(
-        pieces["currency"], pieces["pay_start"], money, "a subscription's MRR from that date")
+    first = (pieces["fx_piece"] == 0).to_numpy()
+    what = "a subscription's MRR from that date"
+    factor = np.ones(len(pieces))
+    factor[first] = rates_at(pieces["currency"][first], pieces["pay_start"][first], money, what)  # the row's start: real rates
+    factor[~first] = rates_at(pieces["currency"][~first], pieces["pay_start"][~first], money, what, rates)
+    pieces["mrr"] = pieces["mrr"].to_numpy(dtype=np.float64) * factor
     out = pd.concat([own, pieces], ignore_index=True).sort_values(["_row", "fx_piece"], kind="stable")
     out["currency"] = money.reporting_currency
     return out.drop(columns="_row").reset_index(drop=True)

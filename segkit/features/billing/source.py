@@ -14,6 +14,7 @@ from segkit.errors import InputDataError
 from segkit.features.billing.fx import FIX, Money, convert_paying
 from segkit.features.billing.invoices import invoice_subscriptions
 from segkit.features.billing.subscriptions import BillingPolicy, paying_subscriptions
+from segkit.features.period import Period
 from segkit.loading.model import Inputs
 
 
@@ -60,12 +61,13 @@ def check_one_currency(subs: pd.DataFrame | None) -> None:
 
 
 def billing_of(inputs: Inputs, *, past_due: str = "include", policy: BillingPolicy | None = None,
-               as_of_day: pd.Timestamp | None = None, money: Money | None = None) -> Billing:
+               as_of_day: pd.Timestamp | None = None, money: Money | None = None, period: Period | None = None) -> Billing:
     """The run's ``Billing``: the one place the billing source and the paying rows are computed.
 
     ``policy`` is the churn policy (default: ``BillingPolicy(past_due)``); ``as_of_day`` the
     midnight starting the as-of date, where status snapshots without a date end; ``money`` the
-    run's currency conversion (``fx.money_of``; None: one currency is required)."""
+    run's currency conversion (``fx.money_of``; None: one currency is required), read at the
+    instants of ``period`` (``fx.convert_paying``)."""
     policy = policy or BillingPolicy(past_due=past_due)
     subs = billing_source(inputs)
     if money is None:
@@ -75,6 +77,6 @@ def billing_of(inputs: Inputs, *, past_due: str = "include", policy: BillingPoli
     if subs is not None and not subs.empty:
         paying = paying_subscriptions(subs, policy=policy, as_of_day=as_of_day, notes=notes)
         if money is not None:
-            paying = convert_paying(paying, money)
+            paying = convert_paying(paying, money, period)
         paying = paying.drop(columns=["currency"], errors="ignore")
     return Billing(subscriptions=subs, paying=paying, past_due=policy.past_due, notes=notes)
