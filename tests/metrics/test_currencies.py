@@ -173,6 +173,18 @@ def test_config_keys_and_amounts_already_in_the_reporting_currency(run_cli, tmp_
     assert report["money"]["rate_source"] == "single currency, no conversion" and report["overall"]["mrr"] == 150.0
 
 
+def test_rows_without_a_currency_are_the_reporting_currency_and_counted(run_cli, tmp_path: Path):
+    """a: 100 with no currency cell, read as USD; b: EUR 100 at 1.10. MRR 210; one warning counts the
+    row; the HTML overview states the currency and the rate file."""
+    files = _files(tmp_path, ["a,2023-01-01,,100,month,", "b,2023-01-01,,100,month,EUR"], ["2023-01-01,EUR,1.10"])
+    report = _json(_segment(run_cli, files, "--reporting-currency", "USD", "--format", "json"))
+    assert report["overall"]["mrr"] == pytest.approx(210.0)
+    assert {"code": "currency", "message": "1 billing or deal rows have no currency; read as the reporting currency USD"} \
+        in report["warnings"]
+    html = _segment(run_cli, files, "--reporting-currency", "USD", "--format", "html").out
+    assert "amounts in USD: converted from EUR with fx_rates" in html
+
+
 def test_deal_amounts_and_invoices_are_converted_at_their_own_dates(run_cli, tmp_path: Path):
     """Deals won: USD 1,000 closed 2024-03-01 and EUR 1,000 closed 2024-09-01 (EUR 1.10 from
     2024-01-01, 1.20 from 2024-06-01): average won amount (1,000 + 1,200) / 2 = 1,100.

@@ -7,13 +7,16 @@ Currency codes compare case-insensitively (Stripe writes ``usd``).
 
 What a reading is, per source:
 
-* **subscriptions**: MRR is read at instants (period and month boundaries, the cohort month ends,
-  a subscription's first payment). Each paying row is split at the dates its currency's rate
-  changes, so every piece has one rate and every reading, whichever instant it is at, sees the
-  rate in force then: a reading just before instant t (the state at the end of the day before)
-  uses the latest rate dated before t. The pieces of a row touch, so paying spells, churn and
-  renewals are unchanged; ``fx_piece`` numbers them (0 = the row itself, which the subscription
-  count uses).
+* **subscriptions**: MRR is read at instants: the period's month boundaries (movements, the start
+  and end facts), every calendar month start (cohort month and quarter ends) and an account's
+  first payment (cohorts' starting MRR). A reading just before instant t (the state at the end
+  of the day before) uses the latest rate dated before t. Each paying row is split so that every
+  piece has one rate: at most once per reading instant, at the rate the reading there sees
+  (``reading_rates``; daily rates would otherwise split a row a thousand times), with a first
+  piece one microsecond long at the row's own start carrying that day's rate for the
+  first-payment reading. The pieces touch, so paying spells, churn and renewals are unchanged;
+  ``fx_piece`` numbers them (0 = the row itself, which the subscription count uses). A new kind
+  of reading at other instants would see the rate of the next reading instant.
 * **invoices** (payments): each amount at its ``paid_at`` (else ``issued_at``).
 * **deals**: each amount at its ``closed_at`` (else ``created_at``).
 
