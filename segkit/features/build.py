@@ -104,7 +104,8 @@ def build_features(
     as_of_day = period.end - pd.Timedelta(days=1)
     money = money_of(inputs, reporting_currency)  # mixed currencies without rates: exit 3, before any figure
     convert_tables(inputs, money)
-    billing_rows = billing_of(inputs, policy=policy, as_of_day=as_of_day, money=money, period=period)  # computed once; FeatureSet.billing carries it
+    # computed once; FeatureSet.billing carries it
+    billing_rows = billing_of(inputs, policy=policy, as_of_day=as_of_day, money=money, period=period)
     known = pd.Index(accounts["account_id"]) if accounts is not None else None
     event_frame = None
     if engine is not None:

@@ -114,7 +114,9 @@ def money_of(inputs: Inputs, reporting_currency: str | None) -> Money:
                                  f"currencies unconverted: {FIX}, or run each currency's exports separately")
         return Money(None, found)
     reporting = check_currency_code(reporting_currency)
-    notes = (f"{blank} billing or deal rows have no currency; read as the reporting currency {reporting}",) if blank and found else ()
+    notes: tuple[str, ...] = ()
+    if blank and found:
+        notes = (f"{blank} billing or deal rows have no currency; read as the reporting currency {reporting}",)
     foreign = [c for c in found if c != reporting]
     if not foreign:
         return Money(reporting, found, notes=notes)
