@@ -19,7 +19,7 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 from segkit.errors import ConfigError
 
-TABLE_NAMES = ("accounts", "subscriptions", "invoices", "deals", "events", "users", "surveys", "tickets", "cancellations")
+TABLE_NAMES = ("accounts", "subscriptions", "invoices", "deals", "events", "users", "surveys", "tickets", "cancellations", "fx_rates")
 
 #: Top-level sections and the keys each accepts (``None``: free-form, checked elsewhere).
 CONFIG_KEYS: dict[str, dict[str, str] | None] = {
@@ -66,6 +66,7 @@ CONFIG_KEYS: dict[str, dict[str, str] | None] = {
         "churn_grace_days": "Days between an account's paid periods that are not churn (default 1: date-only version rows a day apart are one history).",
         "survival_horizon_months": "Months the restricted mean lifetime of the survival curves runs to (default 24).",
         "churn_recognition": "When churn is recognised: period_end (default, at ended_at) or cancellation (at canceled_at when earlier).",
+        "reporting_currency": "ISO 4217 code every amount is reported in (--reporting-currency; default: none, amounts must share one currency); other currencies are converted with the fx_rates table.",
     },
     "segmenters": None,
     "output": {

@@ -34,6 +34,8 @@ UsersOpt = Annotated[Optional[list[Path]], typer.Option(help=_TABLE_HELP.format(
 SurveysOpt = Annotated[Optional[list[Path]], typer.Option(help=_TABLE_HELP.format("surveys (NPS responses)"), show_default=False)]
 TicketsOpt = Annotated[Optional[list[Path]], typer.Option(help=_TABLE_HELP.format("tickets (support: Zendesk, Intercom, HubSpot, Freshdesk)"), show_default=False)]
 CancellationsOpt = Annotated[Optional[list[Path]], typer.Option(help=_TABLE_HELP.format("cancellations (churn reasons)"), show_default=False)]
+FxRatesOpt = Annotated[Optional[list[Path]], typer.Option("--fx-rates", help="An exchange-rate file (date, currency, rate = reporting-currency units per unit), read as the fx_rates table (repeatable); needs --reporting-currency.", show_default=False)]
+ReportingCurrencyOpt = Annotated[Optional[str], typer.Option("--reporting-currency", help="ISO 4217 code every amount is reported in; other currencies are converted with --fx-rates (default: metrics.reporting_currency, else none: amounts must share one currency).")]
 ConfigOpt = Annotated[Optional[Path], typer.Option(help="Config file (default: ./segkit.toml if present).")]
 TimezoneOpt = Annotated[Optional[str], typer.Option(help="Zone of timestamps that carry none (default UTC).")]
 EngineOpt = Annotated[Optional[str], typer.Option("--engine", help="Event-feature engine: duckdb (default, embedded), spark (pip install 'segkit[spark]') or any registered one (segkit plugins).")]
@@ -66,6 +68,7 @@ class TableFiles(OptionGroup):
     surveys: SurveysOpt = None
     tickets: TicketsOpt = None
     cancellations: CancellationsOpt = None
+    fx_rates: FxRatesOpt = None
 
     def as_dict(self) -> dict[str, list[Path] | None]:
         return {f.name: getattr(self, f.name) for f in fields(self)}

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from segkit.features.period import Period
+from segkit.features.billing.fx import Money, convert_tables, money_of
 from segkit.features.billing.source import Billing, billing_of
 from segkit.features.billing.subscriptions import BillingPolicy, billing_facts, flat_billing_facts, is_flat_table
 from segkit.features.billing.movements import MOVEMENT_COLUMNS, movement_facts
@@ -33,6 +34,8 @@ BILLING_DEFAULTS = {
 }
 #: Dates that lie ahead of the data (the end of the invoiced period): never the default as-of.
 FORWARD_LOOKING_DATES = frozenset({"current_period_end"})
+#: Tables whose dates are no activity (an exchange rate dated ahead): never the default as-of.
+NOT_ACTIVITY_TABLES = frozenset({"fx_rates"})
 EVENT_COUNT_COLUMNS = ("event_count", "distinct_users", "distinct_events", "active_days_30", "active_days_90", "events_30", "events_prior_60")
 
 
@@ -57,12 +60,16 @@ class FeatureSet:
     deal_rows: pd.DataFrame | None = None
     #: the period's ticket and cancellation rows (segkit.features.support), for the support metrics
     support: SupportRows = field(default_factory=SupportRows)
+    #: the reporting currency and the rates the amounts were converted with (segkit.features.billing.fx)
+    money: Money = field(default_factory=lambda: Money(None))
 
 
 def latest_date(inputs: Inputs, event_max: pd.Timestamp | None) -> pd.Timestamp | None:
     """The latest timestamp anywhere in the inputs: the default as-of, never the wall clock."""
     candidates: list[pd.Timestamp] = []
-    for data in inputs.tables.values():
+    for name, data in inputs.tables.items():
+        if name in NOT_ACTIVITY_TABLES:
+            continue
         for col in data.frame.columns:
             if col in FORWARD_LOOKING_DATES:
                 continue
@@ -85,15 +92,20 @@ def build_features(
     flat_churn_window_months: float = 1.0,
     extras: Collection[str] = (),
     policy: BillingPolicy | None = None,
+    reporting_currency: str | None = None,
 ) -> FeatureSet:
     """Join every input's per-account facts onto the accounts (or the ids seen anywhere).
 
-    ``extras`` names optional feature groups some segmenters declare (``segkit.features.extra``).
+    ``extras`` names optional feature groups some segmenters declare (``segkit.features.extra``);
+    amounts are converted to ``reporting_currency`` with the fx_rates table (``billing/fx.py``).
     """
     accounts = inputs.frame("accounts")
     policy = policy or BillingPolicy(past_due=past_due)
     as_of_day = period.end - pd.Timedelta(days=1)
-    billing_rows = billing_of(inputs, policy=policy, as_of_day=as_of_day)  # computed once; FeatureSet.billing carries it
+    money = money_of(inputs, reporting_currency)  # mixed currencies without rates: exit 3, before any figure
+    convert_tables(inputs, money)
+    # computed once; FeatureSet.billing carries it
+    billing_rows = billing_of(inputs, policy=policy, as_of_day=as_of_day, money=money, period=period)
     known = pd.Index(accounts["account_id"]) if accounts is not None else None
     event_frame = None
     if engine is not None:
@@ -132,6 +144,7 @@ def build_features(
         billing=billing_rows,
         deal_rows=deal_rows(deals, period) if deals is not None else None,
         support=support,
+        money=money,
     )
 
 

@@ -246,6 +246,7 @@ def segment(
         checks=[c.as_dict() for c in plausibility_checks(
             features, overall, {name: part.quality for name, part in segmented.segmentations.items()})],
         survival=segmented.survival or None,
+        money=features.money.as_report(),
     )
     assignments = pd.DataFrame({"account_id": features.frame.index.astype("string"), **segmented.assignments})
     report = build_report(parts, assignments, inputs.rejections.frame(), timer.run_info(registry))

@@ -18,6 +18,7 @@ import pandas as pd
 
 from segkit.config import Config
 from segkit.errors import UsageError
+from segkit.features.billing.fx import check_currency_code
 from segkit.features.value.fits import CLV_METHODS, ValueSettings
 from segkit.loading import LoadOptions
 from segkit.metrics import MetricOptions
@@ -74,6 +75,7 @@ class SegmentOptions:
     cohorts_by_segment: bool | None = None
     engine: str | None = None  # event-feature engine: duckdb (default) or spark (issue #6)
     spark_master: str | None = None  # --engine spark: local[2] (default), spark://HOST:PORT, yarn, k8s://...
+    reporting_currency: str | None = None  # ISO 4217 code amounts are converted to with the fx_rates table
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,8 @@ class Settings:
     churn_recognition: str = "period_end"
     #: survival (segkit.metrics.survival): the restricted mean lifetime is the area under S to this horizon
     survival_horizon_months: float = DEFAULT_HORIZON_MONTHS
+    #: ISO 4217 code every amount is reported in (None: the amounts must share one currency)
+    reporting_currency: str | None = None
 
     @property
     def timezone(self) -> str:
@@ -286,6 +290,7 @@ def _resolve_settings(config: Config, options: SegmentOptions) -> Settings:
         churn_grace_days=churn_grace_days(config),
         churn_recognition=churn_recognition(config),
         survival_horizon_months=survival_horizon_months(config),
+        reporting_currency=reporting_currency(config, options),
     )
 
 
@@ -315,3 +320,13 @@ def churn_recognition(config: Config) -> str:
     if value not in CHURN_RECOGNITION:
         raise UsageError(f"metrics.churn_recognition takes period_end or cancellation; got {value!r}")
     return str(value)
+
+
+def reporting_currency(config: Config, options: SegmentOptions) -> str | None:
+    """``--reporting-currency``, else ``metrics.reporting_currency``: an ISO 4217 code (upper case), or None."""
+    value = _pick(options.reporting_currency, config.metrics, "reporting_currency", None)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise UsageError(f"metrics.reporting_currency takes an ISO 4217 code such as \"USD\"; got {value!r}")
+    return check_currency_code(value)

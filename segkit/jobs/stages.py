@@ -115,12 +115,14 @@ def features_for(inputs: Inputs, settings: Settings, extras: Sequence[str], say:
             inputs, period, as_of, engine, past_due=settings.past_due,
             flat_churn_window_months=settings.flat_churn_window_months, extras=list(extras),
             policy=BillingPolicy(settings.past_due, settings.churn_grace_days, settings.churn_recognition),
+            reporting_currency=settings.reporting_currency,
         )
         built = BuiltFeatures(features)
         if with_value:
             built.value_fits = add_value_features(features, inputs, engine, settings.value)
         if features.billing is not None:
             built.value_fits.warnings.extend(ValueWarning("churn_policy", note) for note in features.billing.notes)
+        built.value_fits.warnings.extend(ValueWarning("currency", note) for note in features.money.notes)
     finally:
         if engine is not None:
             engine.close()

@@ -44,8 +44,8 @@ from segkit.loading.schema import TABLES
 from segkit.loading.sources import expand_paths, hive_partitions
 from segkit.loading.vendor_rows import excluded_rows, map_statuses, skip_header_rows
 
-#: Dates that may lie after as-of without being wrong (a trial or a deal still ahead).
-FUTURE_DATES_ALLOWED = frozenset({"trial_end", "period_end", "closed_at", "current_period_end"})
+#: Dates that may lie after as-of without being wrong (a trial or a deal still ahead; fx_rates' date).
+FUTURE_DATES_ALLOWED = frozenset({"trial_end", "period_end", "closed_at", "current_period_end", "date"})
 #: Columns a table can carry that segkit reports rather than uses (never silently ignored).
 UNUSED_COLUMNS = {
     "subscriptions": {
@@ -461,6 +461,8 @@ def _table_rules(table: str, out: pd.DataFrame, row_bad: pd.Series) -> None:
             flag(out["ended_at"] < out["started_at"], "ended_at: ends before it starts")
     if table == "accounts" and "domain" in out:
         out["domain"] = normalise_domain(out["domain"])
+    if table == "fx_rates" and "rate" in out:
+        flag(out["rate"] <= 0, "rate: not a positive exchange rate")
 
 
 #: Billing-frequency words exports use -> segkit's interval names.

@@ -64,6 +64,11 @@ SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "event": ("event_name", "event_type", "action", "feature", "feature_name"),
         "timestamp": ("time", "event_time", "occurred_at", "event_timestamp", "ts", "datetime", "usage_date", "date"),
     },
+    "fx_rates": {
+        "date": ("rate_date", "effective_date", "valid_from"),
+        "currency": ("currency_code", "from_currency", "source_currency"),
+        "rate": ("exchange_rate", "fx_rate", "conversion_rate"),
+    },
     "surveys": {
         "responded_at": ("response_date", "survey_date", "answered_at"),
         "score": ("nps", "nps_score", "likelihood_to_recommend", "rating"),

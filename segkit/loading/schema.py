@@ -129,6 +129,7 @@ TABLES: dict[str, TableSchema] = {
             C("is_closed", "bool"),
             C("closed_at", "datetime"),
             C("amount", "float"),
+            C("currency", "str", "ISO currency code of amount (Salesforce CurrencyIsoCode in multi-currency orgs)."),
         ),
         required=(("account_id",), ("created_at",)),
     ),
@@ -200,5 +201,14 @@ TABLES: dict[str, TableSchema] = {
             C("voluntary", "bool", "True: the customer asked; false: failed payment. Derived from reason_code when absent."),
         ),
         required=(("account_id", "subscription_id", "customer_id", "customer_email"), ("canceled_at",)),
+    ),
+    "fx_rates": TableSchema(
+        "fx_rates",
+        (
+            C("date", "datetime", "The day the rate applies from: a reading uses the latest rate on or before its date."),
+            C("currency", "str", "ISO 4217 code converted from (any case: Stripe writes usd)."),
+            C("rate", "float", "Units of the reporting currency for one unit of currency (metrics.reporting_currency)."),
+        ),
+        required=(("date",), ("currency",), ("rate",)),
     ),
 }

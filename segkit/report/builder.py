@@ -42,6 +42,8 @@ def report_data(parts: ReportParts) -> dict[str, Any]:
         data["clv_model"] = parts.clv_model.as_dict()
     if parts.survival is not None:
         data["survival"] = parts.survival
+    if parts.money is not None:
+        data["money"] = parts.money
     return data
 
 

@@ -164,3 +164,4 @@ class ReportParts:
     clv_model: ClvModelPart | None = None
     checks: list[dict[str, Any]] = field(default_factory=list)  # metrics.checks.Check.as_dict(), in order
     survival: dict[str, dict[str, Any]] | None = None  # per segmentation: SurvivalResult.to_dict()
+    money: dict[str, Any] | None = None  # features.billing.fx.Money.as_report(): None without a reporting currency

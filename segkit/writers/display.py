@@ -148,3 +148,23 @@ def segmentation_quality_lines(segmentation: dict[str, Any]) -> list[str]:
 def check_lines(report: Report) -> list[str]:
     """report.json's plausibility checks, one line each: the code, the figure and what to look at."""
     return [f"check {c['code']} ({c['figure']} = {c['value']}): {c['message']}" for c in report.data.get("checks", [])]
+
+
+def money_lines(report: Report) -> list[str]:
+    """The reporting currency and the rate source (report.json's ``money``), one line; none without one."""
+    return money_text(report.data)
+
+
+def money_text(data: dict[str, Any]) -> list[str]:
+    """``money_lines`` of a report.json dict."""
+    money = data.get("money")
+    if not money:
+        return []
+    source = money.get("rate_source")
+    if isinstance(source, dict):
+        files = ", ".join(f"{f} (sha256 {h[:12]})" for f, h in zip(source.get("files", []), source.get("sha256", [])))
+        others = [c for c in money.get("currencies", []) if c != money["reporting_currency"]]
+        text = f"converted from {', '.join(others)} with fx_rates {files}, the latest rate on or before each reading"
+    else:
+        text = str(source)
+    return [f"amounts in {money['reporting_currency']}: {text}"]

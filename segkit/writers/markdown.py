@@ -8,7 +8,7 @@ import re
 from segkit.errors import escape_control
 from segkit.report import Report
 from segkit.writers.base import Writer
-from segkit.writers.display import caption, check_lines, columns_for, display_rows, quality_lines
+from segkit.writers.display import caption, check_lines, columns_for, display_rows, money_lines, quality_lines
 from segkit.writers.summary import summary_lines
 
 
@@ -47,6 +47,6 @@ class MarkdownWriter(Writer):
             out.extend(f"- {_cell(line)}" for line in quality_lines(report, name))
             if quality_lines(report, name):
                 out.append("")
-        out.extend(f"- {_cell(line)}" for line in check_lines(report))
+        out.extend(f"- {_cell(line)}" for line in money_lines(report) + check_lines(report))
         out.extend(f"- warning {_cell(w['code'])}: {_cell(w['message'])}" for w in report.data.get("warnings", []))
         return "\n".join(out)

@@ -26,7 +26,7 @@ from segkit.report import Report
 from segkit.writers.base import Writer
 from segkit.writers.changes import segmentation_lines
 from segkit.writers.display import (
-    COLUMN_NAMES, ESSENTIAL_COLUMNS, caption, check_lines, column_name, columns_for, display_rows, quality_lines,
+    COLUMN_NAMES, ESSENTIAL_COLUMNS, caption, check_lines, column_name, columns_for, display_rows, money_lines, quality_lines,
 )
 
 DEFAULT_WIDTH = 80
@@ -105,7 +105,7 @@ def render_tables(report: Report, console: Console, *, width: int = DEFAULT_WIDT
                 console.print(escape_control(line), highlight=False, markup=False, soft_wrap=True)
         console.print()
         console.width = width
-    for check in check_lines(report):
+    for check in money_lines(report) + check_lines(report):
         for line in textwrap.wrap(check, width=max(20, width), subsequent_indent="  ", break_on_hyphens=False):
             console.print(escape_control(line), highlight=False, markup=False, soft_wrap=True)
 

@@ -251,7 +251,7 @@ def test_mixed_currencies_are_an_input_error_naming_them(tmp_path: Path, capsys)
     err = capsys.readouterr().err.strip()
     assert code == 3
     assert len(err.splitlines()) == 1
-    assert "3 currencies (EUR, JPY, USD)" in err and "convert the amounts to one currency" in err
+    assert "3 currencies (EUR, JPY, USD)" in err and "--reporting-currency CODE and --fx-rates FILE" in err
 
 
 # -- item 11 (part): clv_capped ---------------------------------------------------------------------

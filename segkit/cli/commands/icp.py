@@ -10,7 +10,8 @@ from segkit.cli.lazy import api
 from segkit.cli.app import app
 from segkit.cli.environment import environment
 from segkit.cli.options import (
-    ConfigOpt, FilesArg, IcpFormatOpt, TableFiles, TimezoneOpt, default_config, parse_date, with_option_groups,
+    ConfigOpt, FilesArg, IcpFormatOpt, ReportingCurrencyOpt, TableFiles, TimezoneOpt, default_config, parse_date,
+    with_option_groups,
 )
 from segkit.errors import UsageError
 from segkit.cli.render import print_icp, table_or_json, write_json
@@ -29,6 +30,7 @@ def icp(
     min_accounts: Annotated[int, typer.Option(help="List only values held by at least this many ICP accounts (default 3).")] = 3,
     column: Annotated[Optional[list[str]], typer.Option(help="Attribute column to profile (repeatable; default: size, revenue, industry, country, region, tools, custom fields).")] = None,
     timezone: TimezoneOpt = None,
+    reporting_currency: ReportingCurrencyOpt = None,
     format_: IcpFormatOpt = None,
 ) -> None:
     """Ideal customer profile: attribute values that over-index among top-value retained accounts.
@@ -46,7 +48,7 @@ def icp(
     fmt = "html" if format_ == "html" else table_or_json(format_, env, "icp")
     result = api.icp(
         files or [], tables=tables.as_dict(), config=default_config(config),
-        options=api.SegmentOptions(as_of=parse_date(as_of), timezone=timezone),
+        options=api.SegmentOptions(as_of=parse_date(as_of), timezone=timezone, reporting_currency=reporting_currency),
         top_share=top_share, min_tenure_months=min_tenure_months, min_accounts=min_accounts, columns=column,
     )
     if fmt == "json":

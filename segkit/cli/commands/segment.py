@@ -11,8 +11,8 @@ from segkit.cli.lazy import api
 from segkit.cli.app import app
 from segkit.cli.environment import environment
 from segkit.cli.options import (
-    ConfigOpt, EngineOpt, FilesArg, ReadOverrides, TableFiles, TimezoneOpt, default_config, parse_date, parse_period,
-    with_option_groups,
+    ConfigOpt, EngineOpt, FilesArg, ReadOverrides, ReportingCurrencyOpt, TableFiles, TimezoneOpt, default_config, parse_date,
+    parse_period, with_option_groups,
 )
 from segkit.cli.render import choose_format, emit
 from segkit.errors import ThresholdCrossed, UsageError
@@ -40,6 +40,7 @@ def segment(
     discount_rate: Annotated[Optional[float], typer.Option("--discount-rate", help="Annual discount rate for CLV (default 0.10).")] = None,
     cohorts_by_segment: Annotated[Optional[bool], typer.Option("--cohorts-by-segment/--no-cohorts-by-segment", help="Also compute cohort tables per segment.", show_default=False)] = None,
     read: ReadOverrides = ReadOverrides(),
+    reporting_currency: ReportingCurrencyOpt = None,
     engine: EngineOpt = None,
     spark_master: Annotated[Optional[str], typer.Option("--spark-master", help="With --engine spark: local[2] (default), spark://HOST:PORT, yarn, k8s://...")] = None,
     keep: Annotated[Optional[int], typer.Option("--keep", help="Runs kept in --out DIR's history folder (default 30).")] = None,
@@ -76,7 +77,7 @@ def segment(
                           cohorts_by_segment=cohorts_by_segment, engine=engine, spark_master=spark_master)
     options = api.SegmentOptions(
         by=by, as_of=parse_date(as_of), period_months=parse_period(str(period)) if period else None,
-        overrides=set_ or [], read=read.as_dict(), **given,
+        overrides=set_ or [], read=read.as_dict(), reporting_currency=reporting_currency, **given,
     )
     if columns:
         from segkit.writers.table import check_columns

@@ -68,6 +68,7 @@ def invoice_subscriptions(invoices: pd.DataFrame) -> pd.DataFrame:
             "mrr": (amount / months).to_numpy(dtype=np.float64),
             "interval": interval,
             "status": "paid",
+            **({"currency": paid["currency"].astype("string").to_numpy()} if "currency" in paid else {}),
         }
     ).astype({"started_at": "datetime64[us, UTC]", "ended_at": "datetime64[us, UTC]"})
 

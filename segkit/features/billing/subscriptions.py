@@ -139,6 +139,8 @@ def paying_subscriptions(subs: pd.DataFrame, *, past_due: str = "include", polic
     if notes is not None:
         notes.extend(found)
     out["pay_end"] = _utc_us(end)
+    if "currency" in subs:  # for the conversion to the reporting currency (billing/fx.py)
+        out["currency"] = subs["currency"].astype("string").to_numpy()
     keep = ~status.isin(excluded).fillna(False).to_numpy() & (out["mrr"] > 0).to_numpy()
     keep &= ~(status.isin(SNAPSHOT_STATUSES).fillna(False).to_numpy() & out["pay_end"].isna().to_numpy())
     keep &= (out["pay_end"].isna() | (out["pay_end"] > out["pay_start"])).to_numpy()
@@ -218,7 +220,8 @@ def billing_facts(paying: pd.DataFrame | None, period: Period) -> pd.DataFrame:
         return pd.DataFrame(columns=columns).rename_axis("account_id")
     by_account = paying.groupby("account_id", sort=True)
     facts = pd.DataFrame(index=by_account.size().index)
-    facts["subscriptions"] = by_account.size()
+    # a row split at exchange-rate changes (billing/fx.py) is one subscription: its first piece counts
+    facts["subscriptions"] = (paying["fx_piece"] == 0).groupby(paying["account_id"]).sum() if "fx_piece" in paying else by_account.size()
     now = active_at(paying, period.end)
     start = active_at(paying, period.start)
     facts["mrr"] = paying["mrr"].where(now, 0.0).groupby(paying["account_id"]).sum()

@@ -7,8 +7,8 @@ from segkit.loading.schema import TABLES
 
 
 def generic_preset(table: str) -> Preset:
-    """A preset whose header names are the canonical column names of ``table``."""
-    return Preset(name=f"generic-{table}", table=table, columns={c.name: (c.name,) for c in TABLES[table].columns})
+    """A preset whose header names are the canonical column names of ``table`` (named in kebab-case)."""
+    return Preset(name=f"generic-{table.replace('_', '-')}", table=table, columns={c.name: (c.name,) for c in TABLES[table].columns})
 
 
 ACCOUNTS = generic_preset("accounts")
@@ -20,3 +20,4 @@ USERS = generic_preset("users")
 SURVEYS = generic_preset("surveys")
 TICKETS = generic_preset("tickets")
 CANCELLATIONS = generic_preset("cancellations")
+FX_RATES = generic_preset("fx_rates")

@@ -50,6 +50,7 @@ DEALS = Preset(
         "is_closed": ("Is Deal Closed?", "Is Closed", "hs_is_closed"),
         "closed_at": ("Close Date", "closedate"),
         "amount": ("Amount", "amount"),
+        "currency": ("Currency", "deal_currency_code"),
     },
     signature=("stage",),
     options=PresetOptions(multi_account_separator=";"),

@@ -43,6 +43,7 @@ OPPORTUNITIES = Preset(
         "is_closed": ("IsClosed", "Closed"),
         "closed_at": ("CloseDate", "Close Date"),
         "amount": ("Amount",),
+        "currency": ("CurrencyIsoCode", "Opportunity Currency"),
     },
     signature=("stage",),
 )

@@ -6,6 +6,8 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from segkit.writers.display import money_text
+
 e = html.escape
 
 #: (report key, card label, kind): kind picks the value's format and the change's unit
@@ -132,6 +134,7 @@ def overview_html(data: dict[str, Any], changes: dict[str, Any] | None) -> str:
         parts.append(f"<p class='caption'>period {e(str(period.get('start')))} to {e(str(period.get('end')))}; "
                      f"CLV method {e(str(params.get('clv_method', '-')))}; segments with fewer than "
                      f"{e(str(params.get('min_segment_size', '-')))} accounts are suppressed</p>")
+    parts.extend(f"<p class='caption'>{e(line)}</p>" for line in money_text(data))
     parts.append(checks_html(data.get("checks") or []))
     parts.append(warnings_html(data.get("warnings") or []))
     return "".join(parts) + "</section>"
