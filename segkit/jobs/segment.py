@@ -97,7 +97,7 @@ def _survival_of(features: FeatureSet, labels: pd.Series, settings: Settings) ->
     return None if result is None else result.to_dict()
 
 
-def _segment_all(plan: list[list[str]], explicit_by: bool, registry: Registry, config: Config, features: FeatureSet,
+def _segment_all(plan: list[list[str]], explicit_by: bool, built: dict[str, Segmenter], features: FeatureSet,
                  settings: Settings, cohorts: CohortMatrix | None) -> _Segmented:
     """Fit each planned segmenter (once each, crosses reuse them) and compute its segments' metrics."""
     out = _Segmented()
@@ -107,7 +107,7 @@ def _segment_all(plan: list[list[str]], explicit_by: bool, registry: Registry, c
         try:
             for name in names:
                 if name not in fitted:
-                    fitted[name] = build_segmenter(name, registry, config).fit(features.frame)
+                    fitted[name] = built[name].fit(features.frame)
         except InputDataError as exc:
             if explicit_by:
                 raise
@@ -221,14 +221,15 @@ def segment(
     say("loading inputs")
     inputs = load_with(files, tables, config, settings.load)
     timer.lap("load")
-    extras = sorted({x for names in plan for name in names for x in getattr(registry.get(name), "extra_features", ())})
+    built_segmenters = {name: build_segmenter(name, registry, config) for names in plan for name in names}
+    extras = sorted({x for seg in built_segmenters.values() for x in seg.feature_groups()})
     built = features_for(inputs, settings, extras, say, with_value=True, progress=progress is not None)
     features = built.features
     timer.lap("features")
     warnings = _input_warnings(registry, inputs, built.value_fits.warnings, settings)
     cohorts = cohort_matrix_for(features, inputs, settings)
     say("segmenting")
-    segmented = _segment_all(plan, bool(options.by), registry, config, features, settings, cohorts)
+    segmented = _segment_all(plan, bool(options.by), built_segmenters, features, settings, cohorts)
     overall = compute_metrics(features, None, [], settings.metrics)
     timer.lap("segment_and_metrics")
     parts = ReportParts(
