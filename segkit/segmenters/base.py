@@ -150,6 +150,12 @@ class Segmenter:
             return "static"
         return str(getattr(self, "at", "as_of"))
 
+    def untested_segments(self) -> dict[str, str]:
+        """Segments left out of the lift and quality tests, with why (e.g. churn_risk's "Not
+        scored": the accounts outside the model's population, mostly not customers at the start,
+        which would make its conversion test near-circular)."""
+        return {}
+
     def defined_by(self) -> dict[str, str]:
         """Outcomes (``churn``, ``conversion``) the labels are defined by, with why: their quality
         tests are omitted and the report marks them (a paying tier is converted by definition)."""
