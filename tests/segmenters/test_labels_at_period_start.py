@@ -136,3 +136,17 @@ def test_nps_reads_the_latest_answer_before_the_period_start(tmp_path: Path, run
                    "--format", "json", "--set", "segmenters.nps.at=as_of")
     assert {s["segment"]: s["accounts"] for s in json.loads(late.out)["segmentations"]["nps"]["segments"]} == {
         "Promoter": 1, "Detractor": 1, "No response": 9}
+
+
+def test_a_log_that_hardly_covers_the_period_start_is_warned(sample_dir, run_cli) -> None:
+    """The sample's events cover the last 180 days (and a few planted key events): 17 events in
+    the 90 days before 2025-01-01 against 5,017 in the last 90, under a tenth, so reading usage
+    at the start would call accounts unused for want of data: the report says so."""
+    result = run_cli("segment", "--config", sample_dir / "samples.toml", "--by", "behavioral", "--format", "json")
+    assert result.code == 0, result.err
+    warned = [w["message"] for w in json.loads(result.out)["warnings"] if w["code"] == "usage_before_events"]
+    assert len(warned) == 1 and "17 events against 5,017 in the last 90 days" in warned[0]
+
+
+def test_no_coverage_warning_when_the_log_covers_the_start(tmp_path: Path, run_cli) -> None:
+    assert not any(w["code"] == "usage_before_events" for w in _run(run_cli, tmp_path, "behavioral")["warnings"])
