@@ -154,9 +154,12 @@ class RfmSegmenter(Segmenter):
         return labels
 
     def defined_by(self) -> dict[str, str]:
-        if self.at == "period_start":
-            return {}
-        return {"churn": "recency read at as-of: accounts that churned in the period stopped buying (low recency)"}
+        out = {}
+        if getattr(self, "source_", None) == "invoices":  # a scored account has paid: converted by definition
+            out["conversion"] = "scored on paid invoices: every account with a score has paid, so it is converted by definition"
+        if self.at != "period_start":
+            out["churn"] = "recency read at as-of: accounts that churned in the period stopped buying (low recency)"
+        return out
 
     def describe(self) -> dict[str, Any]:
         profile = {}

@@ -150,3 +150,32 @@ def test_a_log_that_hardly_covers_the_period_start_is_warned(sample_dir, run_cli
 
 def test_no_coverage_warning_when_the_log_covers_the_start(tmp_path: Path, run_cli) -> None:
     assert not any(w["code"] == "usage_before_events" for w in _run(run_cli, tmp_path, "behavioral")["warnings"])
+
+
+def test_rfm_on_invoices_reads_the_payments_before_the_start_and_omits_conversion(tmp_path: Path, run_cli) -> None:
+    """Invoices paid on the 1st of each month while the subscription pays (a0..a4 until 2024-06,
+    the rest through 2024-12; a10 from 2024-03). Before 2024-01-01 each of a0..a9 paid 11 invoices
+    of 100 (2023-02 .. 2023-12) and the last on 2023-12-01: one R, F, M for all ten, so a single
+    named segment holds them (churn 5/10); a10 had no history then: New in period. A scored
+    account has paid, so conversion is defined by the segmentation: omitted with the reason."""
+    files = _files(tmp_path)
+    rows = ["invoice_id,account_id,amount_paid,paid_at,status"]
+    for i in range(11):
+        month = dt.date(2024, 3, 1) if i == 10 else dt.date(2023, 2, 1)
+        last = dt.date(2024, 6, 1) if i < 5 else dt.date(2024, 12, 1)
+        while month <= last:
+            rows.append(f"in{i}-{month:%Y%m},a{i},100,{month}T00:00:00Z,paid")
+            month = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    invoices = tmp_path / "invoices.csv"
+    invoices.write_text("\n".join(rows) + "\n")
+    result = run_cli("segment", *files, "--invoices", invoices, "--as-of", "2024-12-31", "--by", "rfm",
+                     "--min-segment-size", "0", "--format", "json")
+    assert result.code == 0, result.err
+    report = json.loads(result.out)
+    churn = _churn(report, "rfm")
+    assert churn.pop("New in period") == (1, None)
+    assert list(churn.values()) == [(10, 0.5)]
+    part = report["segmentations"]["rfm"]
+    assert list(part["defined_by_outcome"]) == ["conversion"]
+    assert "omitted" in part["quality"]["tests"]["conversion"]
+    assert not _warned(report)
