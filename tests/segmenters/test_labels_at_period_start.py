@@ -179,3 +179,17 @@ def test_rfm_on_invoices_reads_the_payments_before_the_start_and_omits_conversio
     assert list(part["defined_by_outcome"]) == ["conversion"]
     assert "omitted" in part["quality"]["tests"]["conversion"]
     assert not _warned(report)
+
+
+def test_cluster_reads_its_time_varying_features_at_the_period_start(tmp_path: Path, run_cli) -> None:
+    """The default features present here are mrr and the event features: each is read at the
+    start (mrr as mrr_start), so the clusters split heavy from light users before the churn
+    (churn 2/5 and 3/5, V 0.2) instead of the churners from the rest; a10 (no MRR or events at the
+    start) is a cluster of its own, with no churn trial."""
+    report = _run(run_cli, tmp_path, "cluster")
+    part = report["segmentations"]["cluster"]
+    assert part["labels_read_at"] == "period_start" and not _warned(report)
+    facts = part["quality"]["cluster"]
+    assert facts["read_at_period_start"] == facts["features"] and facts["read_at_as_of"] == []
+    assert sorted(v for _, v in _churn(report, "cluster").values() if v is not None) == [0.4, 0.6]
+    assert _cramers_v(report, "cluster") == 0.2
