@@ -14,6 +14,7 @@ Spark): ``event_detail`` reads the per-(account, event name) table the feature p
 | ``subscription_at_start`` | ``plan_at_start``, ``interval_at_start`` (of the account's largest subscription paying at the period start: the contract known at the churn model's cut-off) |
 | ``deals`` | ``deals``, ``deals_open``, ``deals_won``, ``first_deal_at``, ``first_won_at`` (added whenever a deals table is given; the per-deal rows go to ``FeatureSet.deal_rows``) |
 | ``invoices`` | ``invoices``, ``invoice_amount``, ``first_invoice_at``, ``last_invoice_at`` (paid up to as-of) |
+| ``*_at_start`` | the groups of ``segkit.features.at_start`` (facts at the period start, ``at_start:<column>``) |
 | ``survey_answers`` | each unmapped survey column (a needs question) under its export name: the account's latest non-empty answer up to as-of; the names are listed in ``frame.attrs["survey_answer_columns"]`` |
 """
 
@@ -24,6 +25,7 @@ from collections.abc import Collection
 
 import pandas as pd
 
+from segkit.features.at_start import AT_START_GROUPS, at_start_parts, fill_at_start_counts
 from segkit.features.events.base import EventEngine
 from segkit.features.period import Period
 from segkit.loading.model import Inputs
@@ -40,6 +42,7 @@ EXTRA_FEATURES: dict[str, str] = {
     "deals": "deal counts (all, open, won) and the first deal's creation time",
     "invoices": "paid invoices: count, amount, first and last payment time",
     "survey_answers": "each account's latest answer to every unmapped survey column",
+    **AT_START_GROUPS,  # segkit.features.at_start: the facts as they stood at the period start
 }
 
 
@@ -73,6 +76,7 @@ def add_extras(
         parts.append(deal_facts(inputs.frame("deals"), period))
     if "invoices" in wanted and inputs.frame("invoices") is not None:
         parts.append(invoice_facts(inputs.frame("invoices"), period))
+    parts.extend(at_start_parts(inputs, period, engine, wanted))
     answers_columns: list[str] = []
     if "survey_answers" in wanted and inputs.frame("surveys") is not None:
         answers = survey_answers(inputs.frame("surveys"), period)
@@ -92,7 +96,7 @@ def add_extras(
         frame["invoice_amount"] = frame["invoice_amount"].fillna(0.0).astype("float64")
     if answers_columns:
         frame.attrs["survey_answer_columns"] = answers_columns
-    return frame
+    return fill_at_start_counts(frame)
 
 
 def _ts(value: dt.datetime | pd.Timestamp) -> str:
@@ -139,16 +143,25 @@ def usage_at_start(engine: EventEngine, period: Period) -> pd.DataFrame:
 
 
 def subscription_at_start(subs: pd.DataFrame, period: Period) -> pd.DataFrame:
-    """Plan and interval of each account's largest paying subscription at the period start."""
-    from segkit.features.billing.subscriptions import NOT_PAYING_STATUSES, subscription_mrr
+    """Plan and interval of each account's largest paying subscription at the period start.
+
+    Paying follows the billing status rule (``features.billing.subscriptions``): unpaid and paused
+    rows keep their paid history until the inferred end, so a row unpaid at as-of that paid at
+    the period start gives that start's plan; trialing and incomplete rows never pay.
+    """
+    from segkit.features.billing.subscriptions import (
+        NEVER_PAID_STATUSES, SNAPSHOT_STATUSES, BillingPolicy, paid_until, subscription_mrr,
+    )
 
     start = subs["started_at"]
     if "trial_end" in subs:
         start = start.where(subs["trial_end"].isna() | (subs["trial_end"] <= start), subs["trial_end"])
-    end = subs["ended_at"] if "ended_at" in subs else pd.Series(pd.NaT, index=subs.index)
     status = subs["status"].astype("string").str.lower().str.strip() if "status" in subs else pd.Series(pd.NA, index=subs.index, dtype="string")
+    end, _ = paid_until(subs, status, BillingPolicy(), period.end - pd.Timedelta(days=1))
     mrr = subscription_mrr(subs)
-    active = (start <= period.start) & (end.isna() | (end > period.start)) & (mrr > 0) & ~status.isin(NOT_PAYING_STATUSES).fillna(False)
+    snapshot_open = status.isin(SNAPSHOT_STATUSES).fillna(False) & end.isna()
+    active = ((start <= period.start) & (end.isna() | (end > period.start)) & (mrr > 0)
+              & ~status.isin(NEVER_PAID_STATUSES).fillna(False) & ~snapshot_open)
     rows = pd.DataFrame(
         {
             "account_id": subs["account_id"].astype("string"),

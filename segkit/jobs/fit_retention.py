@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,11 +39,16 @@ def fit_retention(
     discount_rate: float = 0.10,
     periods_ahead: int = 5,
     renewals: int | None = None,
+    cohort_size: float | None = None,
+    cohort_size_col: str | None = None,
 ) -> dict[str, Any]:
     """Fit the sBG to a survival table (or one row per customer) per cohort, with projections.
 
     Survival table: ``period`` 0..k and ``alive`` = customers still active at the start of each
-    period (period 0 is the cohort size). Per-customer files (``recency`` and ``T`` columns, as
+    period (period 0 is the cohort size). ``alive`` may hold shares instead (fractions, or
+    percentages, with or without ``%``): the estimates do not depend on the scale, but standard
+    errors and the log-likelihood do, so they are given only with the cohort size
+    (``cohort_size``, or a ``cohort_size`` column per cohort), else null with the reason. Per-customer files (``recency`` and ``T`` columns, as
     in ``sbg_paper.csv``) are recognised too: ``recency < T`` churned in period ``recency``,
     ``recency == T`` still active after T - 1 renewals.
     """
@@ -55,6 +61,8 @@ def fit_retention(
         raise UsageError("--periods must be 0 or more")
     if renewals is not None and renewals < 0:
         raise UsageError("--renewals must be 0 or more")
+    if cohort_size is not None and not cohort_size > 0:
+        raise UsageError(f"--cohort-size must be a positive number of customers; got {cohort_size:g}")
     raw = read_delimited(path, delimiter=delimiter, header=header)
     cohort = None
     candidates = [cohort_col] if cohort_col else ["cohort", "cohorts"]
@@ -63,14 +71,21 @@ def fit_retention(
             cohort = resolve_column(raw, name, "--cohort-col", path)
             break
     per_customer = "recency" in raw.columns and "T" in raw.columns and period_col not in raw.columns
+    size_col = _size_column(raw, cohort_size_col, path) if not per_customer else None
     groups = raw.groupby(raw[cohort].str.strip(), sort=False) if cohort else [("all", raw)]
     cohorts: dict[str, Any] = {}
     for name, part in groups:
+        scale: _Scale | None = None
         if per_customer:
             fit, observed, last_period, size = _fit_customers(part, path)
         else:
-            fit, observed, last_period, size = _fit_table(part, period_col, alive_col, path)
-        cohorts[str(name)] = _retention_result(fit, observed, last_period, size, discount_rate, periods_ahead, renewals)
+            given = _cohort_size_of(part, size_col, path) if size_col else cohort_size
+            source = f"column {size_col}" if size_col else ("--cohort-size" if cohort_size is not None else None)
+            fit, observed, last_period, size, scale = _fit_table(part, period_col, alive_col, path, given, source)
+        result = _retention_result(fit, observed, last_period, size, discount_rate, periods_ahead, renewals)
+        if scale is not None:
+            result.update(scale.report(result))
+        cohorts[str(name)] = result
     return {
         "model": "sbg",
         "input": {"file": str(path), "rows_read": int(len(raw)), "layout": "customers" if per_customer else "survival table",
@@ -93,11 +108,67 @@ def _whole_numbers(text: pd.Series, what: str, path: Path, *, allow_fraction: bo
     return values.to_numpy(dtype=np.float64)
 
 
-def _fit_table(part: pd.DataFrame, period_col: str, alive_col: str, path: Path) -> tuple[SBGResult, list[float], int, float]:
+@dataclass(frozen=True)
+class _Scale:
+    """How a survival table's ``alive`` column was read: counts, or shares (with or without a size)."""
+
+    unit: str                  # "customers", "fraction" or "percent"
+    cohort_size: float | None  # customers at period 0 (given for shares, alive[0] for counts)
+    size_source: str | None    # "alive at period 0", "--cohort-size", "column <name>", None
+
+    def report(self, result: dict[str, Any]) -> dict[str, Any]:
+        """The result's keys that depend on the cohort size: nulled with a reason without one."""
+        out: dict[str, Any] = {"alive_unit": self.unit, "cohort_size_source": self.size_source, "no_standard_errors_reason": None}
+        if self.cohort_size is None:
+            out.update(standard_errors=None, loglik=None, n=None, cohort_size=None,
+                       projection=[{**row, "expected_alive": None} for row in result["projection"]],
+                       no_standard_errors_reason=(
+                           f"alive holds shares ({self.unit}), not customers: the estimates do not depend on the scale, but "
+                           "standard errors and log-likelihood depend on how many customers the shares are of; give "
+                           "--cohort-size N or a cohort_size column"))
+        return out
+
+
+def _size_column(raw: pd.DataFrame, name: str | None, path: Path) -> str | None:
+    if name:
+        return resolve_column(raw, name, "--cohort-size-col", path)
+    return "cohort_size" if "cohort_size" in raw.columns else None
+
+
+def _cohort_size_of(part: pd.DataFrame, column: str, path: Path) -> float | None:
+    """The one cohort size a cohort's rows give (blank rows repeat it); two different ones are an error."""
+    values = pd.to_numeric(part[column].str.strip().replace("", pd.NA), errors="coerce")
+    bad = part[column].str.strip().ne("").fillna(False) & (values.isna() | (values <= 0))
+    if bad.any():
+        first = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputDataError(f"{column!r} must be a positive number of customers; row {first + 1} has {part[column].iloc[first]!r}", file=str(path))
+    distinct = values.dropna().unique()
+    if len(distinct) > 1:
+        raise InputDataError(f"{column!r} gives one cohort {len(distinct)} sizes ({', '.join(f'{v:g}' for v in sorted(distinct))})", file=str(path))
+    return float(distinct[0]) if len(distinct) else None
+
+
+def _alive_scale(text: pd.Series, alive: np.ndarray, given: float | None, source: str | None, path: Path, what: str) -> tuple[np.ndarray, _Scale]:
+    """Counts as they are; shares (a non-whole value, or ``%``) scaled to ``given`` customers when given."""
+    percent = bool(text.str.strip().str.endswith("%").any())
+    whole = bool(np.all(alive == np.floor(alive)))
+    if not percent and whole:
+        if given is not None and given != alive[0]:
+            raise InputDataError(f"{what} holds customers ({alive[0]:g} at period 0) but the cohort size given is {given:g}", file=str(path))
+        return alive, _Scale("customers", float(alive[0]), "alive at period 0")
+    unit = "percent" if percent or alive[0] > 1 else "fraction"
+    if given is None:
+        return alive, _Scale(unit, None, None)
+    return alive / alive[0] * given, _Scale(unit, float(given), source)
+
+
+def _fit_table(part: pd.DataFrame, period_col: str, alive_col: str, path: Path,
+               given: float | None = None, source: str | None = None) -> tuple[SBGResult, list[float], int, float, _Scale]:
     period_name = resolve_column(part, period_col, "--period-col", path)
     alive_name = resolve_column(part, alive_col, "--alive-col", path)
     periods = _whole_numbers(part[period_name], f"{period_name!r}", path)
-    alive = _whole_numbers(part[alive_name], f"{alive_name!r}", path, allow_fraction=True)
+    alive_text = part[alive_name].str.strip().str.rstrip("%")
+    alive = _whole_numbers(alive_text, f"{alive_name!r}", path, allow_fraction=True)
     order = np.argsort(periods, kind="stable")
     periods, alive = periods[order], alive[order]
     if len(periods) < 2 or not np.array_equal(periods, np.arange(len(periods))):
@@ -107,8 +178,9 @@ def _fit_table(part: pd.DataFrame, period_col: str, alive_col: str, path: Path) 
         raise InputDataError(f"{alive_name!r} must not increase: period {k} has {alive[k]:g} after {alive[k - 1]:g} (customers cannot come back)", file=str(path))
     if alive[0] <= 0:
         raise InputDataError(f"the cohort size ({alive_name!r} at period 0) must be positive", file=str(path))
+    alive, scale = _alive_scale(part[alive_name], alive, given, source, path, repr(alive_name))
     fit = fit_sbg_survival(alive)
-    return fit, (alive / alive[0]).tolist(), len(alive) - 1, float(alive[0])
+    return fit, (alive / alive[0]).tolist(), len(alive) - 1, float(alive[0]), scale
 
 
 def _fit_customers(part: pd.DataFrame, path: Path) -> tuple[SBGResult, list[float], int, float]:

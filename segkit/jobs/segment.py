@@ -98,7 +98,7 @@ def _survival_of(features: FeatureSet, labels: pd.Series, settings: Settings) ->
     return None if result is None else result.to_dict()
 
 
-def _segment_all(plan: list[list[str]], explicit_by: bool, registry: Registry, config: Config, features: FeatureSet,
+def _segment_all(plan: list[list[str]], explicit_by: bool, built: dict[str, Segmenter], features: FeatureSet,
                  settings: Settings, cohorts: CohortMatrix | None) -> _Segmented:
     """Fit each planned segmenter (once each, crosses reuse them) and compute its segments' metrics."""
     out = _Segmented()
@@ -108,7 +108,7 @@ def _segment_all(plan: list[list[str]], explicit_by: bool, registry: Registry, c
         try:
             for name in names:
                 if name not in fitted:
-                    fitted[name] = build_segmenter(name, registry, config).fit(features.frame)
+                    fitted[name] = built[name].fit(features.frame)
         except InputDataError as exc:
             if explicit_by:
                 raise
@@ -125,6 +125,7 @@ def _segment_all(plan: list[list[str]], explicit_by: bool, registry: Registry, c
             defined_by_outcome={k: v for p in parts for k, v in p.defined_by().items()},
         )
         out.warnings.extend(_read_after_outcome(label_name, parts))
+        out.warnings.extend(_usage_before_the_log(label_name, parts, features))
         if cohorts is not None and settings.cohorts_by_segment:
             aligned = labels.reindex(features.frame.index).to_numpy()
             part.cohorts = {seg["segment"]: cohorts.table(aligned == seg["segment"]) for seg in rows if not seg.get("suppressed")}
@@ -149,6 +150,29 @@ def _read_after_outcome(label_name: str, parts: list[Segmenter]) -> list[ReportW
         out.append(ReportWarning("labels_after_outcome", f"{label_name}: the {part.name} labels are read at as-of, after the "
                                  f"period's churn, so the segmentation is derived from the outcome ({fix})"))
     return out
+
+
+#: Events in the 90 days before the period start below this share of those in the last 90 days:
+#: the log hardly covers the start (a truncated export), so usage read there is missing data.
+SPARSE_USAGE_SHARE = 0.1
+
+
+def _usage_before_the_log(label_name: str, parts: list[Segmenter], features: FeatureSet) -> list[ReportWarning]:
+    """Usage read at the period start needs events from before it: say so when there are hardly any."""
+    frame = features.frame
+    readers = [p.name for p in parts if p.labels_read_at() == "period_start" and "events_at_start" in p.feature_groups()]
+    windows = ("events_30", "events_prior_60")
+    if not readers or not all(c in frame and f"at_start:{c}" in frame for c in windows):
+        return []
+    recent = float(sum(frame[c].sum() for c in windows))
+    before = float(sum(frame[f"at_start:{c}"].sum() for c in windows))
+    if not recent or before >= SPARSE_USAGE_SHARE * recent:
+        return []
+    return [ReportWarning("usage_before_events", (
+        f"{label_name}: the {', '.join(readers)} labels read usage in the 90 days before the period start "
+        f"({features.period.start.date()}), where the events hold {before:,.0f} events against {recent:,.0f} in the last 90 "
+        "days: the log hardly covers the start, so accounts read as unused there may lack data, not use; "
+        "load the earlier events, or set at = \"as_of\" (derived from the outcome)"))]
 
 
 def _parameters(settings: Settings, cohorts: CohortMatrix | None) -> Parameters:
@@ -222,14 +246,15 @@ def segment(
     say("loading inputs")
     inputs = load_with(files, tables, config, settings.load)
     timer.lap("load")
-    extras = sorted({x for names in plan for name in names for x in getattr(registry.get(name), "extra_features", ())})
+    built_segmenters = {name: build_segmenter(name, registry, config) for names in plan for name in names}
+    extras = sorted({x for seg in built_segmenters.values() for x in seg.feature_groups()})
     built = features_for(inputs, settings, extras, say, with_value=True, progress=progress is not None)
     features = built.features
     timer.lap("features")
     warnings = _input_warnings(registry, inputs, built.value_fits.warnings, settings)
     cohorts = cohort_matrix_for(features, inputs, settings)
     say("segmenting")
-    segmented = _segment_all(plan, bool(options.by), registry, config, features, settings, cohorts)
+    segmented = _segment_all(plan, bool(options.by), built_segmenters, features, settings, cohorts)
     overall = compute_metrics(features, None, [], settings.metrics)
     timer.lap("segment_and_metrics")
     parts = ReportParts(

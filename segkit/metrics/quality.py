@@ -166,6 +166,22 @@ def per_segment(labels: pd.Series, order: list[str], trials: pd.Series, events: 
     return rows
 
 
+def _untested(parts: list[Segmenter], index: pd.Index) -> tuple[dict[str, str], pd.Series]:
+    """Each part's untested segments (label -> why) and the accounts in any of them (crosses too)."""
+    reasons: dict[str, str] = {}
+    left_out = pd.Series(False, index=index)
+    for part in parts:
+        found = part.untested_segments()
+        if found:
+            reasons.update(found)
+            left_out |= part.labels_.reindex(index).isin(list(found)).fillna(False).astype(bool)
+    return reasons, left_out
+
+
+def _reason(segment: str, untested: dict[str, str]) -> str:
+    return next((why for name, why in untested.items() if name in segment.split(" × ")), "untested")
+
+
 def segment_quality(
     features: FeatureSet,
     labels: pd.Series,
@@ -188,14 +204,18 @@ def segment_quality(
     tests: dict[str, Any] = {}
     by_segment: dict[str, dict[str, Any]] = {}
     defined = {k: v for part in parts for k, v in part.defined_by().items()}
+    untested, left_out = _untested(parts, labels.index)
     for outcome, (trials, events, meaning) in _outcomes(features, options).items():
         if outcome in defined:  # circular: a test of the segments against their own definition
             tests[outcome] = {"outcome": meaning, "omitted": f"the segmentation is defined by this outcome: {defined[outcome]}"}
             continue
-        trials = trials.reindex(labels.index).fillna(False).astype(bool)
+        trials = trials.reindex(labels.index).fillna(False).astype(bool) & ~left_out
         events = events.reindex(labels.index).fillna(False).astype(bool) & trials
         n = int(trials.sum())
-        rows = per_segment(labels, order, trials, events, options.min_segment_size)
+        tested_order = [s for s in order if s not in set(labels[left_out])]
+        rows = per_segment(labels[~left_out], tested_order, trials[~left_out], events[~left_out], options.min_segment_size)
+        rows += [{"segment": s, "suppressed": False, "omitted": "left out of the test: " + _reason(s, untested)}
+                 for s in order if s not in tested_order]
         tests[outcome] = {
             "outcome": meaning,
             "overall_rate": (int(events.sum()) / n) if n else None,
@@ -204,6 +224,7 @@ def segment_quality(
             "independence": independence(labels, trials, events),
             "segments": rows,
             "significant_segments": [r["segment"] for r in rows if r.get("significant")],
+            **({"omitted_segments": untested} if untested else {}),
         }
         for r in rows:
             by_segment.setdefault(r["segment"], {})[outcome] = r

@@ -17,8 +17,11 @@ from typing import Any, ClassVar
 import pandas as pd
 
 from segkit.errors import InputDataError, UsageError
+from segkit.features.at_start import AT_START_PREFIX
 
 UNKNOWN = "Unknown"
+#: Accounts with no history at the period start, when labels are read there (not "churned").
+NEW_IN_PERIOD = "New in period"
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,9 @@ class Segmenter:
     #: Labels come from facts that change with time (MRR, usage, stage): when they are read
     #: matters, since labels read at as-of are read after the period's churn (SPEC 4).
     time_varying: ClassVar[bool] = False
+    #: Feature groups (``segkit.features.at_start``) a segmenter reads when its ``at`` parameter
+    #: is ``period_start``: the facts as they stood then, under ``at_start:<column>``.
+    at_start_features: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, **params: Any) -> None:
         cls = type(self).__name__
@@ -130,6 +136,13 @@ class Segmenter:
         """Extra facts for the report (for example values that could not be mapped)."""
         return {}
 
+    def feature_groups(self) -> tuple[str, ...]:
+        """Optional feature groups to compute for this instance: ``extra_features``, plus the
+        period-start groups when the labels are read there (computed only then)."""
+        if self.labels_read_at() == "period_start":
+            return (*self.extra_features, *self.at_start_features)
+        return tuple(self.extra_features)
+
     def labels_read_at(self) -> str:
         """``period_start`` or ``as_of`` for time-varying labels (the ``at`` parameter where there
         is one, else as-of); ``static`` for attributes that do not move with the outcome."""
@@ -137,10 +150,32 @@ class Segmenter:
             return "static"
         return str(getattr(self, "at", "as_of"))
 
+    def untested_segments(self) -> dict[str, str]:
+        """Segments left out of the lift and quality tests, with why (e.g. churn_risk's "Not
+        scored": the accounts outside the model's population, mostly not customers at the start,
+        which would make its conversion test near-circular)."""
+        return {}
+
     def defined_by(self) -> dict[str, str]:
         """Outcomes (``churn``, ``conversion``) the labels are defined by, with why: their quality
         tests are omitted and the report marks them (a paying tier is converted by definition)."""
         return {}
+
+
+def facts_at_start(features: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    """``features`` with each of ``columns`` replaced by its period-start value (``at_start:<column>``).
+
+    A column whose period-start value was not computed (no such input) is dropped rather than
+    left at its as-of value, so nothing read after the outcome slips in.
+    """
+    out = features.copy(deep=False)
+    for col in columns:
+        start = AT_START_PREFIX + col
+        if start in features:
+            out[col] = features[start]
+        elif col in out:
+            out = out.drop(columns=col)
+    return out
 
 
 def band(values: pd.Series, cut_points: list[float], labels: list[str]) -> pd.Series:

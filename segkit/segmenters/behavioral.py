@@ -10,6 +10,13 @@
   or dormant), "High value, high maintenance" (top value tier with heavy support or usage cost,
   where a cost column exists: ``support_tickets`` comes from a tickets export, the period's
   tickets per account, ``segkit.features.support``), then the intensity class.
+
+``at = "period_start"`` (default) reads the usage of the 30/90 days before the period start and
+the MRR at the period start (``segkit.features.at_start``), so an account that churned in the
+period is labelled by how it used the product before, not by its silence after; accounts with
+no history at the period start are "New in period". The period's support tickets come after the
+start, so the high-maintenance group is formed only at as-of. ``at = "as_of"`` reads the usage up
+to as-of (current state; derived from the outcome, and every output says so).
 """
 
 from __future__ import annotations
@@ -19,8 +26,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from segkit.segmenters.checks import integer, names, number
-from segkit.segmenters.base import Param, Segmenter, one_of
+from segkit.segmenters.checks import integer, names, new_in_period, number
+from segkit.segmenters.base import NEW_IN_PERIOD, Param, Segmenter, facts_at_start, one_of
 
 POWER, REGULAR, LIGHT, DORMANT = "Power", "Regular", "Light", "Dormant"
 GROWING, STABLE, DECLINING, LITTLE = "Growing", "Stable", "Declining", "Too little usage"
@@ -33,8 +40,12 @@ class BehavioralSegmenter(Segmenter):
     description = "Usage intensity, trend, feature breadth; at-risk and high-value-high-maintenance groups."
     required_columns = ("active_days_30", "active_days_90", "events_30", "events_prior_60")
     extra_features = ("event_detail",)
-    time_varying = True  # usage of the last 30/90 days before as-of: it cannot be read at the period start yet
+    time_varying = True  # usage of the last 30/90 days: read before the period start by default
+    at_start_features = ("events_at_start",)
+    #: Usage facts read at the period start with ``at = "period_start"``.
+    USAGE_COLUMNS = ("active_days_30", "active_days_90", "events_30", "events_prior_60", "distinct_events_90", "distinct_events")
     parameters = {
+        "at": Param("period_start", "Read usage and MRR at the period start (default) or at as-of (current state; derived from the outcome).", *one_of("period_start", "as_of")),
         "by": Param("profile", "profile (at risk, high maintenance, else intensity), intensity, trend or breadth.", *one_of("profile", "intensity", "trend", "breadth")),
         "power_active_days_30": Param(15, "Power users: at least this many active days in the last 30 ...", *integer(1, 30)),
         "power_events_30": Param(100, "... and at least this many events in the last 30 days.", *integer(0)),
@@ -57,7 +68,7 @@ class BehavioralSegmenter(Segmenter):
             "intensity": [POWER, REGULAR, LIGHT, DORMANT],
             "trend": [GROWING, STABLE, DECLINING, LITTLE],
             "breadth": [BROAD, MODERATE, NARROW, NONE],
-        }[self.by]
+        }[self.by] + [NEW_IN_PERIOD]
 
     def intensity(self, features: pd.DataFrame) -> pd.Series:
         d30 = features["active_days_30"].fillna(0).astype("float64")
@@ -95,6 +106,15 @@ class BehavioralSegmenter(Segmenter):
         return pd.Series(labels, index=features.index, dtype="string")
 
     def _segment(self, features: pd.DataFrame) -> pd.Series:
+        if self.at != "period_start":
+            return self._labels(features)
+        at_start = facts_at_start(features, (*self.USAGE_COLUMNS, *self.cost_columns))
+        at_start["mrr"] = features["mrr_start"] if "mrr_start" in features else 0.0
+        labels = self._labels(at_start)
+        labels[new_in_period(features).to_numpy()] = NEW_IN_PERIOD
+        return labels
+
+    def _labels(self, features: pd.DataFrame) -> pd.Series:
         self.cost_column_ = None
         if self.by == "intensity":
             return self.intensity(features)
@@ -121,13 +141,17 @@ class BehavioralSegmenter(Segmenter):
         return labels
 
     def defined_by(self) -> dict[str, str]:
+        if self.at == "period_start":
+            return {}
         return {"churn": "usage read at as-of: accounts that churned in the period stopped using the product (Dormant)"}
 
     def describe(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"by": self.by}
+        out: dict[str, Any] = {"by": self.by, "at": self.at}
         if self.by == "profile":
             out["cost_column"] = self.cost_column_
-            if self.cost_column_ is None:
+            if self.cost_column_ is None and self.at == "period_start":
+                out["note"] = "labels read at the period start: the period's support load comes after it, so the high-maintenance group is not formed"
+            elif self.cost_column_ is None:
                 out["note"] = f"no cost column ({', '.join(self.cost_columns)}) in the inputs: the high-maintenance group is not formed"
         if self.by == "breadth":
             out["features_in_log"] = getattr(self, "feature_count_", None)

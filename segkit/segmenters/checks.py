@@ -127,3 +127,18 @@ def as_bool(series: pd.Series) -> pd.Series:
     out[folded.isin(["yes", "y", "true", "t", "1", "churned"]).fillna(False).to_numpy()] = True
     out[folded.isin(["no", "n", "false", "f", "0", "retained"]).fillna(False).to_numpy()] = False
     return out
+
+
+#: Dates that show an account existed; the earliest of them present dates its history.
+HISTORY_DATES = ("created_at", "first_seen", "first_paid_at", "first_invoice_at", "first_deal_at")
+
+
+def new_in_period(features: pd.DataFrame) -> pd.Series:
+    """Accounts with no history at the period start: every date of HISTORY_DATES they have is on or
+    after it (an account with no such date at all is not new: there is nothing to say so)."""
+    start = period_start(features)
+    dates = [pd.to_datetime(features[c], utc=True) for c in HISTORY_DATES if c in features]
+    if not dates:
+        return pd.Series(False, index=features.index)
+    earliest = pd.concat(dates, axis=1).min(axis=1)
+    return (earliest >= start).fillna(False).astype(bool)

@@ -217,6 +217,14 @@ class ChurnRiskSegmenter(Segmenter):
         strength = "good" if self.cv_auc_ >= 0.8 else ("fair" if self.cv_auc_ >= 0.7 else "weak")
         return f"{strength} discrimination (cross-validated AUC {self.cv_auc_:.2f}); Brier {self.cv_brier_:.3f} vs {self.cv_brier_baseline_:.3f} for the base rate"
 
+    def untested_segments(self) -> dict[str, str]:
+        if NOT_SCORED not in set(self.labels_.unique()):
+            return {}
+        who = ("the accounts not paying at the period start, whose conversion and churn follow from that"
+               if self.population == "active_at_start" else "not a risk band")
+        return {NOT_SCORED: f"accounts outside the model's population ({self.population or 'rows with a known outcome'}): "
+                f"{who}; left out of the lift and quality tests"}
+
     def labels_read_at(self) -> str:
         return "period_start"  # features known at the cut-off only (the leakage rules)
 

@@ -16,6 +16,14 @@ Rules, first match wins (the facts come from the feature frame):
    with product usage (a trial) or a CRM stage mapped to consideration; else the CRM stage's
    mapping, else awareness.
 
+``at = "period_start"`` (default) reads every fact as it stood at the period start: paying then
+(``active_at_start``), MRR then, first payment, first value, usage, open deals and NPS answers
+before it (``segkit.features.at_start``). "Churned" then means churned *before* the period, so
+the period's churners sit in the stage they churned from; accounts with no history at the start
+are "New in period". Expansion needs an MRR reading before the start, which the run does not
+make, so it is formed only at as-of; the CRM lifecycle stage is the export's snapshot (used only
+for accounts not paying). ``at = "as_of"`` reads them at as-of (derived from the outcome).
+
 The report gives stage-to-stage conversion: of the accounts that reached a stage, the share that
 reached the next (an account in a later stage, or churned after paying, has reached every stage
 up to onboarding).
@@ -29,8 +37,8 @@ import numpy as np
 import pandas as pd
 
 from segkit.features.extra import first_used_column
-from segkit.segmenters.checks import end_of_as_of, integer, mapping, number, text
-from segkit.segmenters.base import Param, Segmenter
+from segkit.segmenters.checks import end_of_as_of, integer, mapping, new_in_period, number, period_start, text
+from segkit.segmenters.base import NEW_IN_PERIOD, Param, Segmenter, facts_at_start, one_of
 
 STAGES = ["Awareness", "Consideration", "Decision", "Onboarding", "Adoption", "Retention", "Expansion", "Advocacy"]
 CHURNED = "Churned"
@@ -55,9 +63,11 @@ class LifecycleSegmenter(Segmenter):
     name = "lifecycle"
     description = "Journey stage from CRM stage, deals, subscriptions, first value, usage, MRR growth and NPS."
     required_columns = ("lifecycle_stage|first_paid_at",)
-    time_varying = True  # stages at as-of: churned accounts have a stage of their own
+    time_varying = True  # stages at the period start by default (at as-of churned accounts have a stage of their own)
     extra_features = ("event_detail", "deals")
+    at_start_features = ("events_at_start", "deals_at_start", "surveys_at_start")
     parameters = {
+        "at": Param("period_start", "Read the stage at the period start (default) or at as-of (current stage; derived from the outcome).", *one_of("period_start", "as_of")),
         "key_event": Param("", "Event that marks first value (e.g. 'Report Created'); empty: any event.", *text()),
         "retention_months": Param(3, "Months paying (with first value) after which a customer is in retention.", *integer(0)),
         "expansion_threshold": Param(0.1, "MRR growth over the period (vs period start) that counts as expansion.", *number(0, open_low=True)),
@@ -68,7 +78,7 @@ class LifecycleSegmenter(Segmenter):
     }
 
     def segment_order(self) -> list[str]:
-        return [*STAGES, CHURNED]
+        return [*STAGES, CHURNED, NEW_IN_PERIOD]
 
     def _column(self, features: pd.DataFrame, name: str, default: Any) -> pd.Series:
         if name in features:
@@ -76,6 +86,20 @@ class LifecycleSegmenter(Segmenter):
         return pd.Series(default, index=features.index)
 
     def _segment(self, features: pd.DataFrame) -> pd.Series:
+        if self.at != "period_start":
+            return self._stages(features, end_of_as_of(features), expansion=True)
+        start = period_start(features)
+        frame = facts_at_start(features, ("event_count", "first_seen", "deals_open", "nps_promoters", "nps_detractors"))
+        frame["is_customer"] = features["active_at_start"] if "active_at_start" in features else False
+        frame["mrr"] = features["mrr_start"] if "mrr_start" in features else 0.0
+        for col in [c for c in frame.columns if c == "first_paid_at" or str(c).startswith("first_used:")]:
+            dates = pd.to_datetime(frame[col], utc=True)
+            frame[col] = dates.where(dates < start)
+        labels = self._stages(frame, start, expansion=False)
+        labels[new_in_period(features).to_numpy()] = NEW_IN_PERIOD
+        return labels
+
+    def _stages(self, features: pd.DataFrame, now: pd.Timestamp, *, expansion: bool) -> pd.Series:
         index = features.index
         paying = self._column(features, "is_customer", False).fillna(False).astype(bool)
         first_paid = self._column(features, "first_paid_at", pd.NaT)
@@ -95,14 +119,13 @@ class LifecycleSegmenter(Segmenter):
             first_value = self._column(features, "first_seen", pd.NaT)
             self.first_value_source_ = "first_seen" if "first_seen" in features else None
         reached_value = pd.Series(pd.notna(first_value), index=index)
-        now = end_of_as_of(features)
         tenure_months = ((now - pd.to_datetime(first_paid, utc=True)).dt.total_seconds() / 86400 / DAYS_PER_MONTH) if paid_before.any() else pd.Series(0.0, index=index)
         tenure_months = tenure_months.fillna(0.0)
         open_deals = self._column(features, "deals_open", 0).fillna(0).astype("float64")
         usage = self._column(features, "event_count", 0).fillna(0).astype("float64")
 
         advocate = (promoters > 0) & (detractors == 0) | (crm == "evangelist").fillna(False)
-        expanding = (mrr_start > 0) & (mrr >= mrr_start * (1 + self.expansion_threshold))
+        expanding = (mrr_start > 0) & (mrr >= mrr_start * (1 + self.expansion_threshold)) & expansion
         labels = np.select(
             [
                 paying & advocate,
@@ -123,6 +146,8 @@ class LifecycleSegmenter(Segmenter):
         return out
 
     def defined_by(self) -> dict[str, str]:
+        if self.at == "period_start":
+            return {"conversion": "the customer stages are the accounts paying at the period start: converted by definition"}
         return {"churn": "stages read at as-of: churned accounts are their own stage",
                 "conversion": "stages read at as-of: the customer stages are the converted accounts"}
 
@@ -145,6 +170,7 @@ class LifecycleSegmenter(Segmenter):
             for a, b in zip(STAGES, STAGES[1:])
         ]
         return {
+            "at": self.at,
             "first_value": self.key_event or "any event",
             "first_value_source": self.first_value_source_,
             "reached": reached,

@@ -16,6 +16,12 @@ segments use the widely used R x FM grid (FM = the mean of F and M, rounded half
 | 3 | About to sleep | Need attention | Loyal | Loyal |
 | 1-2 | Hibernating | At risk | At risk | Can't lose them |
 
+``at = "period_start"`` (default) scores the transactions before the period start, recency
+measured from the start (monetary with events: the MRR at the start), so the period's churners
+are scored by how they bought before, not by their silence after; accounts with no transaction
+before the start are "New in period" when they have no history then, else "No transactions".
+``at = "as_of"`` scores up to as-of (derived from the outcome; every output says so).
+
 (with ``bins`` other than 5, scores are rescaled to 1-5 for naming). ``label = "scores"`` gives
 ``R5 F4 M3`` instead.
 """
@@ -28,8 +34,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from segkit.segmenters.checks import end_of_as_of, integer
-from segkit.segmenters.base import Param, Segmenter, one_of
+from segkit.segmenters.checks import end_of_as_of, integer, new_in_period, period_start
+from segkit.segmenters.base import NEW_IN_PERIOD, Param, Segmenter, facts_at_start, one_of
 
 NO_TRANSACTIONS = "No transactions"
 NAMES = ["Champions", "Loyal", "Potential loyalists", "New customers", "Promising", "Need attention", "About to sleep", "At risk", "Can't lose them", "Hibernating"]
@@ -59,8 +65,10 @@ class RfmSegmenter(Segmenter):
     name = "rfm"
     description = "Recency, frequency, monetary scores and named RFM segments (invoices or events)."
     extra_features = ("invoices",)
-    time_varying = True  # recency, frequency and monetary value up to as-of
+    time_varying = True  # recency, frequency and monetary value up to the period start by default
+    at_start_features = ("invoices_at_start", "events_at_start")
     parameters = {
+        "at": Param("period_start", "Score the transactions before the period start (default) or up to as-of (current; derived from the outcome).", *one_of("period_start", "as_of")),
         "source": Param("auto", "invoices, events, or auto (invoices when loaded, else events).", *one_of("auto", "invoices", "events")),
         "bins": Param(5, "Number of score levels (quantile bins).", *integer(2, 10)),
         "recency_cut_points": Param([], "Days since the last transaction where the next (worse) recency score starts; empty: quantiles.", _cuts, "an increasing list of numbers (or [] for quantiles)"),
@@ -88,13 +96,19 @@ class RfmSegmenter(Segmenter):
         return ("last_invoice_at|last_seen",)
 
     def segment_order(self) -> list[str]:
-        return [*NAMES, NO_TRANSACTIONS] if self.label == "named" else []
+        return [*NAMES, NO_TRANSACTIONS, NEW_IN_PERIOD] if self.label == "named" else []
 
     def _facts(self, features: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
         use_invoices = self.source == "invoices" or (
             self.source == "auto" and "last_invoice_at" in features and features["last_invoice_at"].notna().any()
         )
         self.source_ = "invoices" if use_invoices else "events"
+        now = end_of_as_of(features)
+        if self.at == "period_start":
+            now = period_start(features)
+            start = facts_at_start(features, ("last_invoice_at", "invoices", "invoice_amount", "last_seen", "event_count"))
+            start["mrr"] = features["mrr_start"] if "mrr_start" in features else np.nan
+            features = start.assign(last_invoice_at=start.get("last_invoice_at", pd.NaT), last_seen=start.get("last_seen", pd.NaT))
         if use_invoices:
             last = features["last_invoice_at"]
             frequency = features["invoices"] if "invoices" in features else last.notna().astype("int64")
@@ -103,7 +117,7 @@ class RfmSegmenter(Segmenter):
             last = features["last_seen"]
             frequency = features["event_count"] if "event_count" in features else last.notna().astype("int64")
             monetary = features["mrr"] if "mrr" in features else pd.Series(np.nan, index=features.index)
-        recency = (end_of_as_of(features) - pd.to_datetime(last, utc=True)).dt.total_seconds() / 86400
+        recency = (now - pd.to_datetime(last, utc=True)).dt.total_seconds() / 86400
         return recency.astype("float64"), frequency.astype("float64"), monetary.astype("float64").fillna(0.0)
 
     def _score(self, values: pd.Series, cuts: list[float], higher_is_better: bool) -> pd.Series:
@@ -133,12 +147,19 @@ class RfmSegmenter(Segmenter):
             fm5 = np.floor((scores["F"] + scores["M"]) / 2 * scale + 0.5).clip(1, 5).astype(int)
             text = pd.Series([segment_name(a, b) for a, b in zip(r5, fm5)], index=scores.index, dtype="string")
         labels = pd.Series(NO_TRANSACTIONS, index=features.index, dtype="string")
+        if self.at == "period_start":
+            labels[new_in_period(features).to_numpy()] = NEW_IN_PERIOD
         labels[active.to_numpy()] = text.to_numpy()
         self.facts_ = pd.DataFrame({"recency_days": recency, "frequency": frequency, "monetary": monetary})
         return labels
 
     def defined_by(self) -> dict[str, str]:
-        return {"churn": "recency read at as-of: accounts that churned in the period stopped buying (low recency)"}
+        out = {}
+        if getattr(self, "source_", None) == "invoices":  # a scored account has paid: converted by definition
+            out["conversion"] = "scored on paid invoices: every account with a score has paid, so it is converted by definition"
+        if self.at != "period_start":
+            out["churn"] = "recency read at as-of: accounts that churned in the period stopped buying (low recency)"
+        return out
 
     def describe(self) -> dict[str, Any]:
         profile = {}
@@ -151,6 +172,7 @@ class RfmSegmenter(Segmenter):
                 "median_monetary": float(rows["monetary"].median()) if len(rows) else None,
             }
         return {
+            "at": self.at,
             "source": self.source_,
             "bins": self.bins,
             "scoring": "fixed cut points" if any([self.recency_cut_points, self.frequency_cut_points, self.monetary_cut_points]) else "quantiles among accounts with a transaction",

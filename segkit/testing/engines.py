@@ -9,7 +9,7 @@ It writes a small deterministic event log (Parquet and CSV, with rows to reject:
 event name, bad and future timestamps, duplicate event ids, unknown accounts), loads it as a run
 would, and compares the engine with the DuckDB engine on every question of the ``EventEngine``
 contract: the feature frame (values and dtypes), the rejected counts per reason and the rejected
-rows, the latest timestamp, the per-file summary, the value-feature queries, and ``convert``.
+rows, the features at an earlier date, the latest timestamp, the per-file summary, the value-feature queries, and ``convert``.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from segkit.features.events.registry import EngineFactory, EngineOptions, duckdb
 from segkit.loading import Inputs, LoadOptions, load_inputs
 
 AS_OF = dt.date(2025, 6, 30)
+AS_OF_START = dt.date(2025, 3, 31)  # a second, earlier date: features at a period start
 KINDS = ("parquet", "csv")
 
 
@@ -87,6 +88,7 @@ def _answers(factory: EngineFactory, accounts: Path, events: Path, out: Path) ->
             "max_timestamp": engine.max_timestamp(),
             "file_summary": engine.file_summary(),
             "features": engine.features(AS_OF, known, inputs.rejections).frame,
+            "features_at": engine.features_at(AS_OF_START),
             "first_event": _sorted(engine.first_event("share", end.tz_localize(None).to_pydatetime())),
             "event_days": _sorted(engine.event_days(end.tz_localize(None).to_pydatetime())),
             "usage_window": _sorted(engine.usage_window(end - pd.Timedelta(days=90), end)),

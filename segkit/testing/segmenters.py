@@ -38,6 +38,7 @@ import pandas as pd
 
 from segkit.testing._runner import run_checks
 from segkit.errors import InputDataError, UsageError
+from segkit.features.at_start import AT_START_PREFIX
 from segkit.features.extra import EXTRA_FEATURES, first_used_column
 from segkit.report import clean_json
 from segkit.segmenters.base import Param, Segmenter
@@ -219,6 +220,44 @@ def _add_extras(frame: pd.DataFrame, rng: np.random.Generator, d: _Draws) -> Non
     frame.attrs.update({"as_of": AS_OF, "period_start": PERIOD_START, "survey_answer_columns": ["Main need", "Team size"]})
 
 
+def _add_at_start(frame: pd.DataFrame, rng: np.random.Generator, d: _Draws) -> None:
+    """The period-start groups (``segkit.features.at_start``), in place: usage, invoices, deals and
+    answers before the period start, for accounts that existed then (drawn last, so the other
+    columns stay as they were)."""
+    ids, n = frame.index, len(frame)
+    start_days = float((AS_OF - PERIOD_START).days)
+    existed = d.has_events & (d.first_seen_days > start_days)
+    before = np.where(d.active_at_start, rng.gamma(2.0, 4.0, n), rng.gamma(1.0, 1.0, n)) * existed
+    d90 = np.minimum(90, rng.poisson(before * 3)).astype("int64")
+    d30 = np.minimum(np.minimum(30, d90), rng.poisson(before)).astype("int64")
+    e30 = (d30 * rng.uniform(1, 12, n)).round().astype("int64")
+    prior = ((d90 - d30) * rng.uniform(1, 12, n)).round().astype("int64")
+    count = (e30 + prior + rng.poisson(before * 30)).astype("int64")
+    seen = count > 0
+    last_seen = np.where(seen, np.minimum(start_days + np.where(e30 > 0, rng.uniform(0, 10, n), rng.uniform(31, 200, n)), d.first_seen_days), np.nan)
+    paid_before = d.paid & (d.first_paid_days > start_days)
+    invoices = np.where(paid_before, rng.integers(1, 12, n), 0).astype("int64")
+    values = {
+        "event_count": count, "distinct_users": np.where(seen, rng.integers(1, 20, n), 0).astype("int64"),
+        "distinct_events": np.where(seen, rng.integers(1, len(EVENT_NAMES) + 1, n), 0).astype("int64"),
+        "first_seen": _utc(ids, np.where(seen, d.first_seen_days, np.nan)), "last_seen": _utc(ids, last_seen),
+        "active_days_30": d30, "active_days_90": d90, "events_30": e30, "events_prior_60": prior,
+        "trend_slope_12w": rng.normal(0, 1, n) * seen,
+        "distinct_events_90": np.where(d90 > 0, rng.integers(1, len(EVENT_NAMES) + 1, n), 0).astype("int64"),
+        "invoices": invoices, "invoice_amount": (invoices * np.maximum(d.mrr_start, 20)).astype("float64") * paid_before,
+        "first_invoice_at": _utc(ids, np.where(paid_before, d.first_paid_days, np.nan)),
+        "last_invoice_at": _utc(ids, np.where(paid_before, start_days + rng.uniform(0, 60, n), np.nan)),
+        "deals": frame["deals"].to_numpy(), "deals_open": frame["deals_open"].to_numpy(),
+        "deals_won": frame["deals_won"].to_numpy(), "first_deal_at": frame["first_deal_at"],
+        "nps_responses": np.where(rng.random(n) < 0.6, d.responses, 0).astype("int64"),
+    }
+    answered = values["nps_responses"] > 0
+    values["nps_promoters"] = np.where(answered, d.promoters, 0).astype("int64")
+    values["nps_detractors"] = np.where(answered, d.detractors, 0).astype("int64")
+    for name, column in values.items():
+        frame[AT_START_PREFIX + name] = column
+
+
 def make_features(n_accounts: int = 300, seed: int = 0) -> pd.DataFrame:
     """A synthetic per-account feature frame with every standard column (and the extras).
 
@@ -232,6 +271,7 @@ def make_features(n_accounts: int = 300, seed: int = 0) -> pd.DataFrame:
     draws = _draw(rng, n_accounts)
     frame = _standard_columns(rng, ids, draws)
     _add_extras(frame, rng, draws)
+    _add_at_start(frame, rng, draws)
     return frame
 
 
@@ -258,7 +298,7 @@ def check_class_attributes(cls: type[Segmenter], params: dict[str, Any], feature
     assert isinstance(cls.required_columns, tuple) and all(isinstance(c, str) for c in cls.required_columns), (
         f"{cls.__name__}.required_columns must be a tuple of column names"
     )
-    unknown = [x for x in getattr(cls, "extra_features", ()) if x not in EXTRA_FEATURES]
+    unknown = [x for x in (*getattr(cls, "extra_features", ()), *getattr(cls, "at_start_features", ())) if x not in EXTRA_FEATURES]
     assert not unknown, f"{cls.__name__}.extra_features names unknown feature groups {unknown}; known: {sorted(EXTRA_FEATURES)}"
 
 

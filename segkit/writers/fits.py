@@ -58,15 +58,22 @@ def render_retention(result: dict[str, Any]) -> str:
     lines = [f"{info['file']}: {info['layout']}, {len(result['cohorts'])} cohort(s)"]
     for name, c in result["cohorts"].items():
         lines.append("")
-        if c["model"] == "sbg":
-            lines += _params_block(f"{name}: sBG (Fader & Hardie 2007), cohort of {c['cohort_size']:g}", {
+        size = "cohort size not given" if c["cohort_size"] is None else f"cohort of {c['cohort_size']:g}"
+        if c["model"] == "sbg" and c["loglik"] is None:
+            lines.append(f"{name}: sBG (Fader & Hardie 2007), {size}")
+            lines.append(f"  {'parameter':<10} {'estimate':>12}")
+            lines += [f"  {k:<10} {_num(v, 6):>12}" for k, v in c["params"].items()]
+            lines.append(f"  converged {_num(c['converged'])}; no standard errors or log-likelihood: {c['no_standard_errors_reason']}")
+        elif c["model"] == "sbg":
+            lines += _params_block(f"{name}: sBG (Fader & Hardie 2007), {size}", {
                 "params": c["params"], "standard_errors": c["standard_errors"], "loglik": c["loglik"],
                 "n": c["n"], "converged": c["converged"], "message": c["message"]})
         else:
             lines.append(f"{name}: geometric fallback, churn per period {c['geometric_churn']:.6f} ({c['message']})")
         lines.append(f"  {'period':>6} {'survival':>9} {'retention':>10} {'expected alive':>15}")
         for row in c["projection"]:
-            lines.append(f"  {row['period']:>6} {row['survival'] * 100:>8.1f}% {row['retention_rate'] * 100:>9.1f}% {row['expected_alive']:>15,.1f}")
+            alive = "-" if row["expected_alive"] is None else f"{row['expected_alive']:,.1f}"
+            lines.append(f"  {row['period']:>6} {row['survival'] * 100:>8.1f}% {row['retention_rate'] * 100:>9.1f}% {alive:>15}")
         life = "infinite (alpha <= 1)" if c["expected_lifetime"] is None else f"{c['expected_lifetime']:.3f} periods"
         lines.append(f"  expected lifetime of a new customer: {life}; capped at {c['lifetime_cap_periods']} periods: {c['expected_lifetime_capped']:.3f}")
         lines.append(f"  DERL after {c['derl_renewals']} renewals at {c['discount_rate']:.0%} per period: {c['derl']:.4f} periods")

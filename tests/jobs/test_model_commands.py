@@ -92,6 +92,50 @@ def test_retention_table_and_per_customer_file(run_cli):
     assert "DERL after 7 renewals at 10% per period: 7.5296 periods" in result.out
 
 
+REGULAR_COUNTS = [1000, 631, 468, 382, 326, 289, 262, 241]  # Fader & Hardie's regular cohort
+
+
+def _table(tmp_path: Path, name: str, values: list[str], extra: str = "") -> Path:
+    path = tmp_path / name
+    head = "period,alive" + (",cohort_size" if extra else "")
+    path.write_text(head + "\n" + "".join(f"{t},{v}{',' + extra if extra and t == 0 else (',' if extra else '')}\n" for t, v in enumerate(values)))
+    return path
+
+
+def _cohort(run_cli, path: Path, *args: str) -> dict:
+    result = run_cli("retention", path, *args, "--format", "json")
+    assert result.code == 0, result.err
+    return json.loads(result.out)["cohorts"]["all"]
+
+
+def test_retention_on_shares_gives_standard_errors_only_with_the_cohort_size(run_cli, tmp_path: Path):
+    """Percentages (631 of 1000 -> 63.1%) or fractions (0.631) fit the same alpha and beta as the
+    counts (the likelihood only scales), but the standard errors and log-likelihood depend on how
+    many customers there are: without the size they are null with the reason; with
+    --cohort-size 1000 (or a cohort_size column) they equal the counts' figures."""
+    counts = _cohort(run_cli, _table(tmp_path, "counts.csv", [str(v) for v in REGULAR_COUNTS]))
+    percent = [f"{v / 10:g}%" for v in REGULAR_COUNTS]
+    fractions = [f"{v / 1000:g}" for v in REGULAR_COUNTS]
+    bare = _cohort(run_cli, _table(tmp_path, "pct.csv", percent))
+    assert bare["params"] == pytest.approx(counts["params"], rel=1e-6)
+    assert bare["standard_errors"] is None and bare["loglik"] is None and bare["cohort_size"] is None
+    assert bare["alive_unit"] == "percent" and "--cohort-size" in bare["no_standard_errors_reason"]
+    assert all(row["expected_alive"] is None for row in bare["projection"])
+    assert _cohort(run_cli, _table(tmp_path, "f.csv", fractions))["alive_unit"] == "fraction"
+    for path, args in ((_table(tmp_path, "f2.csv", fractions), ("--cohort-size", "1000")),
+                       (_table(tmp_path, "c.csv", percent, extra="1000"), ())):
+        sized = _cohort(run_cli, path, *args)
+        assert sized["loglik"] == pytest.approx(counts["loglik"], rel=1e-9)  # -1680.265, as from the counts
+        assert sized["standard_errors"] == pytest.approx(counts["standard_errors"], rel=1e-4)
+        assert sized["cohort_size"] == 1000 and sized["no_standard_errors_reason"] is None
+    assert counts["alive_unit"] == "customers" and counts["cohort_size_source"] == "alive at period 0"
+    table = run_cli("retention", _table(tmp_path, "t.csv", percent), "--format", "table").out
+    assert "all: sBG (Fader & Hardie 2007), cohort size not given" in table
+    assert "no standard errors or log-likelihood: alive holds shares (percent)" in table
+    mismatch = run_cli("retention", _table(tmp_path, "m.csv", [str(v) for v in REGULAR_COUNTS]), "--cohort-size", "500")
+    assert mismatch.code == 3 and "holds customers (1000 at period 0) but the cohort size given is 500" in mismatch.err
+
+
 @pytest.mark.parametrize(
     ("content", "args", "code", "message"),
     [

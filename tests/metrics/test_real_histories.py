@@ -256,11 +256,16 @@ def test_value_tiers_are_read_at_the_period_start_by_default(tmp_path: Path, run
     assert "omitted" in late["segmentations"]["value"]["quality"]["tests"]["churn"]
 
 
-def test_lifecycle_warns_it_is_derived_from_the_outcome(tmp_path: Path, run_cli) -> None:
-    """lifecycle reads stages at as-of (churned accounts are a stage): a warning in every output."""
+def test_lifecycle_warns_it_is_derived_from_the_outcome_at_as_of(tmp_path: Path, run_cli) -> None:
+    """lifecycle at as-of (churned accounts are a stage): a warning in every output; at the period
+    start (the default) none (tests/segmenters/test_labels_at_period_start.py)."""
     accounts, subs = _ten_paying_five_churn(tmp_path)
-    report = _report(run_cli, tmp_path, accounts, subs, "--as-of", "2024-12-31", "--by", "lifecycle")
+    late = ("--set", "segmenters.lifecycle.at=as_of")
+    report = _report(run_cli, tmp_path, accounts, subs, "--as-of", "2024-12-31", "--by", "lifecycle", *late)
     assert report["segmentations"]["lifecycle"]["labels_read_at"] == "as_of"
     assert any(w["code"] == "labels_after_outcome" for w in report["warnings"])
-    markdown = run_cli("segment", accounts, subs, "--as-of", "2024-12-31", "--by", "lifecycle", "--format", "markdown")
+    markdown = run_cli("segment", accounts, subs, "--as-of", "2024-12-31", "--by", "lifecycle", "--format", "markdown", *late)
     assert "labels\\_after\\_outcome" in markdown.out and "churn: not tested" in markdown.out  # Markdown escapes "_"
+    default = _report(run_cli, tmp_path / "default", accounts, subs, "--as-of", "2024-12-31", "--by", "lifecycle")
+    assert default["segmentations"]["lifecycle"]["labels_read_at"] == "period_start"
+    assert not any(w["code"] == "labels_after_outcome" for w in default["warnings"])

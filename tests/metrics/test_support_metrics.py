@@ -81,14 +81,20 @@ def _events(tmp_path: Path) -> Path:
 
 
 def test_tickets_feed_behaviorals_high_maintenance_group(capsys, tmp_path: Path) -> None:
+    """The period's tickets are a cost column at as-of; at the period start (the default) they lie
+    after the labels' date, so the group is not formed there and the report says why."""
     report = segment(capsys, "segment", "--tickets", SUPPORT / "zendesk_tickets.csv", "--events", _events(tmp_path),
-                     "--by", "behavioral", "--out", tmp_path / "out")
+                     "--by", "behavioral", "--set", "segmenters.behavioral.at=as_of", "--out", tmp_path / "out")
     behavioral = report["segmentations"]["behavioral"]
     assert behavioral["quality"]["behavioral"]["cost_column"] == "support_tickets"
     assignments = pd.read_csv(tmp_path / "out" / "assignments.csv", dtype=str).set_index("account_id")["behavioral"]
     # A1: the top MRR (500) and the most tickets of the period (3)
     assert assignments["A1"] == "High value, high maintenance"
     assert assignments["A3"] != "High value, high maintenance"
+    at_start = segment(capsys, "segment", "--tickets", SUPPORT / "zendesk_tickets.csv", "--events", _events(tmp_path),
+                       "--by", "behavioral", "--out", tmp_path / "start")
+    facts = at_start["segmentations"]["behavioral"]["quality"]["behavioral"]
+    assert facts["cost_column"] is None and "period's support load comes after it" in facts["note"]
 
 
 @given(st.lists(st.sampled_from(["good", "Bad", "offered", "unoffered", "", "1", "2", "3", "4", "5", "7", "x"]), max_size=30))

@@ -96,6 +96,35 @@ def test_renewal_counts_follow_the_calendar():
     assert facts.loc["d", "renewal_period_months"] == 12
 
 
+def test_a_churners_last_period_and_a_survivors_are_counted_by_one_rule():
+    """A renewal is made when the account still pays at the end of the renewal's day (docs/metrics.md).
+
+    Monthly plans, all first paid on 2024-01-01 (date only), as-of 2024-06-01 (instant 06-02):
+    - f ended 2024-06-01T10:23Z: renewal days before 06-01 are 02-01 .. 05-01 = 4, so churned in
+      period 5 (it did not pay through 06-01). Counted by instants it was 5 made, period 6: it
+      was granted the 06-01 renewal for paying 10 hours past midnight;
+    - g ended 2024-05-02T00:00Z (paid through the end of 05-01): it made the 05-01 renewal:
+      02-01 .. 05-01 = 4 made, churned in period 5 like f;
+    - h still pays: renewal days before 06-02 are 02-01 .. 06-01 = 5, censored after 5 (S(5)):
+      inside period 6, whose renewal has not come;
+    - i ended 2024-03-15T08:00Z mid-period: 02-01, 03-01 made: churned in period 3.
+    """
+    subs = pd.DataFrame({
+        "account_id": ["f", "g", "h", "i"],
+        "started_at": pd.to_datetime(["2024-01-01"] * 4, utc=True),
+        "ended_at": pd.to_datetime(["2024-06-01T10:23:00Z", "2024-05-02T00:00:00Z", None, "2024-03-15T08:00:00Z"], utc=True),
+        "mrr": [10.0] * 4,
+        "interval": ["month"] * 4,
+    })
+    paying = paying_subscriptions(subs)
+    interval = pd.Series({"f": "month", "g": "month", "h": "month", "i": "month"})
+    facts = renewal_facts(paying, interval, pd.Timestamp("2024-06-02", tz="UTC"))
+    rows = facts.loc[["f", "g", "h", "i"]]
+    assert rows["renewals_made"].tolist() == [4, 4, 5, 2]
+    assert rows["renewal_periods"].tolist() == [5, 5, 5, 3]
+    assert rows["renewal_churned"].tolist() == [True, True, False, True]
+
+
 @pytest.fixture(scope="module")
 def paper_cohorts(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     """Fader & Hardie's two cohorts as annual subscriptions: churners end on a renewal date."""

@@ -25,7 +25,12 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict:
     config = (ROOT / "configs" / "samples.toml").read_text(encoding="utf-8").replace("../data/samples/", f"{out.as_posix()}/")
     path = out / "segkit.toml"
     path.write_text(config, encoding="utf-8")
-    result = api.segment(config=path, by=["firmographic", "attribute", "nps"], overrides=["segmenters.attribute.column=industry"])
+    # The generator plants the NPS effect on each respondent's class and dates every answer 30-300
+    # days after the first payment and before any churn, so most answers fall inside the period:
+    # read at the period start (the default) too few accounts have answered to test the effect,
+    # so the planted-effect test reads the answers up to as-of (none is after its account churned).
+    result = api.segment(config=path, by=["firmographic", "attribute", "nps"],
+                         overrides=["segmenters.attribute.column=industry", "segmenters.nps.at=as_of"])
     return result.data["segmentations"]
 
 

@@ -33,7 +33,7 @@ def test_nps_account_class_by_share_of_respondents() -> None:
         "nps_promoters": [1, 0, 0, 1, 1, 0, 0, 2],
         "nps_detractors": [0, 0, 1, 1, 0, 1, 0, 1],
     })
-    labels = seg("nps").fit(f).labels_.tolist()
+    labels = seg("nps", at="as_of").fit(f).labels_.tolist()
     # P, passive, D, P+D -> 0, P+passive -> +0.5, passive+D -> -0.5, none, 2P+1D -> +1/3
     assert labels == ["Promoter", "Passive", "Detractor", "Passive", "Promoter", "Detractor", "No response", "Passive"]
 
@@ -59,9 +59,9 @@ def test_behavioral_intensity_trend_and_profile() -> None:
         "mrr": [100.0, 50.0, 0.0, 80.0, 1000.0, 40.0],
         "support_tickets": [0, 1, 0, 0, 30, 0],
     })
-    assert seg("behavioral", by="intensity").fit(f).labels_.tolist() == ["Power", "Regular", "Light", "Dormant", "Power", "Light"]
-    assert seg("behavioral", by="trend").fit(f).labels_.tolist() == ["Stable", "Growing", "Too little usage", "Too little usage", "Growing", "Declining"]
-    profile = seg("behavioral", value_quantile=0.8, cost_quantile=0.8).fit(f)
+    assert seg("behavioral", at="as_of", by="intensity").fit(f).labels_.tolist() == ["Power", "Regular", "Light", "Dormant", "Power", "Light"]
+    assert seg("behavioral", at="as_of", by="trend").fit(f).labels_.tolist() == ["Stable", "Growing", "Too little usage", "Too little usage", "Growing", "Declining"]
+    profile = seg("behavioral", at="as_of", value_quantile=0.8, cost_quantile=0.8).fit(f)
     # dormant while paying and declining while paying are at risk; the top payer with most tickets is high maintenance
     assert profile.labels_.tolist() == ["Power", "Regular", "Light", "At risk", "High value, high maintenance", "At risk"]
     assert profile.describe()["cost_column"] == "support_tickets"
@@ -100,7 +100,7 @@ def test_lifecycle_stages_and_conversion() -> None:
         "nps_detractors": [0] * 9,
         "deals_open": [0, 0, 1, 0, 0, 0, 0, 0, 0],
     })
-    fitted = seg("lifecycle").fit(f)
+    fitted = seg("lifecycle", at="as_of").fit(f)
     assert fitted.labels_.tolist() == ["Awareness", "Consideration", "Decision", "Onboarding", "Adoption", "Retention", "Expansion", "Churned", "Advocacy"]
     conv = {(c["from"], c["to"]): c for c in fitted.describe()["stage_conversion"]}
     assert conv[("Decision", "Onboarding")]["reached_from"] == 7 and conv[("Decision", "Onboarding")]["reached_to"] == 6
@@ -114,9 +114,9 @@ def test_rfm_names_and_fixed_cut_points() -> None:
         "invoices": [30, 2, 25, 1, 0, 28],
         "invoice_amount": [9000.0, 100, 8000, 50, 0, 8500],
     })
-    fitted = seg("rfm", bins=5, recency_cut_points=[3, 10, 60, 180], frequency_cut_points=[2, 5, 10, 20], monetary_cut_points=[100, 500, 1000, 5000]).fit(f)
+    fitted = seg("rfm", at="as_of", bins=5, recency_cut_points=[3, 10, 60, 180], frequency_cut_points=[2, 5, 10, 20], monetary_cut_points=[100, 500, 1000, 5000]).fit(f)
     assert fitted.labels_.tolist() == ["Champions", "Potential loyalists", "Can't lose them", "Hibernating", "No transactions", "Loyal"]
-    assert seg("rfm", label="scores", recency_cut_points=[3, 10, 60, 180], frequency_cut_points=[2, 5, 10, 20], monetary_cut_points=[100, 500, 1000, 5000]).fit(f).labels_.iloc[0] == "R5 F5 M5"
+    assert seg("rfm", at="as_of", label="scores", recency_cut_points=[3, 10, 60, 180], frequency_cut_points=[2, 5, 10, 20], monetary_cut_points=[100, 500, 1000, 5000]).fit(f).labels_.iloc[0] == "R5 F5 M5"
     with pytest.raises(UsageError, match="bins - 1"):
         seg("rfm", recency_cut_points=[3, 10])
 

@@ -82,6 +82,8 @@ def retention(
     discount_rate: Annotated[float, typer.Option("--discount-rate", help="Discount rate per period for DERL.")] = 0.10,
     periods: Annotated[int, typer.Option(help="Project survival for this many periods after the data.")] = 5,
     renewals: Annotated[Optional[int], typer.Option(help="Renewals made by the customers DERL is computed for (default: the last observed period).")] = None,
+    cohort_size: Annotated[Optional[float], typer.Option("--cohort-size", help="Customers at period 0 when alive holds shares (fractions or percentages): needed for standard errors and log-likelihood.")] = None,
+    cohort_size_col: Annotated[Optional[str], typer.Option("--cohort-size-col", help="Column giving each cohort's size when alive holds shares (default: cohort_size if present).")] = None,
     format_: TableOrJsonOpt = None,
 ) -> None:
     """Fit the sBG retention model: alpha, beta, projected survival, expected lifetime, DERL.
@@ -97,6 +99,7 @@ def retention(
     result = api.fit_retention(
         file, model=model, period_col=period_col, alive_col=alive_col, cohort_col=cohort_col, delimiter=delimiter,
         header=header, discount_rate=discount_rate, periods_ahead=periods, renewals=renewals,
+        cohort_size=cohort_size, cohort_size_col=cohort_size_col,
     )
     from segkit.writers.fits import render_retention
 

@@ -2,14 +2,24 @@
 
 Each account's renewal period is the billing interval of its latest paying subscription
 (month 1, quarter 3, year 12 months; day and week plans are counted in months). Time runs from
-the account's first payment; renewal k falls k periods later, on the same day of the month
-(clipped to the month's last day, as billing systems do). An account
+the account's first payment day; renewal k falls k periods later, on the same day of the month
+(clipped to the month's last day, as billing systems do).
+
+One rule for churners and survivors: a renewal is *made* when the account still pays at the end
+of the renewal's day (UTC), so each account's last period, complete or not, is counted the same
+way: ``renewals_made`` = renewal days before the day its paying ended (churner) or before the day
+after as-of (survivor). Then an account
 
 * that stopped paying (its last paying spell ended by the end of as-of) churned in period
-  ``renewal_periods`` = the number of renewal dates before the end, plus one: one that ends
-  exactly on a renewal date did not make that renewal;
-* that still pays is censored: it has made ``renewals_made`` renewals (renewal dates strictly
-  before the midnight after as-of), and ``renewal_periods`` = ``renewals_made``.
+  ``renewal_periods`` = ``renewals_made`` + 1 (its last period, however short, is the period it
+  churned in; one that ends on a renewal day, at any time of that day, did not make that renewal);
+* that still pays is censored: known to have made ``renewals_made`` renewals and to be inside
+  period ``renewals_made`` + 1, which has not come to its renewal: ``renewal_periods`` =
+  ``renewals_made`` (the sBG's S(n), "alive after n renewals").
+
+Days, not instants: timestamped ends beside date-only starts (or the reverse) counted a renewal
+made by a churner that stopped paying hours after the renewal's midnight, which a survivor is
+never granted (a survivor's renewals count only up to the end of the as-of day).
 
 An account that paid, churned and came back counts from its first payment to its last end
 (gaps are not modelled).
@@ -62,7 +72,7 @@ def renewal_facts(paying: pd.DataFrame, billing_interval: pd.Series, instant: pd
     period = interval.map(lambda v: MONTHS_PER_INTERVAL.get(v, 1.0) if isinstance(v, str) else 1.0).astype("float64")
     period = period.where(period >= 1.0, 1.0).round().astype(np.int64)
     end = last_end.where(~paying_now, instant).fillna(instant)
-    months, exact = whole_months(first, end)
+    months, exact = whole_months(first.dt.floor("D"), end.dt.floor("D"))  # whole days: the rule above
     p = period.to_numpy()
     on_renewal = exact & (months % p == 0)
     churned = ~paying_now.to_numpy(dtype=bool)

@@ -80,6 +80,8 @@ class EventEngine(Protocol):
 
     def features(self, as_of: dt.date, known_accounts: pd.Index | None, rejections: Rejections) -> EventFeatures: ...
 
+    def features_at(self, as_of: dt.date) -> pd.DataFrame: ...
+
     def event_detail(self, max_event_names: int) -> tuple[list[str], pd.DataFrame, pd.DataFrame]: ...
 
     def usage_window(self, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DataFrame: ...
@@ -150,6 +152,19 @@ def finish_frame(frame: pd.DataFrame) -> pd.DataFrame:
         frame[col] = frame[col].astype("int64")
     frame["trend_slope_12w"] = frame["trend_slope_12w"].astype("float64")
     return frame[list(fdef.FEATURE_COLUMNS)]
+
+
+#: Columns of ``EventEngine.features_at``: the features plus breadth in the 90 days before that date.
+FEATURES_AT_COLUMNS = (*fdef.FEATURE_COLUMNS, "distinct_events_90")
+
+
+def finish_frame_at(frame: pd.DataFrame) -> pd.DataFrame:
+    """``features_at`` rows as a frame like ``finish_frame``'s (sorted by account), plus ``distinct_events_90``."""
+    breadth = frame.set_index("account_id")["distinct_events_90"]
+    out = finish_frame(frame)
+    breadth.index = breadth.index.astype("string")
+    out["distinct_events_90"] = breadth.reindex(out.index).fillna(0).astype("int64")
+    return out.sort_index(kind="stable")[list(FEATURES_AT_COLUMNS)]
 
 
 def check_rejected_share(events: EventInput, counts: dict[str, int], total: int) -> None:

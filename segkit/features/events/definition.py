@@ -209,6 +209,26 @@ def usage_window_sql(d: Dialect, lo_us: int, hi_us: int, valid: str = "valid") -
         FROM {valid} WHERE t >= {lo_us} AND t < {hi_us} GROUP BY account_id"""
 
 
+def features_at_views(d: Dialect, b: Bounds, valid: str = "valid") -> list[tuple[str, str]]:
+    """The relations of the features at an earlier date (``EventEngine.features_at``), in order.
+
+    Rows are the run's usable events (already accounted at as-of) before ``b.end``; the same
+    templates as the run's own features then read them, so both engines give the same figures.
+    """
+    return [
+        ("valid_at", f"SELECT * FROM {valid} WHERE t < {b.end}"),
+        ("event_pairs_at", pairs_sql(b, "valid_at")),
+        ("account_base_at", account_base_sql(d, b, "valid_at")),
+    ]
+
+
+def features_at_sql(d: Dialect, b: Bounds) -> str:
+    """The features at the earlier date plus ``distinct_events_90`` there, over ``features_at_views``."""
+    return f"""SELECT f.*, coalesce(x.distinct_events_90, 0) AS distinct_events_90
+        FROM ({features_sql(d, b, valid="valid_at", pairs="event_pairs_at", base="account_base_at")}) f
+        LEFT JOIN ({breadth_90_sql("event_pairs_at")}) x ON x.account_id = f.account_id"""
+
+
 FEATURE_COLUMNS = (
     "event_count", "distinct_users", "distinct_events", "first_seen", "last_seen", "active_days_30",
     "active_days_90", "events_30", "events_prior_60", "trend_slope_12w",

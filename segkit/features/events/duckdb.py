@@ -30,6 +30,7 @@ from segkit.features.events.base import (
     EventFileSummary,
     check_rejected_share,
     finish_frame,
+    finish_frame_at,
     record_counts,
     settle_events,
 )
@@ -429,6 +430,17 @@ class DuckDBEngine:
         wide = self.con.execute(fdef.first_used_sql(len(names), "top_event_names")).df()
         breadth = self.con.execute(fdef.breadth_90_sql()).df()
         return names, wide, breadth
+
+    def features_at(self, as_of: dt.date) -> pd.DataFrame:
+        """The features at an earlier date (the period start) over the run's accounted events.
+
+        Called after ``features`` (it reads ``valid``); nothing is counted again.
+        """
+        bounds = fdef.Bounds.at(as_of)
+        for name, sql in fdef.features_at_views(fdef.DUCKDB, bounds):
+            self.con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}")
+        frame = self._sql(fdef.features_at_sql(fdef.DUCKDB, bounds), what="reading events at the period start").df()
+        return finish_frame_at(frame)
 
     def usage_window(self, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DataFrame:
         """Events and active days per account in [lo, hi)."""

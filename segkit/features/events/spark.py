@@ -28,7 +28,7 @@ import pandas as pd
 
 from segkit.errors import InputDataError, UsageError
 from segkit.features.events import definition as fdef
-from segkit.features.events.base import EventFeatures, EventFileSummary, finish_frame, settle_events
+from segkit.features.events.base import EventFeatures, EventFileSummary, finish_frame, finish_frame_at, settle_events
 from segkit.features.events.base import first_line as _first_line
 from segkit.features.events.base import to_us as _us
 from segkit.loading.model import EventFile, EventInput, Rejections
@@ -286,6 +286,14 @@ class SparkEventEngine:
         wide = self.spark.sql(fdef.first_used_sql(len(names), "top_event_names")).toPandas()
         breadth = self.spark.sql(fdef.breadth_90_sql()).toPandas()
         return names, wide, breadth
+
+    def features_at(self, as_of: dt.date) -> pd.DataFrame:
+        """The features at an earlier date over the accounted events (after ``features``)."""
+        bounds = fdef.Bounds.at(as_of)
+        for name, sql in fdef.features_at_views(fdef.SPARK, bounds):
+            self._view(name, sql)
+        frame = self.spark.sql(fdef.features_at_sql(fdef.SPARK, bounds)).toPandas()
+        return finish_frame_at(_times_from_us(frame, ("first_seen", "last_seen")))
 
     def usage_window(self, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DataFrame:
         return self.spark.sql(fdef.usage_window_sql(fdef.SPARK, _us(lo), _us(hi))).toPandas()
