@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 
 from segkit.config import Config
 from segkit.errors import ConfigError, InputDataError
-from segkit.loading.placement import ColumnReader, Placement, normalise_name, place
+from segkit.loading.placement import ColumnReader, Placement, match_columns, normalise_name, place
 from segkit.loading.presets.base import Preset, PresetOptions
 from segkit.loading.presets.registry import get_preset
 from segkit.loading.schema import TABLES
@@ -110,11 +110,26 @@ def detect(
         if best_key is None or key > best_key:
             best, best_key = Detection(preset, mapping), key
     if best is not None and not _is_builtin_generic(best.preset):
-        return best
+        return _with_content_columns(best, header)
     placed = place_by_content(header, file=file, table=table, read_column=read_column)
     if placed is not None:
         return placed
     raise _no_fit_error(header, file, table, best, closest, read_column)
+
+
+def _with_content_columns(best: Detection, header: list[str]) -> Detection:
+    """A vendor preset's mapping plus the canonical columns it lacks that placement by content finds.
+
+    A preset names its vendor's columns; an export shaped like it may carry more (a ``Country`` or
+    ``Signup Date`` beside Salesforce's ``Account ID``/``Account Name``/``Industry``), which would
+    otherwise be kept under their export names only.
+    """
+    if best.preset.name.startswith("config-"):
+        return best  # the config's mapping is the user's word
+    used = set(best.mapping.values())
+    extra = {m.canonical: m.source for m in match_columns(header, best.preset.table)
+             if m.canonical not in best.mapping and m.source not in used}
+    return replace(best, mapping={**best.mapping, **extra}) if extra else best
 
 
 def _no_fit_error(

@@ -146,12 +146,15 @@ def load_inputs(
     join_by_email_domain(tables, rejections, options)
     dedupe_keys(tables, rejections, options.duplicates)
     reject_duplicate_subscriptions(tables, rejections)
+    links = None  # before link_to_accounts: an event of an unknown account's subscription is reported as that
+    if "events" in stats and any("subscription_id" in f.mapping for f in event_files):
+        links = subscription_accounts(tables.get("subscriptions"), stats["events"])
     link_to_accounts(tables, rejections)
     rows_read = {file: n for data in tables.values() for file, n in data.stats.file_rows.items()}
     check_max_rejected(rejections.frame(), rows_read, options.max_rejected)
     for data in tables.values():
         data.frame = data.frame.drop(columns=["_file", "_line"]).reset_index(drop=True)
-    events = EventInput(event_files, stats["events"], options.max_rejected) if event_files else None
+    events = EventInput(event_files, stats["events"], options.max_rejected, links) if event_files else None
     return Inputs(tables=tables, events=events, rejections=rejections)
 
 
@@ -202,6 +205,21 @@ def _load_one(
         return
     frame = _load_file(path, fmt, detection, header, options, st, rejections)
     per_table.setdefault(table, []).append(frame)
+
+
+def subscription_accounts(subscriptions: TableData | None, stats: InputStats) -> pd.DataFrame:
+    """subscription_id -> account_id for events keyed by subscription (an id of two accounts links neither)."""
+    empty = pd.DataFrame({"subscription_id": pd.Series(dtype="string"), "account_id": pd.Series(dtype="string")})
+    if subscriptions is None or "subscription_id" not in subscriptions.frame:
+        stats.notes.append("events: rows keyed by subscription_id need a subscriptions table with subscription_id; "
+                           "those without an account id are rejected")
+        return empty
+    pairs = subscriptions.frame[["subscription_id", "account_id"]].dropna().astype("string").drop_duplicates()
+    shared = pairs["subscription_id"].duplicated(keep=False)
+    if shared.any():
+        stats.notes.append(f"events: {int(pairs.loc[shared, 'subscription_id'].nunique())} subscription ids belong to "
+                           "several accounts in the subscriptions table; their events link to none")
+    return pairs[~shared].reset_index(drop=True)
 
 
 def column_reader(path: Path, fmt: FileFormat, options: LoadOptions) -> Callable[[str], list[str]]:

@@ -142,8 +142,12 @@ TABLES: dict[str, TableSchema] = {
             C("timestamp", "datetime"),
             C("call_type", "str", "Segment call type: only track calls are events; group calls map users to accounts."),
             C("group_id", "id", "Segment group call's groupId (the account of its userId)."),
+            C("subscription_id", "id", "Reaches the account through the subscriptions table's subscription_id (whatever its dates) when account_id is empty."),
+            C("count", "int", "How many times the event happened in this row (a usage export's usage_count): event counts are sums of it; empty is 1; negative, fractional or not a number rejects the row."),
+            C("duration", "float", "Seconds of use in this row (usage_duration_secs): summed per account into duration_secs; negative or not a number rejects the row."),
+            C("error_count", "int", "Errors in this row: summed per account into error_count; negative or not a number rejects the row."),
         ),
-        required=(("account_id", "user_id"), ("event",), ("timestamp",)),
+        required=(("account_id", "user_id", "subscription_id"), ("event",), ("timestamp",)),
     ),
     "users": TableSchema(
         "users",
