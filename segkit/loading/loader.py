@@ -22,9 +22,10 @@ from segkit.config import Config
 from segkit.errors import InputDataError, UsageError
 from segkit.loading.accounting import check_max_rejected
 from segkit.loading.duplicates import dedupe_keys, reject_duplicate_subscriptions
-from segkit.loading.join import join_by_email_domain, link_to_accounts, normalise_domain
+from segkit.loading.join import (join_by_email_domain, link_to_accounts, normalise_domain, report_unused_flags,
+                                 users_from_subscriptions)
 from segkit.loading.parse import parse_column
-from segkit.loading.detect import Detection, PlacedShapes, config_presets, detect
+from segkit.loading.detect import Detection, PlacedShapes, config_presets, detect, unmapped_note
 from segkit.loading.presets.base import Preset
 from segkit.loading.presets.registry import builtin_presets
 from segkit.loading.formats import STDIN, FileFormat, detect_format, label, sha256_of, stdin_to_file
@@ -150,6 +151,8 @@ def load_inputs(
     if "events" in stats and any("subscription_id" in f.mapping for f in event_files):
         links = subscription_accounts(tables.get("subscriptions"), stats["events"])
     link_to_accounts(tables, rejections)
+    users_from_subscriptions(tables)
+    report_unused_flags(tables, events_by_user=any("user_id" in f.mapping or "call_type" in f.mapping for f in event_files))
     rows_read = {file: n for data in tables.values() for file, n in data.stats.file_rows.items()}
     check_max_rejected(rejections.frame(), rows_read, options.max_rejected)
     for data in tables.values():
@@ -185,9 +188,12 @@ def _load_one(
 
             names = ", ".join(sorted({p.name for p in presets if p.table == table}))
             raise ConfigError(f"[inputs.{table}] preset {spec.preset!r} is unknown; {table} presets: {names}")
-    detection = detect(header, candidates, file=label(path), table=table, read_column=column_reader(path, fmt, options))
+    reader = column_reader(path, fmt, options)
+    detection = detect(header, candidates, file=label(path), table=table, read_column=reader,
+                       known_ids=shapes.known if shapes is not None else None)
     if shapes is not None:
         shapes.check(detection, header, file=label(path), named=table is not None)
+        shapes.remember(detection, reader)
     table = detection.preset.table
     st = stats.setdefault(table, InputStats(table=table, preset=detection.preset.name))
     if detection.preset.name not in st.preset.split(","):
@@ -200,6 +206,7 @@ def _load_one(
     for canonical, why in UNUSED_COLUMNS.get(table, {}).items():
         if canonical in detection.mapping:
             st.notes.append(f"{label(path)}: {detection.mapping[canonical]} ({canonical}) is read but not used: {why}")
+    st.notes += unmapped_note(detection, header, label(path), keeps_others=table in PASSTHROUGH_TABLES)
     if table == "events":
         event_files.append(EventFile(path, fmt, detection.mapping, detection.preset.options))
         return

@@ -98,6 +98,7 @@ TABLES: dict[str, TableSchema] = {
             C("is_trial", "bool", "The row is a trial; reported, not used (trial_end says when a trial ends)."),
             C("churned", "bool", "A churn flag; reported, not used: churn is read from ended_at."),
             C("current_period_end", "datetime", "End of the currently invoiced period: where an unpaid, paused or canceled row without ended_at stops paying."),
+            C("user_id", "id", "The subscriber's user id: the file is then the user -> account map too (users table)."),
         ),
         required=(("account_id", "customer_email"), ("started_at",), ("mrr", "amount", "arr")),
     ),
