@@ -6,6 +6,7 @@ becomes a preset of its own, preferred over the registered ones.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 
 from segkit.config import Config
@@ -177,16 +178,17 @@ class PlacedShapes:
 
     def __init__(self) -> None:
         self.first: dict[str, tuple[str, frozenset[str]]] = {}
-        #: ids read so far per id column, from the files placed in the table each identifies
-        #: (placement.ID_OWNERS): a later file holding them refers to that table.
-        self.known: dict[str, set[str]] = {}
+        #: ids per id column of the files placed in the table each identifies (placement.ID_OWNERS):
+        #: a later file holding them refers to that table. Read only when a placement asks.
+        self.known = _LazyIds()
 
     def remember(self, detection: Detection, read_column: ColumnReader) -> None:
-        """Keep the ids a file placed in their owning table holds (subscriptions' subscription_id)."""
+        """Note where the ids of a file placed in their owning table are (subscriptions' subscription_id)."""
         for canonical, owner in ID_OWNERS.items():
             source = detection.mapping.get(canonical)
             if owner == detection.preset.table and source:
-                self.known.setdefault(canonical, set()).update(v.strip() for v in read_column(source) if v.strip())
+                self.known.pending.setdefault(canonical, []).append((read_column, source))
+
 
     def check(self, detection: Detection, header: list[str], *, file: str, named: bool) -> None:
         table = detection.preset.table
@@ -200,6 +202,26 @@ class PlacedShapes:
                 f"(files of different shapes are never merged); if it is {table} too, name it with {table_flag(table)}",
                 file=file,
             )
+
+
+class _LazyIds(Mapping):
+    """id column -> ids, reading each remembered file's column on first use (most runs never ask)."""
+
+    def __init__(self) -> None:
+        self.pending: dict[str, list[tuple[ColumnReader, str]]] = {}
+        self.read: dict[str, set[str]] = {}
+
+    def __getitem__(self, canonical: str) -> set[str]:
+        ids = self.read.setdefault(canonical, set())
+        for reader, source in self.pending.pop(canonical, []):
+            ids.update(v.strip() for v in reader(source) if v.strip())
+        return ids
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted({*self.pending, *self.read}))
+
+    def __len__(self) -> int:
+        return len({*self.pending, *self.read})
 
 
 def unmapped_note(detection: Detection, header: list[str], file: str, *, keeps_others: bool) -> list[str]:

@@ -277,9 +277,9 @@ def refers_to_known(fit_: TableFit, read_column: ColumnReader | None, known_ids:
     if read_column is None or not known_ids:
         return None
     for canonical, owner in ID_OWNERS.items():
-        known = known_ids.get(canonical)
-        if owner != fit_.table or not known or canonical not in fit_.mapping:
+        if owner != fit_.table or canonical not in fit_.mapping or canonical not in known_ids:
             continue
+        known = known_ids[canonical]  # read here, only when a file could be more of the owner table
         values = [v.strip() for v in read_column(fit_.mapping[canonical]) if v.strip()]
         if values and len(set(values)) < len(values) and sum(v in known for v in values) / len(values) >= 0.8:
             return (f"has {fit_.mapping[canonical]} values that are the ids of the {owner} already read, repeated "
