@@ -11,7 +11,7 @@ Spark): ``event_detail`` reads the per-(account, event name) table the feature p
 |---|---|
 | ``event_detail`` | ``first_used:<event>`` (first time the account sent each event name, for the ``max_event_names`` most frequent names), ``distinct_events_90`` |
 | ``usage_at_start`` | ``events_90_before_start``, ``active_days_90_before_start`` (the 90 days before the period start: usage known at the churn model's cut-off) |
-| ``subscription_at_start`` | ``plan_at_start``, ``interval_at_start`` (of the account's largest subscription paying at the period start: the contract known at the churn model's cut-off) |
+| ``subscription_at_start`` | ``plan_at_start``, ``interval_at_start``, and ``status_at_start``, ``currency_at_start``, ``quantity_at_start``, ``is_trial_at_start`` where given (of the account's largest subscription paying at the period start: the contract known at the churn model's cut-off) |
 | ``deals`` | ``deals``, ``deals_open``, ``deals_won``, ``first_deal_at``, ``first_won_at`` (added whenever a deals table is given; the per-deal rows go to ``FeatureSet.deal_rows``) |
 | ``invoices`` | ``invoices``, ``invoice_amount``, ``first_invoice_at``, ``last_invoice_at`` (paid up to as-of) |
 | ``*_at_start`` | the groups of ``segkit.features.at_start`` (facts at the period start, ``at_start:<column>``) |
@@ -142,8 +142,12 @@ def usage_at_start(engine: EventEngine, period: Period) -> pd.DataFrame:
     return frame
 
 
+#: Subscription columns read at the period start for the attribute segmenter (``<column>_at_start``).
+SUBSCRIPTION_ATTRIBUTES = ("status", "currency", "quantity", "is_trial")
+
+
 def subscription_at_start(subs: pd.DataFrame, period: Period) -> pd.DataFrame:
-    """Plan and interval of each account's largest paying subscription at the period start.
+    """Plan, interval (and ``SUBSCRIPTION_ATTRIBUTES``) of each account's largest paying subscription at the period start.
 
     Paying follows the billing status rule (``features.billing.subscriptions``): unpaid and paused
     rows keep their paid history until the inferred end, so a row unpaid at as-of that paid at
@@ -168,12 +172,14 @@ def subscription_at_start(subs: pd.DataFrame, period: Period) -> pd.DataFrame:
             "mrr": mrr,
             "plan_at_start": subs["plan"].astype("string") if "plan" in subs else pd.Series(pd.NA, index=subs.index, dtype="string"),
             "interval_at_start": subs["interval"].astype("string").str.lower().str.strip() if "interval" in subs else pd.Series("month", index=subs.index, dtype="string"),
+            **{f"{c}_at_start": subs[c].astype("string") for c in SUBSCRIPTION_ATTRIBUTES if c in subs},
         }
     )[active.fillna(False).to_numpy()]
+    columns = [c for c in rows.columns if c.endswith("_at_start")]
     if rows.empty:
-        return pd.DataFrame(columns=["plan_at_start", "interval_at_start"])
+        return pd.DataFrame(columns=columns)
     rows = rows.sort_values(["account_id", "mrr"], ascending=[True, False], kind="stable").drop_duplicates("account_id")
-    return rows.set_index("account_id")[["plan_at_start", "interval_at_start"]]
+    return rows.set_index("account_id")[columns]
 
 
 DEAL_ROW_COLUMNS = ["account_id", "closed", "won", "closed_in_period", "closed_at", "amount", "days_to_won"]

@@ -48,19 +48,42 @@ def parse_by(by: Sequence[str] | None) -> list[list[str]]:
     return out
 
 
-def _plan(registry: Registry, by: Sequence[str] | None) -> list[list[str]]:
+def _plan(registry: Registry, by: Sequence[str] | None, config: Config | None = None) -> list[list[str]]:
     plan = parse_by(by)
     for names in plan:
         for name in names:
             registry.get(name)
         if len(names) > 2:
             raise UsageError(f"--by crosses two segmenters at most; got {'*'.join(names)}")
-    return plan
+    return expand_columns(plan, config or Config())
+
+
+#: A segmentation of one of several columns: ``attribute:plan`` is the attribute segmenter on plan.
+COLUMN_SEP = ":"
+
+
+def expand_columns(plan: list[list[str]], config: Config) -> list[list[str]]:
+    """``attribute`` with ``segmenters.attribute.columns = ["plan", "industry"]`` is one segmentation per column."""
+    out = []
+    for names in plan:
+        columns = config.segmenters.get(names[0], {}).get("columns") if len(names) == 1 else None
+        if columns and isinstance(columns, list):
+            out += [[f"{names[0]}{COLUMN_SEP}{column}"] for column in columns]
+        else:
+            out.append(names)
+    return out
 
 
 def build_segmenter(name: str, registry: Registry, config: Config) -> Segmenter:
-    cls = registry.get(name)
-    return cls(**config.segmenters.get(name, {}))
+    base, _, column = name.partition(COLUMN_SEP)
+    cls = registry.get(base)
+    params = dict(config.segmenters.get(base, {}))
+    columns = params.pop("columns", None)
+    if columns is not None and not (isinstance(columns, list) and all(isinstance(c, str) and c for c in columns)):
+        raise UsageError(f"segmenters.{base}.columns must be a list of column names. Got {columns!r} instead.")
+    if column:
+        params["column"] = column
+    return cls(**params)
 
 
 def _combine(parts: list[Segmenter]) -> tuple[pd.Series, list[str]]:
@@ -241,7 +264,7 @@ def segment(
     say = progress or (lambda message: None)
     timer = _Timer()
     registry = discover()
-    plan = _plan(registry, options.by)
+    plan = _plan(registry, options.by, config)
     settings = resolve_settings(config, options)
     say("loading inputs")
     inputs = load_with(files, tables, config, settings.load)

@@ -6,11 +6,12 @@ becomes a preset of its own, preferred over the registered ones.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 
 from segkit.config import Config
 from segkit.errors import ConfigError, InputDataError
-from segkit.loading.placement import ColumnReader, Placement, normalise_name, place
+from segkit.loading.placement import ID_OWNERS, ColumnReader, KnownIds, Placement, match_columns, normalise_name, place
 from segkit.loading.presets.base import Preset, PresetOptions
 from segkit.loading.presets.registry import get_preset
 from segkit.loading.schema import TABLES
@@ -61,13 +62,14 @@ def _is_builtin_generic(preset: Preset) -> bool:
 
 
 def place_by_content(
-    header: list[str], *, file: str, table: str | None, read_column: ColumnReader | None = None
+    header: list[str], *, file: str, table: str | None, read_column: ColumnReader | None = None,
+    known_ids: KnownIds | None = None,
 ) -> Detection | None:
     """The content placement of ``header`` as a generic preset; None when no table fits.
 
     A tie between tables is exit 3 naming the candidates and the flags that settle it.
     """
-    placement = place(header, table, read_column)
+    placement = place(header, table, read_column, known_ids)
     if placement.best is None:
         return None
     if placement.tied:
@@ -85,7 +87,7 @@ def place_by_content(
 
 def detect(
     header: list[str], presets: list[Preset], *, file: str, table: str | None = None,
-    read_column: ColumnReader | None = None,
+    read_column: ColumnReader | None = None, known_ids: KnownIds | None = None,
 ) -> Detection:
     """The preset that maps the most columns with every required one present.
 
@@ -110,11 +112,30 @@ def detect(
         if best_key is None or key > best_key:
             best, best_key = Detection(preset, mapping), key
     if best is not None and not _is_builtin_generic(best.preset):
-        return best
-    placed = place_by_content(header, file=file, table=table, read_column=read_column)
+        return _with_content_columns(best, header)
+    placed = place_by_content(header, file=file, table=table, read_column=read_column, known_ids=known_ids)
     if placed is not None:
         return placed
     raise _no_fit_error(header, file, table, best, closest, read_column)
+
+
+def _with_content_columns(best: Detection, header: list[str]) -> Detection:
+    """A vendor preset's mapping plus the canonical columns it lacks that placement by content finds.
+
+    A preset names its vendor's columns; an export shaped like it may carry more (a ``Country`` or
+    ``Signup Date`` beside Salesforce's ``Account ID``/``Account Name``/``Industry``), which would
+    otherwise be kept under their export names only.
+    """
+    if best.preset.name.startswith("config-"):
+        return best  # the config's mapping is the user's word
+    used = set(best.mapping.values())
+    schema = TABLES[best.preset.table]
+    # Exact names and declared synonyms only, and no ids: the preset decides how rows reach their
+    # account (a Zendesk "Organization" is a name, not the account id a fuzzy match would make it).
+    extra = {m.canonical: m.source for m in match_columns(header, best.preset.table)
+             if m.canonical not in best.mapping and m.source not in used and m.how != "fuzzy"
+             and m.canonical in schema.names and schema.column(m.canonical).kind != "id"}
+    return replace(best, mapping={**best.mapping, **extra}) if extra else best
 
 
 def _no_fit_error(
@@ -157,6 +178,17 @@ class PlacedShapes:
 
     def __init__(self) -> None:
         self.first: dict[str, tuple[str, frozenset[str]]] = {}
+        #: ids per id column of the files placed in the table each identifies (placement.ID_OWNERS):
+        #: a later file holding them refers to that table. Read only when a placement asks.
+        self.known = _LazyIds()
+
+    def remember(self, detection: Detection, read_column: ColumnReader) -> None:
+        """Note where the ids of a file placed in their owning table are (subscriptions' subscription_id)."""
+        for canonical, owner in ID_OWNERS.items():
+            source = detection.mapping.get(canonical)
+            if owner == detection.preset.table and source:
+                self.known.pending.setdefault(canonical, []).append((read_column, source))
+
 
     def check(self, detection: Detection, header: list[str], *, file: str, named: bool) -> None:
         table = detection.preset.table
@@ -170,3 +202,39 @@ class PlacedShapes:
                 f"(files of different shapes are never merged); if it is {table} too, name it with {table_flag(table)}",
                 file=file,
             )
+
+
+class _LazyIds(Mapping):
+    """id column -> ids, reading each remembered file's column on first use (most runs never ask)."""
+
+    def __init__(self) -> None:
+        self.pending: dict[str, list[tuple[ColumnReader, str]]] = {}
+        self.read: dict[str, set[str]] = {}
+
+    def __getitem__(self, canonical: str) -> set[str]:
+        ids = self.read.setdefault(canonical, set())
+        for reader, source in self.pending.pop(canonical, []):
+            ids.update(v.strip() for v in reader(source) if v.strip())
+        return ids
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted({*self.pending, *self.read}))
+
+    def __len__(self) -> int:
+        return len({*self.pending, *self.read})
+
+
+def unmapped_note(detection: Detection, header: list[str], file: str, *, keeps_others: bool) -> list[str]:
+    """A file placed by its content names the columns segkit does not read (never silently ignored).
+
+    Tables that keep free-form columns (accounts, surveys) keep them under their export names.
+    """
+    if detection.placement is None or keeps_others:
+        return []
+    used = set(detection.mapping.values())
+    unread = [h for h in header if h not in used and h.strip()]
+    if not unread:
+        return []
+    table = detection.preset.table
+    return [f"{file}: columns not used by the {table} table: {', '.join(unread)} (map one in segkit.toml "
+            f"[inputs.{table}.columns] if it is a {table} column under another name)"]

@@ -285,10 +285,11 @@ def _detect_files(files: list[Path], explicit: dict[str, list[Path]], config: Co
         reader = column_reader(path, fmt, options)
         note = ""
         try:
-            detection = detect(header, presets, file=label(path), table=table, read_column=reader)
+            detection = detect(header, presets, file=label(path), table=table, read_column=reader, known_ids=shapes.known)
             shapes.check(detection, header, file=label(path), named=table is not None)
+            shapes.remember(detection, reader)
         except InputDataError as exc:
-            placement = place(header, table, reader)
+            placement = place(header, table, reader, shapes.known)
             if table is not None and placement.best is None:
                 # Named with --TABLE: written under it, its unmapped required columns to fill in.
                 partial = placement.ranked[0]

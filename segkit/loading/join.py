@@ -15,7 +15,7 @@ from collections import Counter
 import pandas as pd
 
 from segkit.errors import InputDataError
-from segkit.loading.model import LoadOptions, Rejections, TableData, is_in
+from segkit.loading.model import InputStats, LoadOptions, Rejections, TableData, is_in
 
 #: Mailbox providers: their domain says nothing about the customer's company.
 FREE_EMAIL_DOMAINS = frozenset(
@@ -202,3 +202,48 @@ def link_to_accounts(tables: dict[str, TableData], rejections: Rejections) -> No
             )
             data.stats.reject_rows(int(orphan.sum()), reason)
             data.frame = frame[~orphan].reset_index(drop=True)
+
+
+def users_from_subscriptions(tables: dict[str, TableData]) -> None:
+    """A subscriptions file with a user_id column serves two tables: it is the user -> account map too.
+
+    Its distinct (user_id, account_id) pairs join the users table (a users file's own rows win);
+    a user id given to several accounts maps to none of them, counted in the notes.
+    """
+    subs = tables.get("subscriptions")
+    if subs is None or "user_id" not in subs.frame or not subs.frame["user_id"].notna().any():
+        return
+    pairs = subs.frame[["user_id", "account_id", "_file", "_line"]].dropna(subset=["user_id", "account_id"])
+    pairs = pairs.drop_duplicates(["user_id", "account_id"])
+    users = tables.get("users")
+    if users is not None:
+        pairs = pairs[~is_in(pairs["user_id"], pd.Index(users.frame["user_id"].dropna()))]
+    shared = pairs["user_id"].duplicated(keep=False)
+    files = sorted(set(pairs["_file"].astype(str)))
+    note = (f"users: {int((~shared).sum())} user -> account pairs read from the subscriptions' user_id column "
+            f"({', '.join(files)})")
+    if shared.any():
+        note += f"; {int(pairs.loc[shared, 'user_id'].nunique())} user ids belong to several accounts and map to none"
+    pairs = pairs[~shared]
+    if users is None:
+        stats = InputStats(table="users", preset="from-subscriptions", files=list(subs.stats.files),
+                           sha256=list(subs.stats.sha256))
+        stats.rows_read = stats.rows_used = len(pairs)
+        tables["users"] = TableData("users", pairs.reset_index(drop=True), stats)
+    else:
+        users.frame = pd.concat([users.frame, pairs], ignore_index=True)
+    tables["users"].stats.notes.append(note)
+
+
+def report_unused_flags(tables: dict[str, TableData], *, events_by_user: bool = False) -> None:
+    """Read but not used, said in the notes: an accounts churn flag beside a subscriptions table, and a
+    users map that no event or ticket row keyed by user_id needs."""
+    users, tickets = tables.get("users"), tables.get("tickets")
+    if users is not None and not events_by_user and not (tickets is not None and "user_id" in tickets.frame):
+        users.stats.notes.append("users: the user -> account map is read but not used: no event or ticket file "
+                                 "has a user_id column")
+    accounts, subs = tables.get("accounts"), tables.get("subscriptions")
+    if accounts is not None and subs is not None and "churned" in accounts.frame and accounts.frame["churned"].notna().any():
+        source = accounts.stats.columns.get("churned", "churned")
+        accounts.stats.notes.append(f"accounts: {source} (churned) is read but not used: churn is read from the "
+                                    "subscriptions (ended_at); the flag is used only without billing history")

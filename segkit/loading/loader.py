@@ -22,9 +22,10 @@ from segkit.config import Config
 from segkit.errors import InputDataError, UsageError
 from segkit.loading.accounting import check_max_rejected
 from segkit.loading.duplicates import dedupe_keys, reject_duplicate_subscriptions
-from segkit.loading.join import join_by_email_domain, link_to_accounts, normalise_domain
+from segkit.loading.join import (join_by_email_domain, link_to_accounts, normalise_domain, report_unused_flags,
+                                 users_from_subscriptions)
 from segkit.loading.parse import parse_column
-from segkit.loading.detect import Detection, PlacedShapes, config_presets, detect
+from segkit.loading.detect import Detection, PlacedShapes, config_presets, detect, unmapped_note
 from segkit.loading.presets.base import Preset
 from segkit.loading.presets.registry import builtin_presets
 from segkit.loading.formats import STDIN, FileFormat, detect_format, label, sha256_of, stdin_to_file
@@ -147,12 +148,17 @@ def load_inputs(
     join_by_email_domain(tables, rejections, options)
     dedupe_keys(tables, rejections, options.duplicates)
     reject_duplicate_subscriptions(tables, rejections)
+    links = None  # before link_to_accounts: an event of an unknown account's subscription is reported as that
+    if "events" in stats and any("subscription_id" in f.mapping for f in event_files):
+        links = subscription_accounts(tables.get("subscriptions"), stats["events"])
     link_to_accounts(tables, rejections)
+    users_from_subscriptions(tables)
+    report_unused_flags(tables, events_by_user=any("user_id" in f.mapping or "call_type" in f.mapping for f in event_files))
     rows_read = {file: n for data in tables.values() for file, n in data.stats.file_rows.items()}
     check_max_rejected(rejections.frame(), rows_read, options.max_rejected)
     for data in tables.values():
         data.frame = data.frame.drop(columns=["_file", "_line"]).reset_index(drop=True)
-    events = EventInput(event_files, stats["events"], options.max_rejected) if event_files else None
+    events = EventInput(event_files, stats["events"], options.max_rejected, links) if event_files else None
     return Inputs(tables=tables, events=events, rejections=rejections)
 
 
@@ -183,9 +189,12 @@ def _load_one(
 
             names = ", ".join(sorted({p.name for p in presets if p.table == table}))
             raise ConfigError(f"[inputs.{table}] preset {spec.preset!r} is unknown; {table} presets: {names}")
-    detection = detect(header, candidates, file=label(path), table=table, read_column=column_reader(path, fmt, options))
+    reader = column_reader(path, fmt, options)
+    detection = detect(header, candidates, file=label(path), table=table, read_column=reader,
+                       known_ids=shapes.known if shapes is not None else None)
     if shapes is not None:
         shapes.check(detection, header, file=label(path), named=table is not None)
+        shapes.remember(detection, reader)
     table = detection.preset.table
     st = stats.setdefault(table, InputStats(table=table, preset=detection.preset.name))
     if detection.preset.name not in st.preset.split(","):
@@ -198,11 +207,27 @@ def _load_one(
     for canonical, why in UNUSED_COLUMNS.get(table, {}).items():
         if canonical in detection.mapping:
             st.notes.append(f"{label(path)}: {detection.mapping[canonical]} ({canonical}) is read but not used: {why}")
+    st.notes += unmapped_note(detection, header, label(path), keeps_others=table in PASSTHROUGH_TABLES)
     if table == "events":
         event_files.append(EventFile(path, fmt, detection.mapping, detection.preset.options))
         return
     frame = _load_file(path, fmt, detection, header, options, st, rejections)
     per_table.setdefault(table, []).append(frame)
+
+
+def subscription_accounts(subscriptions: TableData | None, stats: InputStats) -> pd.DataFrame:
+    """subscription_id -> account_id for events keyed by subscription (an id of two accounts links neither)."""
+    empty = pd.DataFrame({"subscription_id": pd.Series(dtype="string"), "account_id": pd.Series(dtype="string")})
+    if subscriptions is None or "subscription_id" not in subscriptions.frame:
+        stats.notes.append("events: rows keyed by subscription_id need a subscriptions table with subscription_id; "
+                           "those without an account id are rejected")
+        return empty
+    pairs = subscriptions.frame[["subscription_id", "account_id"]].dropna().astype("string").drop_duplicates()
+    shared = pairs["subscription_id"].duplicated(keep=False)
+    if shared.any():
+        stats.notes.append(f"events: {int(pairs.loc[shared, 'subscription_id'].nunique())} subscription ids belong to "
+                           "several accounts in the subscriptions table; their events link to none")
+    return pairs[~shared].reset_index(drop=True)
 
 
 def column_reader(path: Path, fmt: FileFormat, options: LoadOptions) -> Callable[[str], list[str]]:

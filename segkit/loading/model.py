@@ -137,6 +137,13 @@ class EventInput:
     files: list[EventFile]
     stats: InputStats
     max_rejected: float | None = None  # the engine fails the run above this share (--max-rejected)
+    #: subscription_id -> account_id from the subscriptions table (every row, whatever its dates;
+    #: an id given to two accounts is left out), for event rows keyed by subscription only.
+    subscription_accounts: pd.DataFrame | None = None
+
+    @property
+    def has_subscription_ids(self) -> bool:
+        return any("subscription_id" in f.mapping for f in self.files)
 
 
 @dataclass

@@ -12,7 +12,7 @@ The table of synonyms is documented in ``docs/tables.md``.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -63,6 +63,30 @@ SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
     "events": {
         "event": ("event_name", "event_type", "action", "feature", "feature_name"),
         "timestamp": ("time", "event_time", "occurred_at", "event_timestamp", "ts", "datetime", "usage_date", "date"),
+        "count": ("usage_count", "event_count", "times", "uses", "occurrences"),
+        "duration": ("usage_duration_secs", "usage_duration_seconds", "duration_secs", "duration_seconds",
+                     "usage_duration", "session_duration", "time_spent_secs", "seconds"),
+        "error_count": ("errors", "error_events", "num_errors", "errors_count"),
+    },
+    "tickets": {
+        "ticket_id": ("case_id", "conversation_id", "issue_id"),
+        "created_at": ("submitted_at", "opened_at", "ticket_created_at", "reported_at"),
+        "solved_at": ("closed_at", "resolved_at", "solved", "closed_date", "resolution_date"),
+        "resolution_minutes": ("resolution_time_minutes", "full_resolution_time_minutes"),
+        "first_response_minutes": ("first_response_time_minutes", "reply_time_minutes"),
+        "satisfaction": ("satisfaction_score", "csat", "csat_score", "satisfaction_rating"),
+        "escalated": ("escalation_flag", "is_escalated", "escalation"),
+        "requester_email": ("email", "requester", "contact_email"),
+        "status": ("ticket_status",),
+    },
+    "cancellations": {
+        "canceled_at": ("churn_date", "churned_at", "cancelled_at", "cancellation_date", "cancel_date",
+                        "canceled_date", "cancelled_date"),
+        "reason": ("churn_reason", "cancellation_reason", "cancel_reason"),
+        "reason_code": ("churn_reason_code", "cancel_reason_code", "cancellation_reason_code"),
+        "feedback": ("feedback_text", "comment", "comments", "cancellation_feedback"),
+        "refund_amount": ("refund_amount_usd", "refund", "refunded_amount"),
+        "voluntary": ("is_voluntary",),
     },
     "fx_rates": {
         "date": ("rate_date", "effective_date", "valid_from"),
@@ -188,11 +212,84 @@ def fit(header: list[str], table: str) -> TableFit:
     return TableFit(table, matches, tuple(missing))
 
 
-def _checked_values(fit_: TableFit, read_column: ColumnReader | None) -> TableFit:
+#: An id column -> the table whose rows it identifies (a file holding those ids refers to that table).
+ID_OWNERS = {"subscription_id": "subscriptions", "account_id": "accounts", "user_id": "users",
+             "ticket_id": "tickets", "deal_id": "deals", "invoice_id": "invoices"}
+#: Ids already read, per id column (``ID_OWNERS``): the owning table's files placed so far.
+KnownIds = Mapping[str, "set[str] | frozenset[str]"]
+#: A required typed column whose non-empty cells parse as their kind in less than this share is implausible.
+MIN_SHAPE_SHARE = 0.5
+#: Cells read per column for the value-shape checks.
+SHAPE_SAMPLE = 500
+_BOOL_WORDS = frozenset({"true", "false", "yes", "no", "y", "n", "t", "f", "0", "1"})
+
+
+def _checked_values(fit_: TableFit, read_column: ColumnReader | None, known_ids: KnownIds | None = None) -> TableFit:
     if not fit_.fits:
         return fit_
-    why = key_repeats(fit_, read_column)
+    why = key_repeats(fit_, read_column) or implausible_shape(fit_, read_column) or refers_to_known(fit_, read_column, known_ids)
     return fit_ if why is None else TableFit(fit_.table, fit_.matches, (), why)
+
+
+def shape_share(kind: str, values: list[str]) -> float | None:
+    """The share of non-empty cells that look like ``kind`` (dates, numbers incl. money, booleans); None: not typed."""
+    cells = [v.strip() for v in values[:SHAPE_SAMPLE] if v.strip()]
+    if not cells or kind not in ("datetime", "float", "int", "bool"):
+        return None
+    if kind == "bool":
+        return sum(c.lower() in _BOOL_WORDS for c in cells) / len(cells)
+    if kind == "datetime":
+        import pandas as pd
+
+        parsed = pd.to_datetime(pd.Series(cells), errors="coerce", format="mixed", utc=True)
+        numeric = pd.to_numeric(pd.Series(cells), errors="coerce")
+        return float((parsed.notna() | numeric.between(1e8, 1e14)).mean())
+    money = [re.sub(r"^[(\-+]?[$€£¥]?|[\s,)]|[A-Z]{3}$", "", c) for c in cells]
+    return sum(bool(re.fullmatch(r"-?\d+(\.\d*)?([eE][-+]?\d+)?", m)) for m in money) / len(cells)
+
+
+def implausible_shape(fit_: TableFit, read_column: ColumnReader | None) -> str | None:
+    """Why a required column's values say the file is not this table (``started_at`` that holds no dates)."""
+    if read_column is None:
+        return None
+    schema = TABLES[fit_.table]
+    required = {name for alts in schema.required for name in alts}
+    for match in fit_.matches:
+        if match.canonical not in required or match.canonical not in schema.names:
+            continue
+        kind = schema.column(match.canonical).kind
+        share = shape_share(kind, read_column(match.source))
+        if share is not None and share < MIN_SHAPE_SHARE:
+            what = {"datetime": "dates", "bool": "yes/no values"}.get(kind, "numbers")
+            return f"has {match.source} ({match.canonical}) with {share:.0%} {what}"
+    return None
+
+
+def shape_score(fit_: TableFit, read_column: ColumnReader | None) -> float:
+    """Mapped columns weighted by how well their values fit their kind: settles a tie of names."""
+    if read_column is None:
+        return fit_.score
+    total = 0.0
+    for match in fit_.matches:
+        kind = TABLES[fit_.table].column(match.canonical).kind if match.canonical in TABLES[fit_.table].names else "float"
+        share = shape_share(kind, read_column(match.source))
+        total += (match.score / 100.0) * (1.0 if share is None else share)
+    return round(total, 6)
+
+
+def refers_to_known(fit_: TableFit, read_column: ColumnReader | None, known_ids: KnownIds | None) -> str | None:
+    """A file whose own-table ids are those of a file already placed there refers to it: usage by subscription_id."""
+    if read_column is None or not known_ids:
+        return None
+    for canonical, owner in ID_OWNERS.items():
+        if owner != fit_.table or canonical not in fit_.mapping or canonical not in known_ids:
+            continue
+        known = known_ids[canonical]  # read here, only when a file could be more of the owner table
+        values = [v.strip() for v in read_column(fit_.mapping[canonical]) if v.strip()]
+        if values and len(set(values)) < len(values) and sum(v in known for v in values) / len(values) >= 0.8:
+            return (f"has {fit_.mapping[canonical]} values that are the ids of the {owner} already read, repeated "
+                    f"(it refers to {owner} rather than being more of them)")
+    return None
 
 
 def _rank_key(f: TableFit) -> tuple[bool, int, float, str]:
@@ -229,17 +326,26 @@ def key_repeats(fit_: TableFit, read_column: ColumnReader | None) -> str | None:
     return f"has {fit_.mapping[key]} repeated in {repeated} of {len(values)} rows (not one row per {key})"
 
 
-def place(header: list[str], table: str | None = None, read_column: ColumnReader | None = None) -> Placement:
+def place(header: list[str], table: str | None = None, read_column: ColumnReader | None = None,
+          known_ids: KnownIds | None = None) -> Placement:
     """The table ``header`` fits best (only ``table`` when given): see the module doc."""
-    ranked = rank_tables(header, [table] if table else None)
+    raw = rank_tables(header, [table] if table else None)
+    ranked = raw
     if table is None:
-        ranked = [_checked_values(f, read_column) for f in ranked]
-        ranked.sort(key=_rank_key)
+        ranked = sorted((_checked_values(f, read_column, known_ids) for f in raw), key=_rank_key)
+        if known_ids and not any(f.fits for f in ranked):  # referring to known ids only counts against a file that fits elsewhere
+            ranked = sorted((_checked_values(f, read_column) for f in raw), key=_rank_key)
     fitting = [f for f in ranked if f.fits]
     if not fitting:
         return Placement(None, (), tuple(ranked))
     top = fitting[0]
     tied = [f for f in fitting[1:] if f.score == top.score]
+    if tied and read_column is not None:
+        # Names tie: the values settle it when they fit one table's kinds better (dates, money, flags).
+        by_shape = sorted([top, *tied], key=lambda f: (-shape_score(f, read_column), f.table))
+        best_shape = shape_score(by_shape[0], read_column)
+        if shape_score(by_shape[1], read_column) < best_shape:
+            top, tied = by_shape[0], [f for f in by_shape[1:] if shape_score(f, read_column) == best_shape]
     keyed = [f for f in (top, *tied) if _has_own_key(f)]
     if tied and len(keyed) == 1:
         # A tie where one table is keyed by a column the file has (accounts by account_id, users

@@ -6,8 +6,10 @@ Run it on your own engine (an ``EngineFactory``, or a name registered under ``se
     check_engine("my-engine")          # raises AssertionError listing what differed
 
 It writes a small deterministic event log (Parquet and CSV, with rows to reject: no account, no
-event name, bad and future timestamps, duplicate event ids, unknown accounts), loads it as a run
-would, and compares the engine with the DuckDB engine on every question of the ``EventEngine``
+event name, bad and future timestamps, duplicate event ids, unknown accounts) and a usage export
+keyed by subscription (``usage``: linked through a subscriptions file, weighted by
+``usage_count``, with durations and error counts, and rows to reject: unknown or shared
+subscription ids, negative, fractional and non-numeric counts), loads it as a run would, and compares the engine with the DuckDB engine on every question of the ``EventEngine``
 contract: the feature frame (values and dtypes), the rejected counts per reason and the rejected
 rows, the features at an earlier date, the latest timestamp, the per-file summary, the value-feature queries, and ``convert``.
 """
@@ -30,7 +32,7 @@ from segkit.loading import Inputs, LoadOptions, load_inputs
 
 AS_OF = dt.date(2025, 6, 30)
 AS_OF_START = dt.date(2025, 3, 31)  # a second, earlier date: features at a period start
-KINDS = ("parquet", "csv")
+KINDS = ("parquet", "csv", "usage")
 
 
 def event_log(n: int = 3000, seed: int = 11) -> pd.DataFrame:
@@ -49,10 +51,45 @@ def event_log(n: int = 3000, seed: int = 11) -> pd.DataFrame:
     return frame
 
 
+def usage_log(n: int = 2000, seed: int = 5) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Subscriptions (sub000..sub039 of acc000..acc039; sub007 given to two accounts) and usage rows by subscription."""
+    rng = np.random.default_rng(seed)
+    subs = pd.DataFrame({
+        "subscription_id": [f"sub{i:03d}" for i in range(40)] + ["sub007"],
+        "account_id": [f"acc{i:03d}" for i in range(40)] + ["acc001"],
+        "start_date": ["2023-01-01"] * 40 + ["2024-01-01"],
+        "mrr_amount": ["100"] * 41,
+    })
+    end = pd.Timestamp("2025-07-01", tz="UTC")
+    days = (end - pd.to_timedelta(rng.integers(-3, 200, n), unit="D")).strftime("%Y-%m-%d")
+    counts = rng.integers(0, 9, n).astype(str).astype(object)
+    counts[::41] = ""  # empty: one event
+    for step, bad in ((67, "-1"), (71, "2.5"), (73, "lots"), (79, "inf")):
+        counts[::step] = bad
+    usage = pd.DataFrame({
+        "usage_id": [f"u{i}" for i in range(n)],
+        "subscription_id": rng.choice([f"sub{i:03d}" for i in range(45)], n),
+        "feature_name": rng.choice(["reports", "api", "export", ""], n, p=[0.4, 0.3, 0.25, 0.05]),
+        "usage_date": days,
+        "usage_count": counts,
+        "usage_duration_secs": rng.integers(0, 3600, n).astype(str),
+        "error_count": rng.integers(0, 3, n).astype(str),
+    })
+    usage.loc[::89, "usage_duration_secs"] = "-5"
+    usage.loc[::43, "error_count"] = ""
+    return subs, usage
+
+
 def write_fixture(directory: Path, kind: str) -> tuple[Path, Path]:
-    """The accounts CSV and the event log as ``kind`` (parquet or csv) in ``directory``."""
+    """The accounts CSV and the event log as ``kind`` (parquet, csv, or usage with subscriptions.csv) in ``directory``."""
     accounts = directory / "accounts.csv"
     accounts.write_text("account_id,name\n" + "".join(f"acc{i:03d},Co {i}\n" for i in range(30)))
+    if kind == "usage":
+        subs, usage = usage_log()
+        subs.to_csv(directory / "subscriptions.csv", index=False)
+        path = directory / "usage.csv"
+        usage.to_csv(path, index=False)
+        return accounts, path
     events = event_log()
     path = directory / f"events.{kind}"
     if kind == "parquet":
@@ -65,7 +102,9 @@ def write_fixture(directory: Path, kind: str) -> tuple[Path, Path]:
 
 
 def _load(accounts: Path, events: Path) -> Inputs:
-    return load_inputs([accounts], {"events": [events]}, Config(), LoadOptions(max_rejected=1.0))
+    subscriptions = events.parent / "subscriptions.csv"
+    tables = {"events": [events]} | ({"subscriptions": [subscriptions]} if subscriptions.exists() else {})
+    return load_inputs([accounts], tables, Config(), LoadOptions(max_rejected=1.0))
 
 
 @contextmanager
@@ -89,7 +128,8 @@ def _answers(factory: EngineFactory, accounts: Path, events: Path, out: Path) ->
             "file_summary": engine.file_summary(),
             "features": engine.features(AS_OF, known, inputs.rejections).frame,
             "features_at": engine.features_at(AS_OF_START),
-            "first_event": _sorted(engine.first_event("share", end.tz_localize(None).to_pydatetime())),
+            "first_event": _sorted(engine.first_event("api" if events.name == "usage.csv" else "share",
+                                                      end.tz_localize(None).to_pydatetime())),
             "event_days": _sorted(engine.event_days(end.tz_localize(None).to_pydatetime())),
             "usage_window": _sorted(engine.usage_window(end - pd.Timedelta(days=90), end)),
         }

@@ -85,3 +85,33 @@ def test_spark_features_equal_duckdb_features_exactly(tmp_path: Path) -> None:
         for engine in ("duckdb", "spark")
     }
     pd.testing.assert_frame_equal(frames["spark"], frames["duckdb"], check_exact=True)
+
+
+def test_a_literal_path_with_glob_characters_reads_that_file_on_spark_as_on_duckdb(tmp_path: Path) -> None:
+    events, accounts = _log(tmp_path, n=400)
+    literal = tmp_path / "ev[1]*.csv"  # Hadoop would read ev1.csv and every ev1*.csv for this glob
+    _write(events, literal)
+    _write(events.iloc[:10], tmp_path / "ev1.csv")
+    duck, _ = _run(accounts, literal, "duckdb", tmp_path / "duck")
+    spark, _ = _run(accounts, literal, "spark", tmp_path / "spark")
+    assert json.loads(duck)["inputs"]["events"]["rows_read"] == len(events)
+    assert spark == duck
+
+
+def test_usage_by_subscription_gives_duckdbs_report_on_spark(tmp_path: Path) -> None:
+    from segkit.testing.engines import usage_log
+
+    subs, usage = usage_log(n=600)
+    accounts = tmp_path / "accounts.csv"
+    accounts.write_text("account_id,name\n" + "".join(f"acc{i:03d},Co {i}\n" for i in range(30)))
+    subs.to_csv(tmp_path / "subscriptions.csv", index=False)
+    usage.to_csv(tmp_path / "usage.csv", index=False)
+    reports = []
+    for engine in ("duckdb", "spark"):
+        report = api.segment(
+            [accounts], tables={"subscriptions": [tmp_path / "subscriptions.csv"], "events": [tmp_path / "usage.csv"]},
+            by=["behavioral"], as_of=AS_OF, min_segment_size=0, max_rejected=1.0, engine=engine, spark_master="local[2]",
+        )
+        reports.append(dumps(report.data))
+    assert reports[0] == reports[1]
+    assert json.loads(reports[0])["inputs"]["events"]["rows_rejected"] > 0

@@ -122,9 +122,12 @@ def test_validate_places_every_file_or_says_why_no_table_fits(run_cli, tmp_path:
     subs = by_file["ravenstack_subscriptions.csv"]
     assert subs["table"] == "subscriptions" and subs["rows_used"] == 40 and subs["rows_rejected"] == 0
     assert any("churned" in n and "not used" in n for n in subs["notes"])
-    for name in ("ravenstack_feature_usage.csv", "ravenstack_support_tickets.csv", "ravenstack_churn_events.csv"):
-        assert "no table fits" in by_file[name]["error"], by_file[name]
-    assert "repeated in 16 of 24 rows" in by_file["ravenstack_churn_events.csv"]["error"]
+    # usage keyed by subscription_id links through the subscriptions; tickets and churn events have their tables
+    placed = {"ravenstack_feature_usage.csv": "events", "ravenstack_support_tickets.csv": "tickets",
+              "ravenstack_churn_events.csv": "cancellations"}
+    for name, table in placed.items():
+        assert by_file[name].get("table") == table and "error" not in by_file[name], by_file[name]
+    assert by_file["ravenstack_feature_usage.csv"]["columns"]["count"] == STYLES[style]("usage_count")
 
 
 def _report(out: Path) -> dict:
@@ -137,15 +140,15 @@ def _report(out: Path) -> dict:
 @pytest.mark.parametrize("style", sorted(STYLES))
 def test_init_then_segment_with_config_gives_the_same_report(run_cli, tmp_path: Path, style: str, monkeypatch) -> None:
     files = write_export(tmp_path / "export", style)
-    billing = [files["accounts"], files["subscriptions"]]
     monkeypatch.chdir(tmp_path)
-    plain = run_cli("segment", *billing, "--out", tmp_path / "plain", "--as-of", "2024-06-30")
+    plain = run_cli("segment", *files.values(), "--out", tmp_path / "plain", "--as-of", "2024-06-30")
     assert plain.code == 0, plain.err
     init = run_cli("init", *files.values(), "--output", tmp_path / "segkit.toml")
     assert init.code == 0, init.err
     text = (tmp_path / "segkit.toml").read_text()
     assert "[inputs.subscriptions]" in text and re.search(r'started_at\s*= "(Start ?Date|start_date)"\s+# synonym', text)
-    assert "# unplaced:" in text and "ravenstack_support_tickets.csv" in text
+    assert "# unplaced:" not in text and "[inputs.tickets]" in text and "[inputs.cancellations]" in text
+    assert "[inputs.events]" in text
     configured = run_cli("segment", "--config", tmp_path / "segkit.toml", "--out", tmp_path / "configured", "--as-of", "2024-06-30")
     assert configured.code == 0, configured.err
     assert _inputs_of(tmp_path / "plain") == _inputs_of(tmp_path / "configured")

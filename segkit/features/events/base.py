@@ -34,6 +34,13 @@ EVENT_FEATURES: dict[str, str] = {
     "events_prior_60": "events in the 60 days before those 30",
     "trend_slope_12w": "least-squares slope of weekly event counts over the last 12 weeks (events/week per week)",
 }
+#: Features of the measure columns (events.duration, events.error_count), present when mapped.
+MEASURE_FEATURE_TEXT: dict[str, str] = {
+    "duration_secs": "sum of the events' duration (seconds) up to as-of",
+    "duration_secs_per_active_day": "duration_secs / distinct UTC days with an event up to as-of",
+    "error_count": "sum of the events' error_count up to as-of",
+    "errors_per_active_day": "error_count / distinct UTC days with an event up to as-of",
+}
 
 REASON_NO_ACCOUNT = "no account id (and no user -> account mapping)"
 REASON_NO_EVENT = "missing event name"
@@ -42,6 +49,8 @@ REASON_AFTER = "timestamp after as-of"
 REASON_DUPLICATE = "duplicate event id"
 REASON_UNKNOWN = "account_id not found in the accounts table"
 REASON_BEFORE_1970 = "timestamp before 1970"
+REASON_NO_SUBSCRIPTION = "no account id, and its subscription_id matches no subscription"
+REASON_BAD_NUMBER = "count, duration or error count negative, fractional (count) or not a number"
 
 #: Reason code (``definition.REASON_CODES``) -> the text reported and listed in rejected.csv.
 REASON_TEXT: dict[int, str] = {
@@ -51,6 +60,8 @@ REASON_TEXT: dict[int, str] = {
     fdef.REASON_CODES["bad_ts"]: REASON_BAD_TS,
     fdef.REASON_CODES["before_1970"]: REASON_BEFORE_1970,
     fdef.REASON_CODES["after"]: REASON_AFTER,
+    fdef.REASON_CODES["no_subscription"]: REASON_NO_SUBSCRIPTION,
+    fdef.REASON_CODES["bad_number"]: REASON_BAD_NUMBER,
 }
 
 
@@ -114,7 +125,7 @@ def settle_events(events: EventInput, frame: pd.DataFrame, by_code: dict[int, in
         orphan = ~is_in(frame["account_id"], known_accounts)
         if orphan.any():
             unknown = frame.loc[orphan, "account_id"].tolist()
-            counts[REASON_UNKNOWN] = int(frame.loc[orphan, "event_count"].sum())
+            counts[REASON_UNKNOWN] = int(_rows(frame.loc[orphan]).sum())
             frame = frame[~orphan]
     record_counts(events, counts, int(total))
     check_rejected_share(events, counts, int(total))
@@ -134,8 +145,13 @@ def settle(frame: pd.DataFrame, by_code: dict[int, int], duplicates: int) -> tup
     counts = {REASON_TEXT[code]: n for code, n in by_code.items() if n}
     if duplicates:
         counts[REASON_DUPLICATE] = duplicates
-    used = int(frame["event_count"].sum()) if len(frame) else 0
+    used = int(_rows(frame).sum()) if len(frame) else 0
     return frame, counts, used + sum(counts.values())
+
+
+def _rows(frame: pd.DataFrame) -> pd.Series:
+    """Rows per account (``event_rows``; an engine without a count column may give only ``event_count``)."""
+    return frame["event_rows"] if "event_rows" in frame else frame["event_count"]
 
 
 def finish_frame(frame: pd.DataFrame) -> pd.DataFrame:
@@ -151,7 +167,15 @@ def finish_frame(frame: pd.DataFrame) -> pd.DataFrame:
     for col in fdef.COUNT_COLUMNS:
         frame[col] = frame[col].astype("int64")
     frame["trend_slope_12w"] = frame["trend_slope_12w"].astype("float64")
-    return frame[list(fdef.FEATURE_COLUMNS)]
+    measures = [c for c in MEASURE_FEATURE_TEXT if c in frame]
+    for col in measures:
+        frame[col] = frame[col].astype("float64")
+    return frame[[*fdef.FEATURE_COLUMNS, *measures]]
+
+
+def measures_of(events: EventInput) -> tuple[str, ...]:
+    """The measure columns (``definition.MEASURE_FEATURES``) any event file maps."""
+    return tuple(m for m in fdef.MEASURE_FEATURES if any(m in f.mapping for f in events.files))
 
 
 #: Columns of ``EventEngine.features_at``: the features plus breadth in the 90 days before that date.

@@ -40,6 +40,8 @@ REASON_CODES = {
     "bad_ts": 4,
     "before_1970": 5,
     "after": 6,
+    "no_subscription": 7,
+    "bad_number": 8,
 }
 
 
@@ -85,12 +87,20 @@ class Bounds:
         return cls(end, end - 30 * DAY_US, end - 84 * DAY_US, end - 90 * DAY_US, end_day - 30)
 
 
-def reason_sql(end: int, *, has_calls: bool) -> str:
-    """The rejection reason of a row of canonical columns (first match wins), null when usable."""
+def reason_sql(end: int, *, has_calls: bool, has_subscriptions: bool = False, has_numbers: bool = False) -> str:
+    """The rejection reason of a row of canonical columns (first match wins), null when usable.
+
+    ``has_subscriptions``: rows carry ``subscription_id`` (a row with one that reached no account
+    says so); ``has_numbers``: rows carry ``bad_number`` (a count, duration or error count that
+    is negative or not a number), checked last so a row after as-of is excluded, not rejected.
+    """
     codes = REASON_CODES
     parts = []
     if has_calls:
         parts.append(f"WHEN call_type IS NOT NULL AND call_type <> 'track' THEN {codes['not_track']}")
+    if has_subscriptions:
+        parts.append(f"WHEN (account_id IS NULL OR account_id = '') AND subscription_id IS NOT NULL "
+                     f"THEN {codes['no_subscription']}")
     parts += [
         f"WHEN account_id IS NULL OR account_id = '' THEN {codes['no_account']}",
         f"WHEN event IS NULL OR event = '' THEN {codes['no_event']}",
@@ -98,6 +108,8 @@ def reason_sql(end: int, *, has_calls: bool) -> str:
         f"WHEN t < 0 THEN {codes['before_1970']}",
         f"WHEN t >= {end} THEN {codes['after']}",
     ]
+    if has_numbers:
+        parts.append(f"WHEN bad_number THEN {codes['bad_number']}")
     return "CASE " + " ".join(parts) + " END"
 
 
@@ -109,7 +121,9 @@ def pairs_sql(b: Bounds, valid: str = "valid") -> str:
     another pass over the events.
     """
     # A count rather than max(t) for the 90 days: measured leaner (aggregate state) and faster.
-    return f"""SELECT account_id, event, count(*) AS n, count(*) FILTER (WHERE t >= {b.e90}) AS n90,
+    # ``w`` is the row's event count (1 unless a count column is mapped).
+    return f"""SELECT account_id, event, CAST(sum(w) AS BIGINT) AS n,
+               CAST(coalesce(sum(w) FILTER (WHERE t >= {b.e90}), 0) AS BIGINT) AS n90,
                min(t) AS first_us
         FROM {valid} GROUP BY account_id, event"""
 
@@ -119,16 +133,24 @@ def account_base_sql(d: Dialect, b: Bounds, scored: str = "scored") -> str:
 
     Grouping by the reason as well counts the rejected rows per reason in the same pass (rows
     without an account fall in the null account's groups), which costs less than one filtered
-    count per reason; the usable rows are the groups whose reason is null.
+    count per reason; the usable rows are the groups whose reason is null. ``n`` counts rows (the
+    input accounting); the event counts are sums of each row's count ``w``.
     """
+    def wsum(cond: str) -> str:
+        return f"CAST(coalesce(sum(w) FILTER (WHERE {cond}), 0) AS BIGINT)"
+
+    week = d.div(f"t - {b.e84}", str(WEEK_US))
     return f"""SELECT account_id, reason,
                count(*) AS n,
+               CAST(sum(w) AS BIGINT) AS wn,
                min(t) AS first_us,
                max(t) AS last_us,
-               count(*) FILTER (WHERE t >= {b.e30}) AS events_30,
-               count(*) FILTER (WHERE t >= {b.e90} AND t < {b.e30}) AS events_prior_60,
-               count(*) FILTER (WHERE t >= {b.e84}) AS n84,
-               coalesce(sum({d.div(f't - {b.e84}', str(WEEK_US))}) FILTER (WHERE t >= {b.e84}), 0) AS sum_w
+               {wsum(f't >= {b.e30}')} AS events_30,
+               {wsum(f't >= {b.e90} AND t < {b.e30}')} AS events_prior_60,
+               {wsum(f't >= {b.e84}')} AS n84,
+               CAST(coalesce(sum(w * {week}) FILTER (WHERE t >= {b.e84}), 0) AS BIGINT) AS sum_w,
+               sum(duration) AS duration_sum,
+               sum(errors) AS errors_sum
         FROM {scored} GROUP BY account_id, reason"""
 
 
@@ -138,9 +160,14 @@ def rejected_counts_sql(base: str = "account_base") -> str:
 
 
 def features_sql(d: Dialect, b: Bounds, *, valid: str = "valid", pairs: str = "event_pairs",
-                 base: str = "account_base") -> str:
-    """One row per account with a usable event: the features (``FEATURE_COLUMNS``)."""
+                 base: str = "account_base", measures: tuple[str, ...] = ()) -> str:
+    """One row per account with a usable event: the features (``FEATURE_COLUMNS``, ``event_rows``).
+
+    ``measures`` (``duration``, ``error_count``: the mapped ones) add their totals and totals per
+    active day (``MEASURE_FEATURES``); the active days up to as-of are then one more distinct count.
+    """
     inline = f"AS {d.inline_cte} (" if d.inline_cte else "AS ("
+    all_days, measure_cols, all_days_join = _measure_parts(d, measures)
     return f"""
     WITH ev {inline}
         SELECT account_id, user_id, t FROM {valid}
@@ -159,9 +186,10 @@ def features_sql(d: Dialect, b: Bounds, *, valid: str = "valid", pairs: str = "e
                count(*) AS active_days_90
         FROM (SELECT DISTINCT account_id, {d.div('t', str(DAY_US))} AS day FROM ev WHERE t >= {b.e90}) x
         GROUP BY account_id
-    )
+    ){all_days}
     SELECT b.account_id AS account_id,
-           b.n AS event_count,
+           b.n AS event_rows,
+           b.wn AS event_count,
            coalesce(u.distinct_users, 0) AS distinct_users,
            coalesce(n.distinct_events, 0) AS distinct_events,
            {d.ts('b.first_us')} AS first_seen,
@@ -170,14 +198,33 @@ def features_sql(d: Dialect, b: Bounds, *, valid: str = "valid", pairs: str = "e
            coalesce(dd.active_days_90, 0) AS active_days_90,
            b.events_30 AS events_30,
            b.events_prior_60 AS events_prior_60,
-           CAST(12 * b.sum_w - 66 * b.n84 AS DOUBLE) / 1716.0 AS trend_slope_12w
+           CAST(12 * b.sum_w - 66 * b.n84 AS DOUBLE) / 1716.0 AS trend_slope_12w{measure_cols}
     FROM {base} b
     LEFT JOIN users u ON u.account_id = b.account_id
     LEFT JOIN names n ON n.account_id = b.account_id
     LEFT JOIN days dd ON dd.account_id = b.account_id
+    {all_days_join}
     WHERE b.reason IS NULL
     ORDER BY b.account_id
     """
+
+
+def _measure_parts(d: Dialect, measures: tuple[str, ...]) -> tuple[str, str, str]:
+    """The CTE of active days up to as-of, the measure columns and the join, for ``features_sql``."""
+    if not measures:
+        return "", "", ""
+    all_days = f""",
+    all_days AS (
+        SELECT account_id, count(*) AS active_days
+        FROM (SELECT DISTINCT account_id, {d.div('t', str(DAY_US))} AS day FROM ev) x
+        GROUP BY account_id
+    )"""
+    columns = ""
+    for measure in measures:
+        total, per_day, column = MEASURE_FEATURES[measure]
+        columns += (f",\n           CAST(b.{column} AS DOUBLE) AS {total},"
+                    f"\n           CAST(b.{column} AS DOUBLE) / ad.active_days AS {per_day}")
+    return all_days, columns, "LEFT JOIN all_days ad ON ad.account_id = b.account_id"
 
 
 def top_events_sql(pairs: str = "event_pairs") -> str:
@@ -204,7 +251,7 @@ def breadth_90_sql(pairs: str = "event_pairs") -> str:
 
 def usage_window_sql(d: Dialect, lo_us: int, hi_us: int, valid: str = "valid") -> str:
     """Events and distinct active days per account in [lo, hi) (the churn model's cut-off window)."""
-    return f"""SELECT account_id, count(*) AS events_90_before_start,
+    return f"""SELECT account_id, CAST(sum(w) AS BIGINT) AS events_90_before_start,
                count(DISTINCT {d.div('t', str(DAY_US))}) AS active_days_90_before_start
         FROM {valid} WHERE t >= {lo_us} AND t < {hi_us} GROUP BY account_id"""
 
@@ -233,6 +280,11 @@ FEATURE_COLUMNS = (
     "event_count", "distinct_users", "distinct_events", "first_seen", "last_seen", "active_days_30",
     "active_days_90", "events_30", "events_prior_60", "trend_slope_12w",
 )
+#: A mapped measure column -> (total feature, per-active-day feature, ``account_base`` column).
+MEASURE_FEATURES = {
+    "duration": ("duration_secs", "duration_secs_per_active_day", "duration_sum"),
+    "error_count": ("error_count", "errors_per_active_day", "errors_sum"),
+}
 COUNT_COLUMNS = (
     "event_count", "distinct_users", "distinct_events", "active_days_30", "active_days_90", "events_30",
     "events_prior_60",

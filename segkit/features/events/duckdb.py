@@ -36,6 +36,8 @@ from segkit.features.events.base import (
 )
 from segkit.features.events.base import first_line as _first_line
 from segkit.features.events.base import to_us as _us
+from segkit.features.events.base import measures_of
+from segkit.features.events.linking import LINK_COLUMNS, LINKS, LINKED_SOURCES, converted_numbers, duckdb_link_columns, has_numbers, subscription_links
 from segkit.loading.model import EventFile, EventInput, Rejections
 from segkit.features.events.duckdb_files import WORKDIR_PREFIX, remove_stale_workdirs  # noqa: F401 - the next run cleans up
 from segkit.features.events.duckdb_files import (
@@ -54,7 +56,7 @@ from segkit.loading.formats import label
 from segkit.loading.sources import glob_escape
 
 #: The column a rejected row is listed under, per reason code.
-REASON_COLUMN = {1: "type", 2: "account_id", 3: "event", 4: "timestamp", 5: "timestamp", 6: "timestamp"}
+REASON_COLUMN = {1: "type", 2: "account_id", 3: "event", 4: "timestamp", 5: "timestamp", 6: "timestamp", 7: "subscription_id", 8: "count"}
 
 
 class DuckDBEngine:
@@ -114,6 +116,10 @@ class DuckDBEngine:
             raise InputDataError(f"cannot read the event files ({_first_line(exc)})") from None
         self.has_group_calls = any("call_type" in f.mapping and "group_id" in f.mapping for f in self.files)
         self.has_users = self.given_users or self.has_group_calls
+        self.has_subscriptions = events.has_subscription_ids
+        if self.has_subscriptions:
+            self.con.register("subscriptions_given", subscription_links(events))
+        self.has_numbers = has_numbers(self.files)
         self.has_event_id = any("event_id" in f.mapping for f in self.files)
         self.bounds: fdef.Bounds | None = None
         self._scanned: set[int] = set()  # text files already read into ``scan_rows``
@@ -144,7 +150,8 @@ class DuckDBEngine:
             f"SELECT {cols.text('account_id')} AS account_id, {cols.text('user_id')} AS user_id, "
             f"{cols.text('event')} AS event, {cols.text('event_id')} AS event_id, "
             f"lower({cols.text('call_type')}) AS call_type, {cols.text('group_id')} AS group_id, "
-            f"{cols.ts()} AS ts, {cols.t()} AS t, {cols.ts_raw()} AS ts_raw, {index} AS _file{number} "
+            f"{cols.ts()} AS ts, {cols.t()} AS t, {cols.ts_raw()} AS ts_raw, {index} AS _file, "
+            f"{duckdb_link_columns({c: cols.text(c) if c in ef.mapping else None for c in LINKED_SOURCES})}{number} "
             f"FROM {scan(ef, line=line)}"
         )
         if where:
@@ -174,11 +181,21 @@ class DuckDBEngine:
             raise InputDataError(f"cannot read the event files ({_first_line(exc)})") from None
 
     def _resolved_sql(self, relation: str, extra: str = "") -> str:
-        """Events with the account resolved through the users map (explicit account ids win)."""
-        account = "COALESCE(s.account_id, u.account_id)" if self.has_users else "s.account_id"
-        join = "LEFT JOIN users_map u ON s.account_id IS NULL AND s.user_id = u.user_id" if self.has_users else ""
-        return f"""SELECT {account} AS account_id, s.user_id, s.event, s.event_id, s.ts, s.t, s.call_type, s._file{extra}
-            FROM {relation} s {join}"""
+        """Events with the account resolved through the subscription or users map (explicit account ids win)."""
+        accounts, joins = ["s.account_id"], []
+        if self.has_subscriptions:
+            accounts.append("m.account_id")
+            joins.append("LEFT JOIN subscriptions_given m ON s.account_id IS NULL AND s.subscription_id = m.subscription_id")
+        if self.has_users:
+            accounts.append("u.account_id")
+            joins.append("LEFT JOIN users_map u ON s.account_id IS NULL AND s.user_id = u.user_id")
+        account = f"COALESCE({', '.join(accounts)})" if len(accounts) > 1 else accounts[0]
+        return f"""SELECT {account} AS account_id, s.user_id, s.event, s.event_id, s.ts, s.t, s.call_type, s._file,
+            {', '.join('s.' + c for c in LINK_COLUMNS)}{extra} FROM {relation} s {' '.join(joins)}"""
+
+    def _reason(self, end: int) -> str:
+        return fdef.reason_sql(end, has_calls=self.has_calls, has_subscriptions=self.has_subscriptions,
+                               has_numbers=self.has_numbers)
 
     def _sql(self, sql: str, params: list | None = None, *, what: str | None = None) -> duckdb.DuckDBPyConnection:
         try:
@@ -223,7 +240,7 @@ class DuckDBEngine:
         return pd.Timestamp(value, tz="UTC") if value is not None else None
 
     def _max_timestamp_from_metadata(self) -> pd.Timestamp | None:
-        if self.has_calls or self.has_users:
+        if self.has_calls or self.has_users or self.has_subscriptions:
             return None
         best: int | None = None
         for ef, cols in zip(self.files, self.columns):
@@ -252,7 +269,7 @@ class DuckDBEngine:
 
     def _define_scored(self, bounds: fdef.Bounds) -> int:
         """``scored`` (every row with a reason code) and ``valid``; returns the duplicate rows."""
-        reason = fdef.reason_sql(bounds.end, has_calls=self.has_calls)
+        reason = self._reason(bounds.end)
         self.con.execute(f"CREATE OR REPLACE TEMP VIEW scored_all AS SELECT *, {reason} AS reason FROM resolved")
         duplicates = 0
         if self.has_event_id:
@@ -291,7 +308,7 @@ class DuckDBEngine:
         d = fdef.DUCKDB
         self._sql(f"CREATE OR REPLACE TABLE event_pairs AS {fdef.pairs_sql(bounds)}", what="reading events (1/3)")
         self._sql(f"CREATE OR REPLACE TABLE account_base AS {fdef.account_base_sql(d, bounds)}", what="reading events (2/3)")
-        frame = self._sql(fdef.features_sql(d, bounds), what="reading events (3/3)").df()
+        frame = self._sql(fdef.features_sql(d, bounds, measures=measures_of(self.events)), what="reading events (3/3)").df()
         by_code = {int(code): int(n) for code, n in self.con.execute(fdef.rejected_counts_sql()).fetchall()}
         settled = settle_events(self.events, frame, by_code, duplicates, known_accounts)
         if settled.counts:
@@ -313,7 +330,7 @@ class DuckDBEngine:
             return  # built for this as-of already (the raw text kept depends on it)
         maybe_bad_ts = f"t IS NULL OR t < 0 OR t >= {bounds.end}"
         parts = " UNION ALL ".join(
-            f"""SELECT account_id, user_id, event, event_id, call_type, group_id, t,
+            f"""SELECT account_id, user_id, event, event_id, call_type, group_id, t, {LINKS},
                 CASE WHEN {maybe_bad_ts} THEN ts_raw END AS ts_raw, _file, _line
             FROM ({self._file_sql(i, line=True)})""" for i in text)
         self.con.execute("SET preserve_insertion_order=true")  # line numbers in file order
@@ -323,7 +340,7 @@ class DuckDBEngine:
             self.con.execute("SET preserve_insertion_order=false")
         self._scanned, self._scanned_end = set(text), bounds.end
         src = " UNION ALL ".join(self._file_sql(i) for i in range(len(self.files)) if i not in self._scanned)
-        stored = "SELECT account_id, user_id, event, event_id, call_type, group_id, make_timestamp(t) AS ts, t, ts_raw, _file FROM scan_rows"
+        stored = f"SELECT account_id, user_id, event, event_id, call_type, group_id, make_timestamp(t) AS ts, t, ts_raw, _file, {LINKS} FROM scan_rows"
         self.con.execute(f"CREATE OR REPLACE TEMP VIEW src AS {' UNION ALL '.join(filter(None, [src, stored]))}")
 
     def list_rejected(self, as_of: dt.date, counts: dict[str, int], unknown: list[str], rejections: Rejections) -> None:
@@ -350,7 +367,7 @@ class DuckDBEngine:
             if index in self._scanned:
                 parts.append(
                     "SELECT * FROM (SELECT account_id, user_id, event, event_id, call_type, group_id, make_timestamp(t) AS ts, "
-                    f"t, ts_raw, _file, _line FROM scan_rows WHERE _file = {index}) WHERE {where}")
+                    f"t, ts_raw, _file, {LINKS}, _line FROM scan_rows WHERE _file = {index}) WHERE {where}")
                 continue
             push = self.columns[index].ts_pushdown(bounds.end)
             if push and conds == [f"(ts >= make_timestamp({bounds.end}))"]:
@@ -384,12 +401,15 @@ class DuckDBEngine:
         conds = []
         if codes["not_track"] in present:
             conds.append("(call_type IS NOT NULL AND call_type <> 'track')")
-        if codes["no_account"] in present or (want_unknown and self.has_users):
+        if codes["no_account"] in present or codes["no_subscription"] in present or (
+                want_unknown and (self.has_users or self.has_subscriptions)):
             conds.append("(account_id IS NULL OR account_id = '')")
         if codes["no_event"] in present:
             conds.append("(event IS NULL OR event = '')")
         if codes["bad_ts"] in present or codes["before_1970"] in present:
             conds.append("(ts IS NULL OR ts < TIMESTAMP '1970-01-01')")
+        if codes["bad_number"] in present:
+            conds.append("bad_number")
         if codes["after"] in present:
             conds.append(f"(ts >= make_timestamp({bounds.end}))")
         if want_unknown:
@@ -400,7 +420,7 @@ class DuckDBEngine:
 
     def _rejected_rows(self, bounds: fdef.Bounds, *, want_dup: bool, want_unknown: bool) -> pd.DataFrame:
         """The ``numbered`` rows' exact reason codes (as the counts decide them) and listed values."""
-        reason = fdef.reason_sql(bounds.end, has_calls=self.has_calls)
+        reason = self._reason(bounds.end)
         resolved = self._resolved_sql("numbered", ", s._line, s.ts_raw")
         dup = unknown_case = ""
         if want_dup:
@@ -412,7 +432,7 @@ class DuckDBEngine:
             unknown_case = "WHEN r.reason IS NULL AND r.account_id IN (SELECT account_id FROM unknown_accounts) THEN 'unknown'"
         return self._sql(
             f"""SELECT _file, _line, code, CASE code
-                    WHEN 'dup' THEN event_id WHEN 'unknown' THEN account_id WHEN '1' THEN call_type
+                    WHEN 'dup' THEN event_id WHEN 'unknown' THEN account_id WHEN '1' THEN call_type WHEN '7' THEN subscription_id
                     WHEN '4' THEN ts_raw WHEN '5' THEN ts_raw WHEN '6' THEN ts_raw END AS value
             FROM (
                 SELECT r.*, CASE WHEN r.reason IS NOT NULL THEN CAST(r.reason AS VARCHAR) {dup} {unknown_case} END AS code
@@ -462,12 +482,13 @@ class DuckDBEngine:
         """
         bounds = fdef.Bounds.at(as_of or dt.date(9000, 1, 1))
         self.bounds = bounds
-        reason = fdef.reason_sql(bounds.end, has_calls=self.has_calls)
+        reason = self._reason(bounds.end)
         self.con.execute(f"CREATE OR REPLACE TEMP VIEW scored AS SELECT *, {reason} AS reason FROM resolved")
         self.con.execute("CREATE OR REPLACE TEMP VIEW valid AS SELECT * FROM scored WHERE reason IS NULL")
         by_code = {int(c): int(n) for c, n in self._sql(
             "SELECT reason, count(*) FROM scored WHERE reason IS NOT NULL GROUP BY reason").fetchall()}
         columns = "account_id, user_id, event" + (", event_id" if self.has_event_id else "")
+        columns += converted_numbers(self.files)
         self._sql(
             f"COPY (SELECT {columns}, make_timestamptz(t) AS timestamp FROM valid) TO {lit(str(out))} "
             "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 1000000)",

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,7 +29,10 @@ import pandas as pd
 
 from segkit.errors import InputDataError, UsageError
 from segkit.features.events import definition as fdef
-from segkit.features.events.base import EventFeatures, EventFileSummary, finish_frame, finish_frame_at, settle_events
+from segkit.features.events.base import (
+    EventFeatures, EventFileSummary, finish_frame, finish_frame_at, measures_of, settle_events,
+)
+from segkit.features.events.linking import LINKED_SOURCES, LINKS, has_numbers, spark_link_columns, subscription_links
 from segkit.features.events.base import first_line as _first_line
 from segkit.features.events.base import to_us as _us
 from segkit.loading.model import EventFile, EventInput, Rejections
@@ -65,6 +69,18 @@ def spark_session(master: str, timezone: str = "UTC") -> Any:
         _SESSIONS[master] = session
     session.conf.set("spark.sql.session.timeZone", timezone)  # naive timestamps are in --timezone
     return session
+
+
+def hadoop_literal(path: Path) -> str:
+    """A local file that exists, as a path Hadoop's glob reads literally (``ev[1].jsonl`` is that file).
+
+    Spark globs every path it is given (``*``, ``?``, ``[...]``, ``{a,b}``); a backslash escapes
+    each of those characters. A URL or a path that does not exist is passed on as it is.
+    """
+    text = str(path)
+    if not _is_local(text) or not Path(text.removeprefix("file://")).exists():
+        return text
+    return re.sub(r"([\\*?\[\]{}])", r"\\\1", text)
 
 
 def _is_local(path: str) -> bool:
@@ -106,7 +122,7 @@ class SparkEventEngine:
     # -- reading ---------------------------------------------------------------------------
 
     def _read(self, ef: EventFile) -> Any:
-        path = str(ef.path)
+        path = hadoop_literal(ef.path)
         reader = self.spark.read
         if ef.format.kind == "parquet":
             return reader.parquet(path)
@@ -164,6 +180,7 @@ class SparkEventEngine:
             text("group_id").alias("group_id"),
             ts.alias("ts"),
             F.lit(index).alias("_file"),
+            *spark_link_columns({c: text(c) if c in ef.mapping else None for c in LINKED_SOURCES}),
         ).withColumn("t", F.unix_micros(F.col("ts")))
 
     def _view(self, name: str, sql: str, *, cache: bool = False) -> None:
@@ -200,10 +217,22 @@ class SparkEventEngine:
                     ) WHERE rn = 1"""
                 )
             self._view("users_map", " UNION ALL ".join(parts), cache=True)
-        account = "COALESCE(s.account_id, u.account_id)" if self.has_users else "s.account_id"
-        join = "LEFT JOIN users_map u ON s.account_id IS NULL AND s.user_id = u.user_id" if self.has_users else ""
+        accounts, joins = ["s.account_id"], []
+        self.has_subscriptions = self.events.has_subscription_ids
+        self.has_numbers = has_numbers(self.files)
+        if self.has_subscriptions:
+            links = subscription_links(self.events)
+            self.spark.createDataFrame(links.astype(object).where(links.notna(), None),
+                                       "subscription_id string, account_id string").createOrReplaceTempView("subscriptions_given")
+            self._views.append("subscriptions_given")
+            accounts.append("m.account_id")
+            joins.append("LEFT JOIN subscriptions_given m ON s.account_id IS NULL AND s.subscription_id = m.subscription_id")
+        if self.has_users:
+            accounts.append("u.account_id")
+            joins.append("LEFT JOIN users_map u ON s.account_id IS NULL AND s.user_id = u.user_id")
+        account = f"COALESCE({', '.join(accounts)})" if len(accounts) > 1 else accounts[0]
         self._view("resolved", f"""SELECT {account} AS account_id, s.user_id, s.event, s.event_id, s.ts, s.t,
-            s.call_type, s._file FROM src s {join}""")
+            s.call_type, s._file, {', '.join('s.' + c for c in LINKS.split(', '))} FROM src s {' '.join(joins)}""")
 
     # -- the features ----------------------------------------------------------------------
 
@@ -214,7 +243,8 @@ class SparkEventEngine:
         return pd.Timestamp(int(value), unit="us", tz="UTC") if value is not None else None
 
     def _define_scored(self, bounds: fdef.Bounds) -> int:
-        reason = fdef.reason_sql(bounds.end, has_calls=self.has_calls)
+        reason = fdef.reason_sql(bounds.end, has_calls=self.has_calls, has_subscriptions=self.has_subscriptions,
+                                 has_numbers=self.has_numbers)
         self._view("scored_all", f"SELECT *, {reason} AS reason FROM resolved")
         duplicates = 0
         if self.has_event_id:
@@ -223,11 +253,11 @@ class SparkEventEngine:
             n_ids, n_rows = self.spark.sql("SELECT count(*), coalesce(sum(n), 0) FROM dup_ids").collect()[0]
             duplicates = int(n_rows) - int(n_ids)
         if duplicates:
-            self._view("scored", """
-                SELECT account_id, user_id, event, event_id, ts, t, call_type, _file, reason FROM scored_all
+            self._view("scored", f"""
+                SELECT account_id, user_id, event, event_id, ts, t, call_type, _file, {LINKS}, reason FROM scored_all
                 WHERE NOT (reason IS NULL AND event_id IS NOT NULL AND event_id IN (SELECT event_id FROM dup_ids))
                 UNION ALL
-                SELECT account_id, user_id, event, event_id, ts, t, call_type, _file, reason FROM (
+                SELECT account_id, user_id, event, event_id, ts, t, call_type, _file, {LINKS}, reason FROM (
                     SELECT *, row_number() OVER (PARTITION BY event_id ORDER BY ts, _file, account_id, event, user_id) AS rn
                     FROM scored_all WHERE reason IS NULL AND event_id IN (SELECT event_id FROM dup_ids)
                 ) WHERE rn = 1""")
@@ -244,7 +274,7 @@ class SparkEventEngine:
             duplicates = self._define_scored(bounds)
             self._view("event_pairs", fdef.pairs_sql(bounds), cache=True)
             self._view("account_base", fdef.account_base_sql(d, bounds), cache=True)
-            frame = self.spark.sql(fdef.features_sql(d, bounds)).toPandas()
+            frame = self.spark.sql(fdef.features_sql(d, bounds, measures=measures_of(self.events))).toPandas()
             by_code = {int(r[0]): int(r[1]) for r in self.spark.sql(fdef.rejected_counts_sql()).collect()}
         except Exception as exc:  # noqa: BLE001
             hint = ""
