@@ -21,7 +21,10 @@ from tests.onboarding.export import STYLES, build, write
 
 PLACED = {"accounts.csv": "accounts", "subscriptions.csv": "subscriptions", "feature_usage.csv": "events",
           "support_tickets.csv": "tickets", "churn_events.csv": "cancellations"}
-BY = ("--by", "behavioral,attribute", "--set", 'segmenters.attribute.columns=["plan", "industry"]')
+# behavioral at as-of: "High value, high maintenance" is formed from the period's tickets, so only there
+# (docs/segmenters/behavioral.md); the default, period start, is tested in tests/segmenters.
+BY = ("--by", "behavioral,attribute", "--set", 'segmenters.attribute.columns=["plan", "industry"]',
+      "--set", 'segmenters.behavioral.at="as_of"')
 END = pd.Timestamp("2025-01-01", tz="UTC")  # midnight after the default as-of (the latest date: 2024-12-31)
 START = pd.Timestamp("2024-01-01", tz="UTC")
 
