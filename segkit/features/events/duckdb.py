@@ -90,6 +90,9 @@ class DuckDBEngine:
         # queries (event_pairs, account_base, dup_ids) are stored compressed and can be evicted.
         self.con = duckdb.connect(str(Path(self._workdir.name) / "events.duckdb"),
                                   config={"threads": int(threads or default_threads())})
+        # The work database is deleted after the run: closing it must not checkpoint the tables
+        # first (that re-read and compressed scan_rows: +400 MiB peak and ~15 s at 5M JSON Lines).
+        self.con.execute("PRAGMA disable_checkpoint_on_shutdown")
         # A signal stops a running query (SIGINT, SIGTERM, SIGHUP: segkit.cli.main's handlers).
         self._forget_interrupt = on_interrupt(self.con.interrupt)
         # DuckDB tracks progress (for our own bar, on a terminal only) but never prints its own.
