@@ -103,17 +103,24 @@ def jsonl_lines_scan(ef: EventFile, path: str, hive: str, index: int, tops: list
     Same column names and types as the ``read_json`` scan (keys as VARCHAR, nested ones JSON),
     so ``FileColumns`` reads both alike.
     """
+    # ``ok`` once per line, then one json_extract_string with every path (one parse): measured
+    # 7.1 CPU s at 5M against 8.5 with a per-key extraction and check (read_json: 4.7, but it stops
+    # at a bad line and skips blank lines, which shifts every later line number).
     ok = "(json_valid(line) AND starts_with(ltrim(line), '{'))"
+    json_paths = [lit('$."' + top.replace('"', '\\"') + '"') for top in tops]
+    paths = ", ".join(json_paths)
     keys = []
-    for top in tops:
-        json_path = lit('$."' + top.replace('"', '\\"') + '"')
-        fn = "json_extract" if top in json_tops else "json_extract_string"
-        keys.append(f"CASE WHEN {ok} THEN {fn}(line, {json_path}) END AS \"{top.replace(chr(34), chr(34) * 2)}\"")
-    bad = f"CASE WHEN line IS NULL OR trim(line) = '' THEN 'blank' WHEN NOT {ok} THEN 'json' END AS _bad"
+    for n, (top, json_path) in enumerate(zip(tops, json_paths), start=1):
+        value = f"json_extract(line, {json_path})" if top in json_tops else f"_j[{n}]"
+        keys.append(f"CASE WHEN _ok THEN {value} END AS \"{top.replace(chr(34), chr(34) * 2)}\"")
+    bad = "CASE WHEN line IS NULL OR trim(line) = '' THEN 'blank' WHEN NOT _ok THEN 'json' END AS _bad"
+    text = "CASE WHEN line IS NOT NULL AND trim(line) <> '' AND NOT _ok THEN left(line, 200) END AS _text"
     reader = (f"read_csv({path}, columns={{'line': 'VARCHAR'}}, header=false, delim='\\x01', quote='', escape='', "
               f"auto_detect=false, strict_mode=false{_compression(ef)}{hive}{_reject_options(index)})")
-    text = f"CASE WHEN line IS NOT NULL AND trim(line) <> '' AND NOT {ok} THEN left(line, 200) END AS _text"
-    return f"(SELECT {', '.join(keys + [bad, text])}, * EXCLUDE (line) FROM {reader})"
+    extract = f"CASE WHEN _ok THEN json_extract_string(line, [{paths}]) END AS _j" if tops else "NULL AS _j"
+    checked = f"(SELECT *, {ok} AS _ok FROM {reader})"
+    return (f"(SELECT {', '.join(keys + [bad, text])}, * EXCLUDE (line, _ok, _j) "
+            f"FROM (SELECT *, {extract} FROM {checked}))")
 
 
 def shift_lines(con: duckdb.DuckDBPyConnection, index: int, header_lines: int) -> None:
