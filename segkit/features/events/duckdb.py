@@ -485,6 +485,8 @@ class DuckDBEngine:
 
     def close(self) -> None:
         self._forget_interrupt()
-        if getattr(self, "con", None) is not None:
-            self.con.close()
-        self._workdir.cleanup()
+        try:
+            if getattr(self, "con", None) is not None:
+                self.con.close()
+        finally:  # the work directory goes even when closing fails (an interrupted connection)
+            self._workdir.cleanup()
