@@ -30,30 +30,27 @@ from typing import Any, Callable
 
 #: (label, "module:attribute.path") of the functions timed, in pipeline order.
 STAGES: list[tuple[str, str]] = [
-    ("load (all inputs)", "segkit.api:load"),
+    ("load (all inputs)", "segkit.loading.loader:load_inputs"),
     ("  read one file", "segkit.loading.loader:_load_file"),
     ("  read csv (pyarrow)", "segkit.loading.readers:read_csv_table"),
-    ("  link to accounts", "segkit.loading.loader:_link_to_accounts"),
-    ("features stage (_build_features)", "segkit.api:_build_features"),
-    ("  event engine: open (DESCRIBE, views)", "segkit.api:event_engine"),
-    ("  event engine: max timestamp", "segkit.features.events:EventEngine.max_timestamp"),
-    ("  build_features", "segkit.api:build_features"),
-    ("    billing_source", "segkit.features.build:billing_source"),
-    ("    event features (engine)", "segkit.features.events:EventEngine.features"),
-    ("      settle/finish frame", "segkit.features.events:finish_frame"),
-    ("      list rejected rows", "segkit.features.events:EventEngine._list_rejected"),
-    ("    billing_facts", "segkit.features.build:billing_facts"),
-    ("    paying_subscriptions", "segkit.features.build:paying_subscriptions"),
-    ("    movement_facts", "segkit.features.build:movement_facts"),
-    ("    survey_facts", "segkit.features.build:survey_facts"),
-    ("    add_extras (behavioral extras)", "segkit.features.build:add_extras"),
-    ("      event_detail queries", "segkit.features.events:EventEngine.event_detail"),
-    ("  add_value_features", "segkit.api:add_value_features"),
-    ("  event engine: close", "segkit.features.events:EventEngine.close"),
-    ("segment fit", "segkit.api:_fit"),
-    ("compute_metrics", "segkit.api:compute_metrics"),
-    ("segment_quality", "segkit.api:segment_quality"),
-    ("write_outputs", "segkit.api:write_outputs"),
+    ("features stage (features_for)", "segkit.jobs.stages:features_for"),
+    ("  event engine: open (views)", "segkit.features.events.duckdb:DuckDBEngine._open"),
+    ("  event engine: max timestamp", "segkit.features.events.duckdb:DuckDBEngine.max_timestamp"),
+    ("  build_features", "segkit.features.build:build_features"),
+    ("    billing_source", "segkit.features.billing.source:billing_source"),
+    ("    event features (engine)", "segkit.features.events.duckdb:DuckDBEngine.features"),
+    ("      text files parsed once (scan_rows)", "segkit.features.events.duckdb:DuckDBEngine._scan_text_once"),
+    ("      list rejected rows", "segkit.features.events.duckdb:DuckDBEngine._list_rejected"),
+    ("    billing_facts", "segkit.features.billing.subscriptions:billing_facts"),
+    ("    paying_subscriptions", "segkit.features.billing.subscriptions:paying_subscriptions"),
+    ("    movement_facts", "segkit.features.billing.movements:movement_facts"),
+    ("    add_extras (behavioral extras)", "segkit.features.extra:add_extras"),
+    ("      event_detail queries", "segkit.features.events.duckdb:DuckDBEngine.event_detail"),
+    ("  add_value_features", "segkit.features.value.fits:add_value_features"),
+    ("  event engine: close", "segkit.features.events.duckdb:DuckDBEngine.close"),
+    ("compute_metrics", "segkit.metrics.compute:compute_metrics"),
+    ("segment_quality", "segkit.metrics.quality:segment_quality"),
+    ("write_outputs", "segkit.writers.outdir:write_outputs"),
 ]
 
 
@@ -99,7 +96,7 @@ def install(timers: Timers) -> None:
             continue
         setattr(owner, name, _timed(label, fn, timers))
     try:
-        owner, name, sql_fn = _resolve("segkit.features.events:EventEngine._sql")
+        owner, name, sql_fn = _resolve("segkit.features.events.duckdb:DuckDBEngine._sql")
     except (ImportError, AttributeError):
         timers.missing.append("EventEngine._sql")
         return

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from segkit.errors import InputDataError, UsageError
 from segkit.loading.delimited import RowAccount, read_delimited, resolve_column
-from segkit.models import DAYS_PER_UNIT, fit_bgnbd, fit_gamma_gamma, predict_customers, summarise_transactions
-from segkit.models.bgnbd import BGNBDResult
-from segkit.models.gammagamma import GammaGammaResult
+from segkit import models  # the fits import scipy: loaded when a model is fitted (segkit.models)
+from segkit.models.transactions import DAYS_PER_UNIT
+
+if TYPE_CHECKING:
+    from segkit.models.bgnbd import BGNBDResult
+    from segkit.models.gammagamma import GammaGammaResult
 
 DEFAULT_MAX_REJECTED = 0.05
 
@@ -111,7 +114,7 @@ def _gamma_gamma(x: np.ndarray, zbar: np.ndarray, result: dict[str, Any]) -> Gam
         result["warnings"].append("Gamma-Gamma not fitted: no customer has a repeat purchase")
         return None
     try:
-        gg = fit_gamma_gamma(x, zbar)
+        gg = models.fit_gamma_gamma(x, zbar)
     except ValueError as exc:
         result["warnings"].append(f"Gamma-Gamma not fitted: {exc}")
         return None
@@ -146,7 +149,7 @@ def _projections(bg: BGNBDResult, gg: GammaGammaResult | None, summary: pd.DataF
     if gg is not None and gg.converged and gg.params.q > 1:
         step = DAYS_PER_UNIT["months"] / DAYS_PER_UNIT[o.time_unit]
         monthly = (1.0 + o.discount_rate) ** (1.0 / 12.0) - 1.0
-        predicted = predict_customers(bg, gg, summary, step_length=step, n_steps=o.clv_months, discount_rate=monthly)
+        predicted = models.predict_customers(bg, gg, summary, step_length=step, n_steps=o.clv_months, discount_rate=monthly)
         per_customer["expected_value"] = predicted["expected_value"]
         per_customer["clv"] = predicted["clv"]
         projections.update(
@@ -174,12 +177,12 @@ def fit_clv(path: str | Path, *, model: str = "bgnbd", **options: Any) -> dict[s
     end = transactions["date"].max().normalize() if o.calibration_end is None else pd.Timestamp(o.calibration_end)
     after = int((transactions["date"].dt.normalize() > end.normalize()).sum())
     try:
-        summary = summarise_transactions(transactions, end, customer_col="customer", date_col="date",
+        summary = models.summarise_transactions(transactions, end, customer_col="customer", date_col="date",
                                          amount_col="amount", time_unit=o.time_unit)  # type: ignore[arg-type]
     except ValueError as exc:
         raise InputDataError(str(exc), file=str(path)) from None
     x, t_x, T, zbar = (summary[c].to_numpy(dtype=np.float64) for c in ("x", "t_x", "T", "zbar"))
-    bg = fit_bgnbd(x, t_x, T)
+    bg = models.fit_bgnbd(x, t_x, T)
     result: dict[str, Any] = {
         "model": "bgnbd",
         "input": {

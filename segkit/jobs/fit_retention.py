@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from segkit.errors import InputDataError, UsageError
 from segkit.loading.delimited import read_delimited, resolve_column
-from segkit.models import fit_sbg_customers, fit_sbg_survival, sbg_customers_from_recency
-from segkit.models.sbg import SBGResult
+from segkit import models  # the fits import scipy: loaded when a model is fitted (segkit.models)
+
+if TYPE_CHECKING:
+    from segkit.models.sbg import SBGResult
 
 #: Periods the capped mean lifetime sums over (E[T] is infinite when alpha <= 1).
 LIFETIME_CAP_PERIODS = 100
@@ -179,7 +181,7 @@ def _fit_table(part: pd.DataFrame, period_col: str, alive_col: str, path: Path,
     if alive[0] <= 0:
         raise InputDataError(f"the cohort size ({alive_name!r} at period 0) must be positive", file=str(path))
     alive, scale = _alive_scale(part[alive_name], alive, given, source, path, repr(alive_name))
-    fit = fit_sbg_survival(alive)
+    fit = models.fit_sbg_survival(alive)
     return fit, (alive / alive[0]).tolist(), len(alive) - 1, float(alive[0]), scale
 
 
@@ -187,10 +189,10 @@ def _fit_customers(part: pd.DataFrame, path: Path) -> tuple[SBGResult, list[floa
     recency = _whole_numbers(part["recency"], "'recency'", path)
     horizon = _whole_numbers(part["T"], "'T'", path)
     try:
-        periods, churned = sbg_customers_from_recency(recency, horizon)
+        periods, churned = models.sbg_customers_from_recency(recency, horizon)
     except ValueError as exc:
         raise InputDataError(str(exc), file=str(path)) from None
-    fit = fit_sbg_customers(periods, churned)
+    fit = models.fit_sbg_customers(periods, churned)
     last = int(horizon.max()) - 1
     # observed share alive at the start of each period t: not churned in periods 1..t
     t = np.arange(last + 1)

@@ -124,9 +124,10 @@ def logrank_k_sample(months: np.ndarray, churned: np.ndarray, groups: np.ndarray
     k = len(labels)
     observed_minus_expected = np.zeros(k)
     covariance = np.zeros((k, k))
+    group = np.searchsorted(labels, groups)  # one bincount per time, not one mask per (time, group)
     for time in np.unique(months[churned]):
-        at_risk = np.array([np.sum((months >= time) & (groups == g)) for g in labels], dtype=float)
-        deaths = np.array([np.sum((months == time) & churned & (groups == g)) for g in labels], dtype=float)
+        at_risk = np.bincount(group[months >= time], minlength=k).astype(float)
+        deaths = np.bincount(group[(months == time) & churned], minlength=k).astype(float)
         n, d = at_risk.sum(), deaths.sum()
         observed_minus_expected += deaths - d * at_risk / n
         if n > 1:

@@ -7,8 +7,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.cluster import KMeans
-from sklearn.metrics import silhouette_score
 from threadpoolctl import threadpool_limits
 
 SILHOUETTE_SAMPLE = 5000
@@ -66,6 +64,8 @@ def kmeans(matrix: np.ndarray, k: int, seed: int) -> np.ndarray:
     One thread: on a shared machine OpenMP's spinning threads cost far more than they save at
     per-account sizes, and the result does not depend on the thread count.
     """
+    from sklearn.cluster import KMeans  # scikit-learn only when a cluster segmenter runs (~1 s of imports)
+
     model = KMeans(n_clusters=k, n_init=N_INIT, random_state=seed)
     with threadpool_limits(limits=1):
         raw = model.fit_predict(matrix)
@@ -79,6 +79,8 @@ def silhouette(matrix: np.ndarray, labels: np.ndarray, seed: int) -> float | Non
     if len(set(labels.tolist())) < 2 or len(labels) < 3:
         return None
     size = min(SILHOUETTE_SAMPLE, len(labels))
+    from sklearn.metrics import silhouette_score
+
     return float(silhouette_score(matrix, labels, sample_size=size if size < len(labels) else None, random_state=seed))
 
 

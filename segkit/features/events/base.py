@@ -117,9 +117,16 @@ class Settled:
 
 
 def settle_events(events: EventInput, frame: pd.DataFrame, by_code: dict[int, int], duplicates: int,
-                  known_accounts: pd.Index | None) -> Settled:
-    """Count rejections per reason, drop unknown accounts, record the input stats, apply --max-rejected."""
+                  known_accounts: pd.Index | None, unparsed: dict[str, int] | None = None) -> Settled:
+    """Count rejections per reason, drop unknown accounts, record the input stats, apply --max-rejected.
+
+    ``unparsed``: rows the engine's reader could not parse at all, per reason (counted and listed
+    by the engine; they are rows read, never used).
+    """
     frame, counts, total = settle(frame, by_code, duplicates)
+    for reason, n in (unparsed or {}).items():
+        counts[reason] = counts.get(reason, 0) + int(n)
+        total += int(n)
     unknown: list[str] = []
     if known_accounts is not None and len(frame):
         orphan = ~is_in(frame["account_id"], known_accounts)

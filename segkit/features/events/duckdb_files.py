@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 
+from segkit.features.events.duckdb_rejects import csv_scan, jsonl_lines_scan
 from segkit.loading.formats import FileFormat, extract_zip_members
 from segkit.loading.model import EventFile
 from segkit.loading.sources import glob_escape, hive_partitions
@@ -55,22 +56,28 @@ def text_expr(expr: str) -> str:
     return f"NULLIF(TRIM(CAST({expr} AS VARCHAR)), '')"
 
 
-def scan(event_file: EventFile, *, line: bool = False) -> str:
-    """The table function reading one file; JSON Lines declares only the mapped top-level keys."""
+def scan(event_file: EventFile, *, line: bool = False, index: int = 0) -> str:
+    """The table function reading one file; JSON Lines declares only the mapped top-level keys.
+
+    ``line`` is the one counted scan of a text file (``scan_rows``): rows the reader cannot parse
+    are kept aside with their lines (``duckdb_rejects``); every other scan skips them.
+    """
     path = path_lit(event_file)
     kind = event_file.format.kind
     if kind == "parquet":
         return f"read_parquet({path}{', file_row_number=true' if line else ''}{_hive(event_file)})"
     if kind == "csv":
-        return f"read_csv({path}, header=true, all_varchar=true, auto_detect=true{_hive(event_file)})"
+        return csv_scan(event_file, path, _hive(event_file), index if line else None)
     # Declaring the mapped keys means no schema inference pass over the file (a key that appears
     # late is still read). Plain keys are declared VARCHAR, so the reader itself extracts the text
     # (30x faster than JSON + json_extract); only keys read by a path or as a list stay JSON.
     keys = hive_partitions(event_file.path)
     tops = sorted({source.split(".")[0] for source in event_file.mapping.values() if source} - set(keys))
     json_tops = json_keys(event_file)
+    if line:
+        return jsonl_lines_scan(event_file, path, _hive(event_file), index, tops, json_tops)
     columns = ", ".join(f"{lit(top)}: '{'JSON' if top in json_tops else 'VARCHAR'}'" for top in tops) or "'_none': 'JSON'"
-    return f"read_json({path}, format='newline_delimited', columns={{{columns}}}{_hive(event_file)})"
+    return f"read_json({path}, format='newline_delimited', columns={{{columns}}}, ignore_errors=true{_hive(event_file)})"
 
 
 def json_keys(event_file: EventFile) -> set[str]:
