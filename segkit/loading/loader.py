@@ -43,8 +43,6 @@ from segkit.loading.model import (
 from segkit.loading.schema import TABLES
 from segkit.loading.sources import expand_paths, hive_partitions
 
-#: Dates that may lie after as-of without being wrong (a trial or a deal still ahead).
-FUTURE_DATES_ALLOWED = frozenset({"trial_end", "period_end", "closed_at", "current_period_end"})
 #: Columns a table can carry that segkit reports rather than uses (never silently ignored).
 UNUSED_COLUMNS = {
     "subscriptions": {
@@ -150,6 +148,7 @@ def load_inputs(
     rows_read = {file: n for data in tables.values() for file, n in data.stats.file_rows.items()}
     check_max_rejected(rejections.frame(), rows_read, options.max_rejected)
     for data in tables.values():
+        data.row_files = data.frame["_file"].astype("category").reset_index(drop=True)
         data.frame = data.frame.drop(columns=["_file", "_line"]).reset_index(drop=True)
     events = EventInput(event_files, stats["events"], options.max_rejected) if event_files else None
     return Inputs(tables=tables, events=events, rejections=rejections)
@@ -333,8 +332,7 @@ def _parse_mapped(load: _FileLoad) -> tuple[pd.DataFrame, pd.Series]:
         parsed = parse_column(
             raw[source], schema.column(canonical).kind, timezone=options.timezone, decimal=options.decimal,
             date_format=options.date_format, ranges=options.ranges,
-            latest=None if canonical in FUTURE_DATES_ALLOWED else options.latest,
-        )
+        )  # dates after as-of are not bad cells: loading.asof excludes or censors them once as-of is known
         out[canonical] = parsed.values
         if parsed.note:
             load.stats.notes.append(f"{load.file}: {source}: {parsed.note}")
