@@ -132,7 +132,7 @@ def settle_events(events: EventInput, frame: pd.DataFrame, by_code: dict[int, in
             unknown = frame.loc[orphan, "account_id"].tolist()
             counts[REASON_UNKNOWN] = int(frame.loc[orphan, "event_count"].sum())
             frame = frame[~orphan]
-    total += sum(after_reasons.values())
+    total += after  # the late accounts' events are in the frame's counts already
     record_counts(events, counts, int(total), after_reasons)
     check_rejected_share(events, counts, int(total))
     return Settled(frame=frame, counts=counts, unknown=unknown, total=int(total), after_as_of=sum(after_reasons.values()))
