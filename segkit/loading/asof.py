@@ -107,6 +107,7 @@ def cut_at_as_of(inputs: Inputs, as_of: pd.Timestamp) -> None:
         after = _after(accounts.frame, TABLES["accounts"].dating.row_date, end)
         later_accounts = pd.Index(accounts.frame.loc[after, "account_id"].dropna().astype("string").unique())
         _exclude(accounts, after, AFTER_AS_OF)
+        _censor("accounts", accounts, end)
     for name, data in inputs.tables.items():
         if name == "accounts":
             continue
