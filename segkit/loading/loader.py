@@ -1,7 +1,8 @@
 """Load and validate: files -> canonical tables, with every row either used or rejected.
 
 This is the one home of input accounting. Per table it records rows read, used and rejected
-(``rows_read == rows_used + rows_rejected`` always holds), and every rejected row or cell goes to
+(``rows_read == rows_used + rows_rejected`` always holds here; ``loading.asof`` later moves
+rows dated after as-of to ``rows_after_as_of``), and every rejected row or cell goes to
 ``rejected.csv`` with its file, line, column, value and reason. Events are not loaded here: only
 their header is mapped, and ``segkit.features.events.duckdb`` reads them inside DuckDB.
 """
@@ -390,13 +391,12 @@ def _reject_bad_rows(load: _FileLoad, row_bad: pd.Series) -> pd.Series:
 
 
 def _check_rejected_share(load: _FileLoad, row_bad: pd.Series, bad_rows: pd.Series, ragged: list, n: int) -> None:
-    """``--max-rejected`` per file; rows dated after --as-of did not exist yet and do not count."""
-    future = int(row_bad[bad_rows].str.contains("date after as-of", regex=False).sum())
-    rejected = int(bad_rows.sum()) + len(ragged) - future
+    """``--max-rejected`` per file (rows dated after as-of are no rejections: loading.asof excludes them later)."""
+    rejected = int(bad_rows.sum()) + len(ragged)
     share = rejected / n
     if share <= load.options.max_rejected:
         return
-    most = Counter(r for r in row_bad[bad_rows].tolist() if "date after as-of" not in r) + Counter(
+    most = Counter(r for r in row_bad[bad_rows].tolist()) + Counter(
         f"(row): {_ragged_reason(got, want)}" for _, got, want, _ in ragged
     )
     top = most.most_common(1)[0][0]
