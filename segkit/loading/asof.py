@@ -116,8 +116,9 @@ def cut_at_as_of(inputs: Inputs, as_of: pd.Timestamp) -> None:
         if len(later_accounts) and "account_id" in data.frame:
             _exclude(data, is_in(data.frame["account_id"], later_accounts), ACCOUNT_AFTER_AS_OF)
         _censor(name, data, end)
-    if inputs.events is not None:
-        inputs.events.later_accounts = later_accounts
+    if inputs.events is not None:  # a second cut (api.load with as_of, then a run) keeps the first's accounts
+        earlier = inputs.events.later_accounts
+        inputs.events.later_accounts = later_accounts if earlier is None else earlier.union(later_accounts)
 
 
 def _after(frame: pd.DataFrame, columns: tuple[str, ...], end: pd.Timestamp) -> pd.Series:
@@ -137,7 +138,8 @@ def _exclude(data: TableData, mask: pd.Series, reason: str) -> None:
 
 
 def _censor(name: str, data: TableData, end: pd.Timestamp) -> None:
-    """Dates after as-of in a kept row were not known on as-of: set to empty, counted in a note."""
+    """Dates after as-of in a kept row were not known on as-of: set to empty, counted per column
+    in ``cells_after_as_of`` (with the statuses read as active)."""
     frame = data.frame
     dating = TABLES[name].dating
     columns = [c for c in frame.columns if isinstance(frame[c].dtype, pd.DatetimeTZDtype)
