@@ -1,23 +1,41 @@
 """The ``segkit`` console script: signal handlers first, then the commands.
 
-``segkit.cli`` imports every command (pandas, DuckDB, scikit-learn); installing the handlers
-before that means a signal while starting up exits 128 + the signal too, and cleanly.
+``segkit.cli`` imports every command (pandas, DuckDB, scikit-learn); the first thing the script
+does, before importing anything of segkit's, is to install a start-up handler: a SIGINT,
+SIGTERM or SIGHUP while starting exits 128 + the signal at once with one line (nothing has been
+written yet, so there is nothing to clean up). segkit's run handlers (``segkit.signals``) take
+over once the commands are imported. A signal that arrives before Python runs this module at
+all (interpreter start-up, a few milliseconds) meets the default action, which the shell
+reports as 128 + the signal too.
 """
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
+
+#: The signals that stop segkit (as segkit.signals.STOP_SIGNALS, without importing it first).
+_STARTUP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+def _exit_while_starting(signum: int, frame: object) -> None:
+    """A signal before the run handlers are in place: one line, exit 128 + the signal, now."""
+    os.write(2, f"segkit: error: interrupted ({signal.Signals(signum).name})\n".encode())
+    os._exit(128 + signum)
 
 
 def run() -> None:
-    """Install segkit's SIGINT/SIGTERM/SIGHUP handlers, import the CLI, run it."""
+    """Install the start-up handler, import the CLI, install segkit's run handlers, run it."""
+    for signum in _STARTUP_SIGNALS:
+        signal.signal(signum, _exit_while_starting)
     from segkit import signals
 
-    signals.install()
     try:
         from segkit.cli.main import main
-    except KeyboardInterrupt as exc:  # a signal while importing the commands
-        name = signals.signal.Signals(getattr(exc, "signum", signals.signal.SIGINT)).name
+    except KeyboardInterrupt as exc:  # a signal while importing the commands (run handlers of a caller)
+        name = signal.Signals(getattr(exc, "signum", signal.SIGINT)).name
         sys.stderr.write(f"segkit: error: interrupted ({name})\n")
         sys.exit(getattr(exc, "exit_status", 130))
+    signals.install()
     sys.exit(main())

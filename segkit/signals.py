@@ -1,8 +1,8 @@
 """segkit's own SIGINT, SIGTERM and SIGHUP handlers: each stops the run (DuckDB queries too),
 lets the cleanup run and exits 128 + the signal (SPEC section 5).
 
-Installed by the console script (``segkit.console``) before anything heavy is imported, so a signal while starting
-up stops cleanly too, and installed whatever the parent set: a shell starts a script's
+Installed by the console script (``segkit.console``) once the commands are imported (before that,
+its start-up handler exits 128 + the signal at once), and installed whatever the parent set: a shell starts a script's
 background job with SIGINT ignored, and segkit still stops on it.
 """
 

@@ -63,6 +63,9 @@ def _validation_file(item: dict[str, Any]) -> list[str]:
         f" (cells set to null: {item['cells_rejected']:,})"
         + (f", header rows after the column names skipped: {skipped}" if skipped else "")
     )
+    after = item.get("rows_after_as_of")
+    if after:
+        lines.append(f"  rows dated after as-of (excluded, not rejected): {after:,}")
     for reason in item["top_rejection_reasons"]:
         lines.append(f"    {reason['rows']:,} x {reason['reason']}")
     dates = item["date_range"]
@@ -86,11 +89,17 @@ def render_validation(summary: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _after_as_of(stats: dict[str, Any]) -> str:
+    after = stats.get("rows_after_as_of")
+    return f", after as-of {after:,}" if after else ""
+
+
 def render_convert(summary: dict[str, Any]) -> str:
     """The one-line account of ``segkit convert``, then its rejection reasons."""
     st = summary["input"]
     lines = [
-        f"{summary['table']}: read {st['rows_read']:,}, used {st['rows_used']:,}, rejected {st['rows_rejected']:,}; "
+        f"{summary['table']}: read {st['rows_read']:,}, used {st['rows_used']:,}, rejected {st['rows_rejected']:,}"
+        f"{_after_as_of(st)}; "
         f"wrote {summary['rows_written']:,} rows to {summary['out']}\n"
     ]
     lines.extend(f"  {reason['rows']:,} x {reason['reason']}\n" for reason in st["top_rejection_reasons"])

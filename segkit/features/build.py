@@ -32,10 +32,6 @@ BILLING_DEFAULTS = {
     "customer_months": 0.0,
     "subscriptions": 0,
 }
-#: Dates that lie ahead of the data (the end of the invoiced period): never the default as-of.
-FORWARD_LOOKING_DATES = frozenset({"current_period_end"})
-#: Tables whose dates are no activity (an exchange rate dated ahead): never the default as-of.
-NOT_ACTIVITY_TABLES = frozenset({"fx_rates"})
 EVENT_COUNT_COLUMNS = ("event_count", "distinct_users", "distinct_events", "active_days_30", "active_days_90", "events_30", "events_prior_60")
 
 
@@ -50,6 +46,8 @@ class FeatureSet:
     has_billing: bool
     has_surveys: bool
     months: int = 12
+    #: what set as-of: ``--as-of``, ``config`` (metrics.as_of) or the ``table.column`` of the latest activity
+    as_of_source: str = ""
     #: A flat customer table (one row per customer): no leads, so no conversion rate.
     flat: bool = False
     #: model fits and notes of the value features (segkit.features.value.fits), for the metrics
@@ -62,24 +60,6 @@ class FeatureSet:
     support: SupportRows = field(default_factory=SupportRows)
     #: the reporting currency and the rates the amounts were converted with (segkit.features.billing.fx)
     money: Money = field(default_factory=lambda: Money(None))
-
-
-def latest_date(inputs: Inputs, event_max: pd.Timestamp | None) -> pd.Timestamp | None:
-    """The latest timestamp anywhere in the inputs: the default as-of, never the wall clock."""
-    candidates: list[pd.Timestamp] = []
-    for name, data in inputs.tables.items():
-        if name in NOT_ACTIVITY_TABLES:
-            continue
-        for col in data.frame.columns:
-            if col in FORWARD_LOOKING_DATES:
-                continue
-            if isinstance(data.frame[col].dtype, pd.DatetimeTZDtype):
-                value = data.frame[col].max()
-                if pd.notna(value):
-                    candidates.append(value)
-    if event_max is not None:
-        candidates.append(event_max)
-    return max(candidates) if candidates else None
 
 
 def build_features(
@@ -187,4 +167,4 @@ def _join_facts(frame: pd.DataFrame, billing: pd.DataFrame, event_frame: pd.Data
     return frame
 
 
-__all__ = ["EVENT_FEATURES", "FeatureSet", "build_features", "latest_date"]
+__all__ = ["EVENT_FEATURES", "FeatureSet", "build_features"]

@@ -12,6 +12,7 @@ from segkit.errors import OutputError, UsageError
 from segkit.jobs.settings import resolve_load
 from segkit.jobs.stages import PathLike, TableFiles, as_config, load_with
 from segkit.loading import Inputs
+from segkit.loading.asof import cut_at_as_of
 
 
 def _write_table(inputs: Inputs, table: str, temp: Path, options_as_of: dt.date | None, timezone: str) -> int:
@@ -44,7 +45,7 @@ def convert(
 
     For repeated runs over a large CSV or JSON Lines event log: the Parquet file keeps only the
     mapped columns, typed (UTC timestamps), and is read by ``segment`` without parsing. Rows are
-    accounted as ``segment`` would (``rows_read = rows_used + rows_rejected``); rejected rows are
+    accounted as ``segment`` would (``rows_read = rows_used + rows_rejected + rows_after_as_of``); rejected rows are
     not written and are returned under ``rejected`` (a frame, as in rejected.csv). Events are
     checked against ``as_of`` only when it is given; duplicate event ids are kept (the event id is
     written, so ``segment`` still removes them).
@@ -56,6 +57,10 @@ def convert(
     if len(present) != 1:
         raise UsageError(f"segkit convert writes one table per call; these files hold: {', '.join(present) or 'nothing'}")
     table = present[0]
+    if as_of is not None:  # rows after as-of excluded and counted (events: by the engine), as a run would
+        import pandas as pd
+
+        cut_at_as_of(inputs, pd.Timestamp(as_of).tz_localize("UTC"))
     target = Path(out)
     target.parent.mkdir(parents=True, exist_ok=True)
     temp = target.with_name(f".{target.name}.tmp")

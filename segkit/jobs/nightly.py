@@ -154,8 +154,14 @@ def hash_key() -> bytes:
     return key.encode("utf-8")
 
 
+#: A run of characters that can be an id inside a message or a rejected row's text.
+_TOKEN = re.compile(r"[^\s'\",;:()\[\]{}<>=|]+")
+
+
 def hash_ids(report: Report, key: bytes) -> Report:
-    """The report with every account id replaced by HMAC-SHA256(key, id), 16 hex digits."""
+    """The report with every account id replaced by HMAC-SHA256(key, id), 16 hex digits: in the
+    assignments and history facts, in rejected.csv (id columns, any cell holding a known id, ids
+    inside a rejected row's text) and wherever a warning or check quotes one."""
     def one(value: Any) -> Any:
         if value is None or value is pd.NA or (isinstance(value, float) and value != value):
             return value
@@ -167,11 +173,39 @@ def hash_ids(report: Report, key: bytes) -> Report:
         return frame.assign(account_id=frame["account_id"].map(one).astype("string"))
 
     rejected = report.rejected.copy()
+    known = set(report.assignments["account_id"].dropna().astype(str)) if "account_id" in report.assignments else set()
     if {"column", "value"} <= set(rejected):
         ids = rejected["column"].isin(["account_id", "user_id"])
-        rejected.loc[ids, "value"] = rejected.loc[ids, "value"].map(one)
+        known |= set(rejected.loc[rejected["column"].eq("account_id"), "value"].dropna().astype(str))  # unknown accounts too
+        quoted = ids | rejected["value"].astype("string").isin(known).fillna(False).astype(bool)
+        rejected.loc[quoted, "value"] = rejected.loc[quoted, "value"].map(one)
+        rest = ~quoted & rejected["value"].notna()
+        rejected.loc[rest, "value"] = rejected.loc[rest, "value"].map(lambda text: hash_quoted(str(text), known, one))
+    data = dict(report.data)
+    for part in ("warnings", "checks"):
+        if isinstance(data.get(part), list):
+            data[part] = [{k: hash_quoted(v, known, one) if k == "message" and isinstance(v, str) else v for k, v in item.items()}
+                          if isinstance(item, dict) else item for item in data[part]]
     assignments = column(report.assignments).sort_values("account_id", kind="stable").reset_index(drop=True)
-    return dataclasses.replace(report, assignments=assignments, rejected=rejected, account_facts=column(report.account_facts))
+    return dataclasses.replace(report, data=data, assignments=assignments, rejected=rejected,
+                               account_facts=column(report.account_facts))
+
+
+def hash_quoted(text: str, known: set[str], one: Callable[[Any], Any]) -> str:
+    """``text`` with each token that is a known account id (or one written as a spreadsheet
+    number, ``123.0``) replaced by its hash."""
+    if not known:
+        return text
+
+    def swap(match: re.Match[str]) -> str:
+        token = match.group(0)
+        core = token.rstrip(".")
+        for candidate in (core, core[:-2] if core.endswith(".0") else None):
+            if candidate and candidate in known:
+                return str(one(candidate)) + token[len(core):]
+        return token
+
+    return _TOKEN.sub(swap, text)
 
 
 def run_segment(out_dir: Path | None, files: Sequence[PathLike] = (), *, tables: TableFiles | None = None,

@@ -282,7 +282,8 @@ def segment(
     timer.lap("segment_and_metrics")
     parts = ReportParts(
         segkit_version=__version__,
-        period=PeriodPart(features.as_of, features.period.start, features.period.end, features.months, PERIOD_NOTE),
+        period=PeriodPart(features.as_of, features.period.start, features.period.end, features.months, PERIOD_NOTE,
+                          features.as_of_source),
         parameters=_parameters(settings, cohorts),
         inputs={name: st.as_report() for name, st in sorted(inputs.stats().items())},
         definitions={**DEFINITIONS, **QUALITY_DEFINITIONS, **({"survival": SURVIVAL_DEFINITION} if segmented.survival else {})},
@@ -297,7 +298,10 @@ def segment(
         money=features.money.as_report(),
     )
     assignments = pd.DataFrame({"account_id": features.frame.index.astype("string"), **segmented.assignments})
-    report = build_report(parts, assignments, inputs.rejections.frame(), timer.run_info(registry))
+    run = timer.run_info(registry)
+    run["rows"] = {name: {key: value for key, value in item.items() if key.startswith("rows_")}
+                   for name, item in parts.inputs.items()}  # rows_read = rows_used + rows_rejected + rows_after_as_of
+    report = build_report(parts, assignments, inputs.rejections.frame(), run)
     report.account_facts = account_facts(features.frame, report.assignments)
     return report
 

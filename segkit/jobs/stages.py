@@ -13,7 +13,7 @@ import pandas as pd
 
 from segkit.config import Config, load_config
 from segkit.errors import InputDataError
-from segkit.features import FeatureSet, Period, build_features, latest_date
+from segkit.features import FeatureSet, Period, build_features
 from segkit.features.billing.subscriptions import BillingPolicy
 from segkit.features.events.base import EventEngine
 from segkit.features.events.registry import make_engine
@@ -21,6 +21,7 @@ from segkit.features.value.fits import add_value_features
 from segkit.features.value.model import ValueFits, ValueWarning
 from segkit.jobs.settings import LATEST_AS_OF, EngineSettings, Settings, resolve_load
 from segkit.loading import Inputs, LoadOptions, load_inputs
+from segkit.loading.asof import AsOfSource, cut_at_as_of, latest_activity
 
 PathLike = str | Path
 TableFiles = Mapping[str, Sequence[PathLike] | None]
@@ -58,10 +59,14 @@ def load(
     as_of: dt.date | None = None,
     read: Mapping[str, str] | None = None,
 ) -> Inputs:
-    """Stage 1 alone: read, map, parse and validate the inputs."""
+    """Stage 1 alone: read, map, parse and validate the inputs; with ``as_of``, the rows after it
+    excluded and counted (events: when the features are built)."""
     config = config or Config()
     options = resolve_load(config, timezone=timezone, max_rejected=max_rejected, as_of=as_of, read=read)
-    return load_with(files, tables, config, options)
+    inputs = load_with(files, tables, config, options)
+    if as_of is not None:
+        cut_at_as_of(inputs, pd.Timestamp(as_of).tz_localize("UTC"))
+    return inputs
 
 
 def event_engine(inputs: Inputs, engine: EngineSettings, timezone: str, *, progress: bool = False) -> EventEngine | None:
@@ -84,19 +89,23 @@ class BuiltFeatures:
     value_fits: ValueFits = field(default_factory=ValueFits)
 
 
-def _as_of(inputs: Inputs, engine: EventEngine | None, settings: Settings, say: Progress) -> pd.Timestamp:
+def as_of_for(inputs: Inputs, engine: EventEngine | None, settings: Settings, say: Progress) -> AsOfSource:
+    """The run's as-of and what set it: ``--as-of``, else the latest activity date, else ``metrics.as_of``."""
     if settings.as_of is not None:
-        return pd.Timestamp(settings.as_of).tz_localize("UTC")
-    say("finding the latest date in the data (the default --as-of)")
-    latest = latest_date(inputs, engine.max_timestamp() if engine else None)
+        return AsOfSource(pd.Timestamp(settings.as_of).tz_localize("UTC"), "--as-of")
+    say("finding the latest activity date in the data (the default --as-of)")
+    latest = latest_activity(inputs, engine.max_timestamp() if engine else None)
     if latest is None:
-        latest = settings.config_as_of
-    if latest is None:
-        raise InputDataError("no dates in any input, so --as-of has no default; pass --as-of YYYY-MM-DD or set metrics.as_of")
-    if latest.date() > LATEST_AS_OF:
-        raise InputDataError(f"the latest date in the data, {latest.date()}, is after {LATEST_AS_OF} (a placeholder "
-                             "date such as 9999-12-31?), so it cannot be the default --as-of; fix the cell or pass --as-of YYYY-MM-DD")
-    return latest.normalize()
+        if settings.config_as_of is None:
+            raise InputDataError("no activity dates in any input (event times, payments, subscription starts, deals, "
+                                 "survey answers, tickets, cancellations), so --as-of has no default; "
+                                 "pass --as-of YYYY-MM-DD or set metrics.as_of")
+        return AsOfSource(settings.config_as_of, "config")
+    if latest.date.date() > LATEST_AS_OF:
+        raise InputDataError(f"the latest activity date in the data, {latest.date.date()} in {latest.source}, is after "
+                             f"{LATEST_AS_OF} (a placeholder date such as 9999-12-31?), so it cannot be the default "
+                             "--as-of; fix the cell or pass --as-of YYYY-MM-DD")
+    return AsOfSource(latest.date.normalize(), latest.source)
 
 
 def features_for(inputs: Inputs, settings: Settings, extras: Sequence[str], say: Progress, *,
@@ -108,7 +117,9 @@ def features_for(inputs: Inputs, settings: Settings, extras: Sequence[str], say:
     """
     engine = event_engine(inputs, settings.engine, settings.timezone, progress=progress)
     try:
-        as_of = _as_of(inputs, engine, settings, say)
+        found = as_of_for(inputs, engine, settings, say)
+        as_of = found.date
+        cut_at_as_of(inputs, as_of)  # rows after as-of excluded and counted, later dates censored
         period = Period.ending(as_of, settings.period_months)
         say("building features")
         features = build_features(
@@ -127,5 +138,6 @@ def features_for(inputs: Inputs, settings: Settings, extras: Sequence[str], say:
         if engine is not None:
             engine.close()
     features.frame.attrs["as_of"] = as_of
+    features.as_of_source = found.source
     features.months = settings.period_months
     return built

@@ -23,6 +23,7 @@ from rapidfuzz import fuzz, process
 from segkit.config import Config
 from segkit.errors import InputDataError
 from segkit.loading.accounting import rejected_share
+from segkit.loading.asof import cut_at_as_of, latest_activity
 from segkit.loading.loader import assign_files, column_reader, load_inputs
 from segkit.loading.model import CELL_REASON_SUFFIX, REASON_NOT_TRACK, EventInput, Inputs, InputStats, LoadOptions, Rejections
 from segkit.loading.detect import Detection, PlacedShapes, config_presets, detect
@@ -97,20 +98,21 @@ def _row_level(rejected: pd.DataFrame) -> pd.DataFrame:
 
 
 def _count_events(inputs: Inputs, options: LoadOptions, open_engine: OpenEngine | None) -> Mapping[str, EventFileCount]:
-    """Run the event accounting through the engine a run would use; per file, what it read."""
-    if inputs.events is None:
-        return {}
-    if open_engine is None:
-        inputs.events.stats.notes.append("events: not counted (no event engine given to validate)")
+    """As-of as a run finds it, the rows after it excluded, then the event accounting through the
+    engine a run would use; per event file, what it read."""
+    if inputs.events is None or open_engine is None:
+        if inputs.events is not None:
+            inputs.events.stats.notes.append("events: not counted (no event engine given to validate)")
+        _cut(inputs, options, None)
         return {}
     engine = open_engine(inputs.events, inputs.frame("users"))
     try:
         summary = engine.file_summary()
         latest = engine.max_timestamp()
+        as_of = _cut(inputs, options, latest)
         accounts = inputs.frame("accounts")
         known = pd.Index(accounts["account_id"]) if accounts is not None else None
-        if latest is not None:
-            as_of = options.latest - pd.Timedelta(days=1) if options.latest is not None else latest
+        if latest is not None and as_of is not None:
             engine.features(as_of.date(), known, inputs.rejections)
         else:
             st = inputs.events.stats
@@ -119,6 +121,18 @@ def _count_events(inputs: Inputs, options: LoadOptions, open_engine: OpenEngine 
         return summary
     finally:
         engine.close()
+
+
+def _cut(inputs: Inputs, options: LoadOptions, event_max: pd.Timestamp | None) -> pd.Timestamp | None:
+    """The run's as-of (``--as-of``, else the latest activity) with the rows after it excluded (loading.asof)."""
+    if options.latest is not None:
+        as_of: pd.Timestamp | None = options.latest - pd.Timedelta(days=1)
+    else:
+        found = latest_activity(inputs, event_max)
+        as_of = found.date.normalize() if found is not None else None
+    if as_of is not None and as_of.year <= 2200:
+        cut_at_as_of(inputs, as_of)
+    return as_of
 
 
 def _file_entry(table: str, file: str, st: InputStats, row_level: pd.DataFrame, cell_level: pd.DataFrame,
@@ -133,6 +147,9 @@ def _file_entry(table: str, file: str, st: InputStats, row_level: pd.DataFrame, 
         read = st.file_rows.get(file, 0)
         span = st.file_dates.get(file)
         dates = [span[0].isoformat(), span[1].isoformat()] if span else None
+    # Engines count event rows after as-of per run, not per file: with several event files the
+    # table's line has them (per file: null).
+    after = st.file_after_as_of.get(file, 0) if table != "events" or len(st.files) == 1 else None
     reasons = Counter(mine["reason"].tolist())
     limit = rejected_share(file, read, mine["reason"].fillna("").astype(str).tolist())
     columns = dict(st.columns)
@@ -143,8 +160,9 @@ def _file_entry(table: str, file: str, st: InputStats, row_level: pd.DataFrame, 
         "preset": preset,
         "described_as": _described_as(preset),
         "rows_read": read,
-        "rows_used": read - len(mine),
+        "rows_used": read - len(mine) - (after or 0),
         "rows_rejected": len(mine),
+        "rows_after_as_of": after,
         "cells_rejected": int((cell_level["file"] == file).sum()),
         "top_rejection_reasons": [{"reason": r, "rows": n} for r, n in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))[:5]],
         "over_max_rejected": limit.over(max_rejected),  # the rule segment applies (loading/accounting.py)

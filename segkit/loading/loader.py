@@ -1,7 +1,8 @@
 """Load and validate: files -> canonical tables, with every row either used or rejected.
 
 This is the one home of input accounting. Per table it records rows read, used and rejected
-(``rows_read == rows_used + rows_rejected`` always holds), and every rejected row or cell goes to
+(``rows_read == rows_used + rows_rejected`` always holds here; ``loading.asof`` later moves
+rows dated after as-of to ``rows_after_as_of``), and every rejected row or cell goes to
 ``rejected.csv`` with its file, line, column, value and reason. Events are not loaded here: only
 their header is mapped, and ``segkit.features.events.duckdb`` reads them inside DuckDB.
 """
@@ -45,8 +46,6 @@ from segkit.loading.schema import TABLES
 from segkit.loading.sources import expand_paths, hive_partitions
 from segkit.loading.vendor_rows import excluded_rows, map_statuses, skip_header_rows
 
-#: Dates that may lie after as-of without being wrong (a trial or a deal still ahead; fx_rates' date).
-FUTURE_DATES_ALLOWED = frozenset({"trial_end", "period_end", "closed_at", "current_period_end", "date"})
 #: Columns a table can carry that segkit reports rather than uses (never silently ignored).
 UNUSED_COLUMNS = {
     "subscriptions": {
@@ -157,6 +156,7 @@ def load_inputs(
     rows_read = {file: n for data in tables.values() for file, n in data.stats.file_rows.items()}
     check_max_rejected(rejections.frame(), rows_read, options.max_rejected)
     for data in tables.values():
+        data.row_files = data.frame["_file"].astype("category").reset_index(drop=True)
         data.frame = data.frame.drop(columns=["_file", "_line"]).reset_index(drop=True)
     events = EventInput(event_files, stats["events"], options.max_rejected, links) if event_files else None
     return Inputs(tables=tables, events=events, rejections=rejections)
@@ -356,13 +356,11 @@ def _parse_mapped(load: _FileLoad) -> tuple[pd.DataFrame, pd.Series]:
     out = pd.DataFrame(index=raw.index)
     row_bad = pd.Series(pd.NA, index=raw.index, dtype="string")
     required_names = {name for alts in schema.required for name in alts}
-    future = load.detection.preset.options.future_dates
     for canonical, source in load.detection.mapping.items():
         parsed = parse_column(
             raw[source], schema.column(canonical).kind, timezone=options.timezone, decimal=options.decimal,
             date_format=options.date_format or load.detection.preset.options.date_format, ranges=options.ranges,
-            latest=None if canonical in FUTURE_DATES_ALLOWED or canonical in future else options.latest,
-        )
+        )  # dates after as-of are not bad cells: loading.asof excludes or censors them once as-of is known
         out[canonical] = parsed.values
         if parsed.note:
             load.stats.notes.append(f"{load.file}: {source}: {parsed.note}")
@@ -420,13 +418,12 @@ def _reject_bad_rows(load: _FileLoad, row_bad: pd.Series) -> pd.Series:
 
 
 def _check_rejected_share(load: _FileLoad, row_bad: pd.Series, bad_rows: pd.Series, ragged: list, n: int) -> None:
-    """``--max-rejected`` per file; rows dated after --as-of did not exist yet and do not count."""
-    future = int(row_bad[bad_rows].str.contains("date after as-of", regex=False).sum())
-    rejected = int(bad_rows.sum()) + len(ragged) - future
+    """``--max-rejected`` per file (rows dated after as-of are no rejections: loading.asof excludes them later)."""
+    rejected = int(bad_rows.sum()) + len(ragged)
     share = rejected / n
     if share <= load.options.max_rejected:
         return
-    most = Counter(r for r in row_bad[bad_rows].tolist() if "date after as-of" not in r) + Counter(
+    most = Counter(r for r in row_bad[bad_rows].tolist()) + Counter(
         f"(row): {_ragged_reason(got, want)}" for _, got, want, _ in ragged
     )
     top = most.most_common(1)[0][0]

@@ -37,6 +37,8 @@ class InputStats:
     rows_read: int = 0
     rows_used: int = 0
     rows_rejected: int = 0
+    #: rows dated after as-of (or of an account created after it): excluded, never rejected (SPEC 6)
+    rows_after_as_of: int = 0
     cells_rejected: int = 0
     header_rows: int = 0  # extra header rows skipped (Qualtrics, SurveyMonkey): not data, not in rows_read
     reasons: Counter = field(default_factory=Counter)
@@ -46,12 +48,26 @@ class InputStats:
     file_presets: dict[str, str] = field(default_factory=dict)  # preset per file
     file_dates: dict[str, tuple[pd.Timestamp, pd.Timestamp]] = field(default_factory=dict)  # used rows' date range
     file_header_rows: dict[str, int] = field(default_factory=dict)  # extra header rows skipped per file
+    file_after_as_of: dict[str, int] = field(default_factory=dict)  # rows after as-of per file
+    after_reasons: Counter = field(default_factory=Counter)  # why rows count as after as-of
+    #: kept rows' cells dated after as-of, read as empty (not known then), per column (loading.asof)
+    cells_after_as_of: Counter = field(default_factory=Counter)
 
     def reject_rows(self, count: int, reason: str) -> None:
         if count:
             self.rows_used -= count
             self.rows_rejected += count
             self.reasons[reason] += count
+
+    def exclude_after_as_of(self, per_file: dict[str, int], reason: str) -> None:
+        """Rows after as-of leave the used rows: rows_read = rows_used + rows_rejected + rows_after_as_of."""
+        count = int(sum(per_file.values()))
+        if count:
+            self.rows_used -= count
+            self.rows_after_as_of += count
+            self.after_reasons[reason] += count
+            for file, n in per_file.items():
+                self.file_after_as_of[file] = self.file_after_as_of.get(file, 0) + int(n)
 
     def as_report(self) -> dict:
         return {
@@ -60,6 +76,9 @@ class InputStats:
             "rows_read": self.rows_read,
             "rows_used": self.rows_used,
             "rows_rejected": self.rows_rejected,
+            "rows_after_as_of": self.rows_after_as_of,
+            "after_as_of_reasons": dict(sorted(self.after_reasons.items())),
+            "cells_after_as_of": dict(sorted(self.cells_after_as_of.items())),
             "cells_rejected": self.cells_rejected,
             "sha256": self.sha256,
             **({"header_rows_skipped": self.header_rows} if self.header_rows else {}),
@@ -120,6 +139,8 @@ class TableData:
     name: str
     frame: pd.DataFrame
     stats: InputStats
+    #: the file of each row of ``frame`` (same order), for per-file accounting after loading
+    row_files: pd.Series | None = None
 
 
 @dataclass(frozen=True)
@@ -144,6 +165,8 @@ class EventInput:
     @property
     def has_subscription_ids(self) -> bool:
         return any("subscription_id" in f.mapping for f in self.files)
+    #: accounts created after as-of (``loading.asof``): their events count as after as-of, not unknown
+    later_accounts: pd.Index | None = None
 
 
 @dataclass
@@ -173,7 +196,7 @@ class LoadOptions:
     encoding: str | None = None  # None: sniffed
     delimiter: str | None = None  # None: sniffed from the header
     date_format: str | None = None  # strptime layout tried before ISO 8601
-    as_of: pd.Timestamp | None = None  # dates after this day are rejected per cell
+    as_of: pd.Timestamp | None = None  # --as-of: rows after this day are excluded and counted (loading.asof)
     ranges: str = "reject"  # number ranges: reject, midpoint, low, high
     duplicates: str = "last"  # duplicate account/user ids: last, first, error
     amount_unit: str | None = None  # major or minor; None: the preset's (Stripe API: minor)

@@ -19,6 +19,24 @@ class Column:
 
 
 @dataclass(frozen=True)
+class Dating:
+    """A table's dates against as-of (SPEC 4 and 6; docs/tables.md, "Dates and as-of").
+
+    ``row_date``: the row's own date (the first non-empty of these columns); a row dated after
+    as-of is excluded and counted as ``rows_after_as_of``, never rejected. ``activity``: dates
+    of things that happened (an event, a payment, a start, an answer); the latest of them is the
+    default as-of. ``when_closed``: activity columns read only on closed rows (a deal's close date
+    is the expected one while it is open). Every other date column is never the default as-of
+    (forward-looking: ``ended_at`` of cancel-at-period-end, ``trial_end``, ``current_period_end``),
+    and a value of it after as-of was not known then: censored (see ``loading.asof``).
+    """
+
+    row_date: tuple[str, ...] = ()
+    activity: tuple[str, ...] = ()
+    when_closed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class TableSchema:
     """A canonical table; ``required`` lists alternatives: each inner tuple needs one member."""
 
@@ -26,6 +44,7 @@ class TableSchema:
     columns: tuple[Column, ...]
     required: tuple[tuple[str, ...], ...]
     key: str | None = None
+    dating: Dating = Dating()
 
     def column(self, name: str) -> Column:
         for col in self.columns:
@@ -72,6 +91,7 @@ TABLES: dict[str, TableSchema] = {
         ),
         required=(("account_id",),),
         key="account_id",
+        dating=Dating(row_date=("created_at",)),
     ),
     "subscriptions": TableSchema(
         "subscriptions",
@@ -101,6 +121,7 @@ TABLES: dict[str, TableSchema] = {
             C("user_id", "id", "The subscriber's user id: the file is then the user -> account map too (users table)."),
         ),
         required=(("account_id", "customer_email"), ("started_at",), ("mrr", "amount", "arr")),
+        dating=Dating(row_date=("started_at",), activity=("started_at", "canceled_at")),
     ),
     "invoices": TableSchema(
         "invoices",
@@ -118,6 +139,7 @@ TABLES: dict[str, TableSchema] = {
             C("customer_email", "str", "Joins to accounts.domain when account_id is empty (fuzzy, reported)."),
         ),
         required=(("account_id", "customer_email"), ("amount_paid",), ("paid_at", "issued_at")),
+        dating=Dating(row_date=("paid_at", "issued_at"), activity=("paid_at", "issued_at")),
     ),
     "deals": TableSchema(
         "deals",
@@ -133,6 +155,7 @@ TABLES: dict[str, TableSchema] = {
             C("currency", "str", "ISO currency code of amount (Salesforce CurrencyIsoCode in multi-currency orgs)."),
         ),
         required=(("account_id",), ("created_at",)),
+        dating=Dating(row_date=("created_at",), activity=("created_at", "closed_at"), when_closed=("closed_at",)),
     ),
     "events": TableSchema(
         "events",
@@ -150,6 +173,7 @@ TABLES: dict[str, TableSchema] = {
             C("error_count", "int", "Errors in this row: summed per account into error_count; negative or not a number rejects the row."),
         ),
         required=(("account_id", "user_id", "subscription_id"), ("event",), ("timestamp",)),
+        dating=Dating(row_date=("timestamp",), activity=("timestamp",)),
     ),
     "users": TableSchema(
         "users",
@@ -171,6 +195,7 @@ TABLES: dict[str, TableSchema] = {
             C("ces", "float"),
         ),
         required=(("account_id", "user_id"), ("responded_at",)),
+        dating=Dating(row_date=("responded_at",), activity=("responded_at",)),
     ),
     "tickets": TableSchema(
         "tickets",
@@ -190,6 +215,7 @@ TABLES: dict[str, TableSchema] = {
             C("channel", "str"),
         ),
         required=(("account_id", "user_id", "requester_email"), ("created_at",)),
+        dating=Dating(row_date=("created_at",), activity=("created_at",)),
     ),
     "cancellations": TableSchema(
         "cancellations",
@@ -206,6 +232,7 @@ TABLES: dict[str, TableSchema] = {
             C("voluntary", "bool", "True: the customer asked; false: failed payment. Derived from reason_code when absent."),
         ),
         required=(("account_id", "subscription_id", "customer_id", "customer_email"), ("canceled_at",)),
+        dating=Dating(row_date=("canceled_at",), activity=("canceled_at",)),
     ),
     "fx_rates": TableSchema(
         "fx_rates",

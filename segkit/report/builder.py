@@ -27,6 +27,7 @@ def report_data(parts: ReportParts) -> dict[str, Any]:
         "schema_version": SCHEMA_VERSION,
         "segkit_version": parts.segkit_version,
         "as_of": parts.period.as_of.date().isoformat(),
+        "as_of_source": parts.period.source,
         "period": parts.period.as_dict(),
         "parameters": parts.parameters.as_dict(),
         "inputs": parts.inputs,

@@ -29,6 +29,8 @@ class PeriodPart:
     end: pd.Timestamp  # exclusive, as in features.Period; report.json shows the last day
     months: int
     note: str
+    #: what set as-of (report.json ``as_of_source``): --as-of, config, or the latest activity's table.column
+    source: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -11,7 +11,7 @@ keyed by subscription (``usage``: linked through a subscriptions file, weighted 
 ``usage_count``, with durations and error counts, and rows to reject: unknown or shared
 subscription ids, negative, fractional and non-numeric counts), loads it as a run would, and compares the engine with the DuckDB engine on every question of the ``EventEngine``
 contract: the feature frame (values and dtypes), the rejected counts per reason and the rejected
-rows, the features at an earlier date, the latest timestamp, the per-file summary, the value-feature queries, and ``convert``.
+rows, the rows after as-of (timestamps after it, accounts created after it), the features at an earlier date, the latest timestamp, the per-file summary, the value-feature queries, and ``convert``.
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ from segkit.features.events.registry import EngineFactory, EngineOptions, duckdb
 from segkit.loading import Inputs, LoadOptions, load_inputs
 
 AS_OF = dt.date(2025, 6, 30)
+#: Accounts of the log treated as created after as-of (excluded from the accounts by loading.asof).
+LATER_ACCOUNTS = ("acc035", "acc036")
 AS_OF_START = dt.date(2025, 3, 31)  # a second, earlier date: features at a period start
 KINDS = ("parquet", "csv", "usage")
 
@@ -121,6 +123,8 @@ def _answers(factory: EngineFactory, accounts: Path, events: Path, out: Path) ->
     """Everything the contract asks, from one engine over a fresh load of the fixture."""
     inputs = _load(accounts, events)
     known = pd.Index(inputs.frame("accounts")["account_id"])
+    # As if created after as-of (``loading.asof``): their events count as after as-of, not as unknown.
+    inputs.events.later_accounts = pd.Index(LATER_ACCOUNTS, dtype="string")
     end = pd.Timestamp(AS_OF + dt.timedelta(days=1), tz="UTC")
     with _opened(factory, inputs) as engine:
         answers: dict[str, object] = {
@@ -134,7 +138,11 @@ def _answers(factory: EngineFactory, accounts: Path, events: Path, out: Path) ->
             "usage_window": _sorted(engine.usage_window(end - pd.Timedelta(days=90), end)),
         }
     answers["reasons"] = dict(sorted(inputs.events.stats.reasons.items()))
-    answers["rows_read"] = inputs.events.stats.rows_read
+    stats = inputs.events.stats
+    answers["rows_read"] = stats.rows_read
+    answers["rows_used"] = stats.rows_used
+    answers["rows_after_as_of"] = stats.rows_after_as_of
+    answers["after_as_of_reasons"] = dict(sorted(stats.after_reasons.items()))
     answers["rejected"] = inputs.rejections.frame()
     converted = _load(accounts, events)
     with _opened(factory, converted) as engine:

@@ -81,11 +81,17 @@ def display_rows(report: Report, name: str, wide: bool = False) -> list[tuple[st
     return rows
 
 
+def _as_of_source(data: dict) -> str:
+    """`` (from events.timestamp)``: what set as-of, when report.json says."""
+    source = data.get("as_of_source")
+    return f" (from {source})" if source else ""
+
+
 def caption(report: Report) -> str:
     data = report.data
     params = data["parameters"]
     return (
-        f"as of {data['as_of']}, period {data['period']['start']} to {data['period']['end']}; "
+        f"as of {data['as_of']}{_as_of_source(data)}, period {data['period']['start']} to {data['period']['end']}; "
         f"CLV {params['clv_method']} at gross margin {params['gross_margin']:g}; "
         f"* = fewer than {params['min_segment_size']} accounts, suppressed"
     )

@@ -44,15 +44,32 @@ def test_json_nested_a_thousand_levels_is_an_input_error(run_cli, tmp_path: Path
     assert "nested too deeply" in _one_line(run_cli("segment", path, "--format", "json"), 3)
 
 
-def test_a_9999_date_in_the_data_is_an_input_error_unless_as_of_is_given(run_cli, tmp_path: Path) -> None:
-    rows = list(csv.reader((REPO / "data" / "samples" / "companies.csv").open(newline="")))
-    rows[1][rows[0].index("Create Date")] = "9999-12-31"
-    path = tmp_path / "companies.csv"
-    with path.open("w", newline="") as handle:
+def _with_cell(source: Path, target: Path, column: str, value: str, row: int = 1) -> Path:
+    rows = list(csv.reader(source.open(newline="")))
+    rows[row][rows[0].index(column)] = value
+    with target.open("w", newline="") as handle:
         csv.writer(handle).writerows(rows)
-    subs = REPO / "data" / "samples" / "subscriptions.csv"
-    assert "9999-12-31" in _one_line(run_cli("segment", path, subs, "--format", "json"), 3)
-    assert run_cli("segment", path, subs, "--format", "json", "--as-of", "2025-06-30", "--quiet").code == 0
+    return target
+
+
+def test_a_9999_activity_date_is_an_input_error_unless_as_of_is_given(run_cli, tmp_path: Path) -> None:
+    samples = REPO / "data" / "samples"
+    subs = _with_cell(samples / "subscriptions.csv", tmp_path / "subscriptions.csv", "Start (UTC)", "9999-12-31", row=2)  # an active row
+    companies = samples / "companies.csv"
+    line = _one_line(run_cli("segment", companies, subs, "--format", "json"), 3)
+    assert "9999-12-31 in subscriptions.started_at" in line
+    assert run_cli("segment", companies, subs, "--format", "json", "--as-of", "2025-06-30", "--quiet").code == 0
+
+
+def test_a_9999_creation_date_is_excluded_and_counted_not_the_as_of(run_cli, tmp_path: Path) -> None:
+    """accounts.created_at is no activity date (issue 10 item 6): the account is after as-of."""
+    samples = REPO / "data" / "samples"
+    companies = _with_cell(samples / "companies.csv", tmp_path / "companies.csv", "Create Date", "9999-12-31")
+    result = run_cli("segment", companies, samples / "subscriptions.csv", "--format", "json", "--quiet")
+    assert result.code == 0, result.err
+    report = json.loads(result.out)
+    assert report["as_of"] == "2025-12-23" and report["as_of_source"] == "subscriptions.started_at"
+    assert report["inputs"]["accounts"]["rows_after_as_of"] >= 1
 
 
 def test_a_huge_garbage_header_is_clipped_and_escapes_are_shown(run_cli, tmp_path: Path) -> None:

@@ -106,7 +106,7 @@ def test_markdown_output_is_exact_for_a_small_case(run_cli, tmp_path: Path):
         "| SMB | 6 | 2 | 50.0% (19-81) | 33.3% (6-79) | 8.3% | 200 | 100 | 605 | 66.7% | 66.7% |\n"
         "| Mid-Market | 6 | 2 | 50.0% (19-81) | 33.3% (6-79) | 7.1% | 2,000 | 1,000 | 7,064 | 66.7% | 66.7% |\n"
         "| All accounts | 12 | 4 | 50.0% (25-75) | 33.3% (10-70) | 7.6% | 2,200 | 550 | 3,605 | 66.7% | 66.7% |\n\n"
-        "_as of 2024-12-31, period 2024-07-01 to 2024-12-31; CLV simple at gross margin 0.5; "
+        "_as of 2024-12-31 (from --as-of), period 2024-07-01 to 2024-12-31; CLV simple at gross margin 0.5; "
         "* = fewer than 2 accounts, suppressed_\n\n"
         "- churn: segments do not differ significantly (p = 1, Cramér's V 0.00)\n"
         "- conversion: segments do not differ significantly (p = 1, Cramér's V 0.00)\n"

@@ -89,3 +89,23 @@ def test_a_signal_after_the_event_queries(exports: Path, tmp_path: Path) -> None
     _wait_for(lambda: _workdirs(tmp_path) != [], proc)
     _wait_for(lambda: _workdirs(tmp_path) == [], proc)
     _signal_and_check(proc, tmp_path, signal.SIGHUP)
+
+
+def test_a_sigterm_in_the_first_milliseconds_of_start_up_exits_143_cleanly(tmp_path: Path) -> None:
+    """Before segkit's run handlers exist (interpreter start-up, imports): exit 143 with one line,
+    or, when the signal lands before Python runs segkit's first line, the default action (which
+    the shell reports as 143): never a traceback, never exit 1, nothing left in $TMPDIR."""
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    outcomes = []
+    for delay in (0.0, 0.005, 0.01, 0.02, 0.03, 0.05, 0.08, 0.3):
+        proc = subprocess.Popen([*SEGKIT, "segment", "--config", str(REPO / "configs" / "samples.toml"), "--format", "json"],
+                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=120)
+        outcomes.append(proc.returncode)
+        clean_exit = proc.returncode == 143 and err == "segkit: error: interrupted (SIGTERM)\n"
+        default_action = proc.returncode == -signal.SIGTERM and err == ""
+        assert clean_exit or default_action, (delay, proc.returncode, err)
+    assert 143 in outcomes  # segkit's own start-up handler answered at least once
+    assert list(tmp_path.iterdir()) == []

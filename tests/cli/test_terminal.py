@@ -21,8 +21,8 @@ segkit: by firmographic
 
  All accounts         12           4    33.3% (10-70)   2,200   3,605   66.7%
 
-as of 2024-12-31, period 2024-07-01 to 2024-12-31; CLV simple at gross margin
-0.5; * = fewer than 2 accounts, suppressed
+as of 2024-12-31 (from --as-of), period 2024-07-01 to 2024-12-31; CLV simple
+at gross margin 0.5; * = fewer than 2 accounts, suppressed
   4 more columns: conversion, monthly_churn, arpa, grr (--columns NAME,... or
     --wide)
   churn: segments do not differ significantly (p = 1, Cramér's V 0.00)

@@ -106,14 +106,15 @@ def test_event_rejections_are_exact_and_listed_with_lines(tmp_path: Path):
     events.write_text("".join(json.dumps(r) + "\n" for r in lines))
     report = api.segment([accounts, events], by=["attribute"], overrides=["segmenters.attribute.column=event_count"], as_of=AS_OF, min_segment_size=0, max_rejected=1.0)
     info = report.data["inputs"]["events"]
-    assert (info["rows_read"], info["rows_used"], info["rows_rejected"]) == (8, 2, 6)
+    # The event after as-of is excluded and counted, not rejected (SPEC 6): 8 = 2 + 5 + 1.
+    assert (info["rows_read"], info["rows_used"], info["rows_rejected"], info["rows_after_as_of"]) == (8, 2, 5, 1)
+    assert info["after_as_of_reasons"] == {"timestamp after as-of": 1}
     rejected = report.rejected[report.rejected["table"] == "events"]
-    assert rejected["line"].tolist() == [2, 4, 5, 6, 7, 8]
+    assert rejected["line"].tolist() == [2, 4, 5, 6, 7]
     assert rejected["reason"].tolist() == [
         "duplicate event id",
         "no account id (and no user -> account mapping)",
         "timestamp missing or not a date/time",
         "account_id not found in the accounts table",
         "missing event name",
-        "timestamp after as-of",
     ]

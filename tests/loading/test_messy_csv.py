@@ -199,7 +199,7 @@ def test_user_date_format(tmp_path: Path, capsys) -> None:
     assert created == ["2023-01-10 00:00:00+00:00", "2023-12-31 00:00:00+00:00"]
 
 
-def test_dates_before_1970_and_after_as_of_are_rejected_per_cell(tmp_path: Path) -> None:
+def test_dates_before_1970_are_rejected_per_cell_and_rows_after_as_of_excluded(tmp_path: Path) -> None:
     path = write(
         tmp_path / "c.csv",
         "Record ID,Company name,Create Date\n1,A,1960-05-01\n2,B,2030-01-01\n3,C,2023-01-01\n"
@@ -210,8 +210,11 @@ def test_dates_before_1970_and_after_as_of_are_rejected_per_cell(tmp_path: Path)
     inputs = api.load([path], as_of=dt.date(2024, 12, 31))
     rejected = inputs.rejections.frame().set_index("value")
     assert rejected.loc["1960-05-01", "reason"] == "date before 1970; cell set to null, row kept"
-    assert rejected.loc["2030-01-01", "reason"] == "date after as-of (2024-12-31); cell set to null, row kept"
-    assert len(inputs.frame("accounts")) == 59
+    # An account created after as-of did not exist then: excluded and counted, not rejected (SPEC 6).
+    assert "2030-01-01" not in rejected.index
+    assert len(inputs.frame("accounts")) == 58
+    stats = inputs.tables["accounts"].stats
+    assert (stats.rows_read, stats.rows_used, stats.rows_rejected, stats.rows_after_as_of) == (59, 58, 0, 1)
 
 
 def test_duplicate_ids_keep_the_last_and_report(tmp_path: Path, capsys) -> None:

@@ -97,3 +97,31 @@ def test_if_changed_never_skips_a_run_on_standard_input(tmp_path):
         with locked(out) as history:
             publish(out, history, {"report.json": b"{}"}, {"manifest.json": json.dumps(manifest).encode()}, 3, ("report.json",))
             assert _unchanged(history, manifest) is skipped
+
+
+def test_hash_ids_also_hash_ids_quoted_in_warnings_and_rejected_rows(run_cli, tmp_path, monkeypatch):
+    """Ids in a warning (spreadsheet-number ids: "e.g. 77441001.0"), in rejected.csv under the
+    export's own column name (a duplicate HubSpot "Record ID") and inside a ragged row's text."""
+    accounts = tmp_path / "companies.csv"
+    accounts.write_text(
+        "Record ID,Company name,Number of Employees,Create Date\n"
+        + "".join(f"{77441000 + i}.0,Co {i},50,2024-01-0{1 + i % 9}\n" for i in range(1, 12))
+        + "77441001.0,Again,60,2024-01-02\n"  # duplicate id: rejected under "Record ID"
+        + "77441005.0,Ragged,60,2024-01-02,extra\n"  # a row with too many fields: its text is in rejected.csv
+    )
+    subs = tmp_path / "subscriptions.csv"
+    subs.write_text("account_id,started_at,mrr\n" + "".join(f"{77441000 + i},2024-02-01,100\n" for i in range(1, 12)))
+    monkeypatch.setenv("SEGKIT_HASH_KEY", "s3cret")
+    out = tmp_path / "out"
+    args = ("segment", "--accounts", accounts, "--subscriptions", subs, "--by", "firmographic", "--max-rejected", "0.5")
+    plain = run_cli(*args, "--format", "json")
+    assert plain.code == 0, plain.err
+    assert "77441001" in plain.err  # the ids really are quoted without --hash-ids
+    result = run_cli(*args, "--out", out, "--format", "json", "--hash-ids")
+    assert result.code == 0, result.err
+    ids = [str(77441000 + i) for i in range(1, 12)]  # 8 digits: no hash or digest holds one by chance
+    texts = [result.out, result.err] + [p.read_text(errors="replace") for p in out.rglob("*") if p.is_file() and p.suffix != ".parquet"]
+    leaks = sorted({i for i in ids for text in texts if i in text})
+    assert not leaks, leaks
+    rejected = pd.read_csv(out / "rejected.csv", dtype=str)
+    assert len(rejected) == 2 and rejected["value"].str.contains(r"[0-9a-f]{16}").all()

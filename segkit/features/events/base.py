@@ -114,37 +114,68 @@ class Settled:
     counts: dict[str, int]
     unknown: list[str]
     total: int
+    #: rows after as-of (timestamp after it, or an account created after it): excluded, not rejected
+    after_as_of: int = 0
+
+
+#: Why event rows count as after as-of (``InputStats.after_reasons``).
+AFTER_TIMESTAMP = "timestamp after as-of"
+AFTER_ACCOUNT = "its account was created after as-of"
 
 
 def settle_events(events: EventInput, frame: pd.DataFrame, by_code: dict[int, int], duplicates: int,
                   known_accounts: pd.Index | None, unparsed: dict[str, int] | None = None) -> Settled:
     """Count rejections per reason, drop unknown accounts, record the input stats, apply --max-rejected.
 
+    Rows after as-of are not rejections (SPEC 6): events timed after it, and the events of
+    accounts created after it (``EventInput.later_accounts``), are counted as ``rows_after_as_of``.
     ``unparsed``: rows the engine's reader could not parse at all, per reason (counted and listed
     by the engine; they are rows read, never used).
     """
+    by_code, after = split_after(by_code)
     frame, counts, total = settle(frame, by_code, duplicates)
     for reason, n in (unparsed or {}).items():
         counts[reason] = counts.get(reason, 0) + int(n)
         total += int(n)
+    after_reasons = {AFTER_TIMESTAMP: after}
     unknown: list[str] = []
     if known_accounts is not None and len(frame):
         orphan = ~is_in(frame["account_id"], known_accounts)
+        later = events.later_accounts
+        if later is not None and len(later) and orphan.any():
+            late = orphan & is_in(frame["account_id"], later)
+            after_reasons[AFTER_ACCOUNT] = int(_rows(frame.loc[late]).sum())
+            frame, orphan = frame[~late], orphan[~late]
         if orphan.any():
             unknown = frame.loc[orphan, "account_id"].tolist()
             counts[REASON_UNKNOWN] = int(_rows(frame.loc[orphan]).sum())
             frame = frame[~orphan]
-    record_counts(events, counts, int(total))
+    total += after  # the late accounts' events are in the frame's counts already
+    record_counts(events, counts, int(total), after_reasons)
     check_rejected_share(events, counts, int(total))
-    return Settled(frame=frame, counts=counts, unknown=unknown, total=int(total))
+    return Settled(frame=frame, counts=counts, unknown=unknown, total=int(total), after_as_of=sum(after_reasons.values()))
 
 
-def record_counts(events: EventInput, counts: dict[str, int], total: int) -> None:
-    """The events' input stats: ``total`` rows read, each rejection reason's rows taken off."""
+def split_after(by_code: dict[int, int]) -> tuple[dict[int, int], int]:
+    """The reason counts without "timestamp after as-of", and that count (rows after as-of)."""
+    code = fdef.REASON_CODES["after"]
+    return {c: n for c, n in by_code.items() if c != code}, int(by_code.get(code, 0))
+
+
+def record_counts(events: EventInput, counts: dict[str, int], total: int,
+                  after: dict[str, int] | None = None) -> None:
+    """The events' input stats: ``total`` rows read, each rejection reason's and the after-as-of rows taken off."""
     stats = events.stats
     stats.rows_read = stats.rows_used = int(total)
+    stats.rows_after_as_of = 0
+    stats.after_reasons.clear()
+    stats.file_after_as_of.clear()
     for reason, count in sorted(counts.items()):
         stats.reject_rows(int(count), reason)
+    files = [label(f.path) for f in events.files]
+    for reason, count in sorted((after or {}).items()):
+        # per file only where there is one file: the engines count after-as-of rows per run
+        stats.exclude_after_as_of({files[0] if len(files) == 1 else "": int(count)}, reason)
 
 
 def settle(frame: pd.DataFrame, by_code: dict[int, int], duplicates: int) -> tuple[pd.DataFrame, dict[str, int], int]:

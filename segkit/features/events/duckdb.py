@@ -23,6 +23,7 @@ import pandas as pd
 from segkit.errors import InputDataError, on_interrupt, pending_interrupt
 from segkit.features.events import definition as fdef
 from segkit.features.events.base import (
+    AFTER_TIMESTAMP,
     REASON_DUPLICATE,
     REASON_TEXT,
     REASON_UNKNOWN,
@@ -33,6 +34,7 @@ from segkit.features.events.base import (
     finish_frame_at,
     record_counts,
     settle_events,
+    split_after,
 )
 from segkit.features.events.base import first_line as _first_line
 from segkit.features.events.base import to_us as _us
@@ -448,7 +450,7 @@ class DuckDBEngine:
             FROM (
                 SELECT r.*, CASE WHEN r.reason IS NOT NULL THEN CAST(r.reason AS VARCHAR) {dup} {unknown_case} END AS code
                 FROM (SELECT *, {reason} AS reason FROM ({resolved})) r
-            ) WHERE code IS NOT NULL ORDER BY _file, _line""",
+            ) WHERE code IS NOT NULL AND code <> '{fdef.REASON_CODES["after"]}' ORDER BY _file, _line""",
             what="listing rejected events",
         ).df()
 
@@ -507,9 +509,10 @@ class DuckDBEngine:
             what="converting events",
         ).fetchall()
         (written,) = self.con.execute(f"SELECT count(*) FROM read_parquet({lit(str(out))})").fetchall()[0]
+        by_code, after = split_after(by_code)  # after --as-of: excluded and counted, not rejected
         counts = {REASON_TEXT[c]: n for c, n in by_code.items() if n} | parse_counts(self.parse_rejects)
-        total = int(written) + sum(counts.values())
-        record_counts(self.events, counts, total)
+        total = int(written) + sum(counts.values()) + after
+        record_counts(self.events, counts, total, {AFTER_TIMESTAMP: after})
         check_rejected_share(self.events, counts, total)
         list_parse_rejects(self.parse_rejects, [label(ef.path) for ef in self.events.files], rejections)
         if counts:
