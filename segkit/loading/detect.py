@@ -132,9 +132,13 @@ def _with_content_columns(best: Detection, header: list[str]) -> Detection:
     schema = TABLES[best.preset.table]
     # Exact names and declared synonyms only, and no ids: the preset decides how rows reach their
     # account (a Zendesk "Organization" is a name, not the account id a fuzzy match would make it).
+    # Nor a second alternative of a required group the preset already reads: it chose which one
+    # (Chargebee's export MRR column is today's MRR, 0 once cancelled; its preset reads the price).
+    chosen = {name for group in schema.required if any(c in best.mapping for c in group) for name in group}
     extra = {m.canonical: m.source for m in match_columns(header, best.preset.table)
              if m.canonical not in best.mapping and m.source not in used and m.how != "fuzzy"
-             and m.canonical in schema.names and schema.column(m.canonical).kind != "id"}
+             and m.canonical in schema.names and schema.column(m.canonical).kind != "id"
+             and m.canonical not in chosen}
     return replace(best, mapping={**best.mapping, **extra}) if extra else best
 
 

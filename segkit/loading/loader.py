@@ -44,7 +44,7 @@ from segkit.loading.model import (
 )
 from segkit.loading.schema import TABLES
 from segkit.loading.sources import expand_paths, hive_partitions
-from segkit.loading.vendor_rows import excluded_rows, map_statuses, skip_header_rows
+from segkit.loading.vendor_rows import apply_preset_options, excluded_rows, skip_header_rows
 
 #: Columns a table can carry that segkit reports rather than uses (never silently ignored).
 UNUSED_COLUMNS = {
@@ -53,7 +53,6 @@ UNUSED_COLUMNS = {
         "is_trial": "trials are read from trial_start/trial_end and status",
     },
 }
-AMOUNT_COLUMNS = {"subscriptions": ("amount", "mrr"), "invoices": ("amount_paid",)}
 #: Tables with free-form columns worth keeping (custom CRM fields, needs-survey answers).
 PASSTHROUGH_TABLES = ("accounts", "surveys")
 #: Values outside these ranges are refused per cell: (low, high, reason).
@@ -310,7 +309,7 @@ def _load_file(
         raise InputDataError("header only, no data rows", file=load.file)
     _reject_ragged(load, ragged)
     out, row_bad = _parse_mapped(load)
-    _apply_preset_options(load.table, detection.preset, out, options, stats, load.file)
+    apply_preset_options(load.table, detection.preset, out, options, stats, load.file)
     row_bad = excluded_rows(raw, detection.preset, _flag_missing_required(load, out, row_bad))
     _table_rules(load.table, out, row_bad)
     _reject_out_of_range(load, out)
@@ -432,38 +431,6 @@ def _check_rejected_share(load: _FileLoad, row_bad: pd.Series, bad_rows: pd.Seri
         f"most common: {top}",
         file=load.file,
     )
-
-
-def _apply_preset_options(
-    table: str, preset: Preset, out: pd.DataFrame, options: LoadOptions, stats: InputStats, file: str
-) -> None:
-    """Units and multi-valued cells, per the preset's options (overridden by the command line)."""
-    unit = options.amount_unit or preset.options.amount_unit or "major"
-    if unit == "minor":
-        divisor = minor_unit_divisor(out["currency"]) if "currency" in out else 100.0
-        for column in AMOUNT_COLUMNS.get(table, ()):
-            if column in out:
-                out[column] = out[column] / divisor
-        if any(c in out for c in AMOUNT_COLUMNS.get(table, ())):
-            stats.notes.append(f"{file}: amounts read in minor units and divided by 10^(ISO 4217 minor units of the "
-                               "row's currency: 100 for USD/EUR, 1 for JPY/KRW, 1000 for KWD; 100 without a currency)")
-    map_statuses(out, preset, stats, file)
-    separator = preset.options.multi_account_separator
-    if separator and "account_id" in out:
-        several = out["account_id"].str.contains(separator, regex=False).fillna(False)
-        if several.any():
-            out["account_id"] = out["account_id"].str.split(separator).str[0].str.strip().astype("string")
-            stats.notes.append(f"{file}: {int(several.sum())} rows list several accounts; the first one is used")
-
-
-def minor_unit_divisor(currency: pd.Series) -> pd.Series:
-    """10 ** the ISO 4217 minor units of each row's currency (babel's CLDR data; codes in any case:
-    Stripe writes ``jpy``), so a zero-decimal currency is not divided by 100; 100 without a code."""
-    from babel.numbers import get_currency_precision
-
-    codes = currency.astype("string").str.strip().str.upper()
-    digits = {code: get_currency_precision(code) for code in codes.dropna().unique()}
-    return codes.map(digits).astype("float64").fillna(2.0).rpow(10.0).set_axis(currency.index)
 
 
 def _table_rules(table: str, out: pd.DataFrame, row_bad: pd.Series) -> None:

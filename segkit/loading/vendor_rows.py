@@ -15,9 +15,12 @@ import json
 
 import pandas as pd
 
-from segkit.loading.model import InputStats
+from segkit.loading.model import InputStats, LoadOptions
 from segkit.loading.parse import parse_datetime
 from segkit.loading.presets.base import Preset
+
+#: Amount columns that a preset's ``amount_unit = "minor"`` divides by the currency's minor units.
+AMOUNT_COLUMNS = {"subscriptions": ("amount", "mrr"), "invoices": ("amount_paid",)}
 
 
 def skip_header_rows(
@@ -93,3 +96,35 @@ def excluded_rows(raw: pd.DataFrame, preset: Preset, row_bad: pd.Series) -> pd.S
         hit = raw[column].astype("string").str.strip().str.lower().isin(values).fillna(False).to_numpy()
         row_bad = row_bad.mask(hit & row_bad.isna().to_numpy(), f"{column}: {why}")
     return row_bad
+
+
+def apply_preset_options(
+    table: str, preset: Preset, out: pd.DataFrame, options: LoadOptions, stats: InputStats, file: str
+) -> None:
+    """Units and multi-valued cells, per the preset's options (overridden by the command line)."""
+    unit = options.amount_unit or preset.options.amount_unit or "major"
+    if unit == "minor":
+        divisor = minor_unit_divisor(out["currency"]) if "currency" in out else 100.0
+        for column in AMOUNT_COLUMNS.get(table, ()):
+            if column in out:
+                out[column] = out[column] / divisor
+        if any(c in out for c in AMOUNT_COLUMNS.get(table, ())):
+            stats.notes.append(f"{file}: amounts read in minor units and divided by 10^(ISO 4217 minor units of the "
+                               "row's currency: 100 for USD/EUR, 1 for JPY/KRW, 1000 for KWD; 100 without a currency)")
+    map_statuses(out, preset, stats, file)
+    separator = preset.options.multi_account_separator
+    if separator and "account_id" in out:
+        several = out["account_id"].str.contains(separator, regex=False).fillna(False)
+        if several.any():
+            out["account_id"] = out["account_id"].str.split(separator).str[0].str.strip().astype("string")
+            stats.notes.append(f"{file}: {int(several.sum())} rows list several accounts; the first one is used")
+
+
+def minor_unit_divisor(currency: pd.Series) -> pd.Series:
+    """10 ** the ISO 4217 minor units of each row's currency (babel's CLDR data; codes in any case:
+    Stripe writes ``jpy``), so a zero-decimal currency is not divided by 100; 100 without a code."""
+    from babel.numbers import get_currency_precision
+
+    codes = currency.astype("string").str.strip().str.upper()
+    digits = {code: get_currency_precision(code) for code in codes.dropna().unique()}
+    return codes.map(digits).astype("float64").fillna(2.0).rpow(10.0).set_axis(currency.index)

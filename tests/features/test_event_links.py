@@ -63,17 +63,18 @@ def test_usage_by_subscription_links_weights_and_measures_by_hand(tmp_path: Path
     assert (a1["error_count"], a1["errors_per_active_day"]) == (3.0, 1.5)  # U2's empty error count adds nothing
     assert (a2["duration_secs"], a2["error_count"]) == (30.0, 0.0)
     stats = inputs.events.stats
-    assert stats.rows_read == 10 and stats.rows_used == 4
+    # rows_read 10 = used 4 + rejected 5 + after as-of 1 (U10: excluded and counted, never rejected; SPEC 6)
+    assert (stats.rows_read, stats.rows_used, stats.rows_after_as_of) == (10, 4, 1)
+    assert dict(stats.after_reasons) == {"timestamp after as-of": 1}
     assert dict(stats.reasons) == {
         "no account id, and its subscription_id matches no subscription": 1,
         "count, duration or error count negative, fractional (count) or not a number": 3,
         "account_id not found in the accounts table": 1,
-        "timestamp after as-of": 1,
     }
     rejected = inputs.rejections.frame()
     events = rejected[rejected["table"] == "events"].sort_values("line")
-    assert events["line"].tolist() == [6, 7, 8, 9, 10, 11]
-    assert events["column"].tolist() == ["subscription_id", "count", "count", "count", "account_id", "timestamp"]
+    assert events["line"].tolist() == [6, 7, 8, 9, 10]
+    assert events["column"].tolist() == ["subscription_id", "count", "count", "count", "account_id"]
     assert events["value"].tolist()[0] == "S7" and events["value"].tolist()[4] == "A9"
 
 
@@ -85,11 +86,11 @@ def test_segment_reports_the_linked_usage_rows(run_cli, tmp_path: Path) -> None:
     assert result.code == 0, result.err
     report = json.loads((out / "report.json").read_text())
     info = report["inputs"]["events"]
-    # The row after as-of is rejected today; once it is counted apart (rows_after_as_of) the sum still holds.
-    assert (info["rows_read"], info["rows_used"], info["rows_rejected"] + info.get("rows_after_as_of", 0)) == (10, 4, 6)
+    # The row after as-of is counted apart, never rejected (SPEC 6): 10 = 4 used + 5 rejected + 1 after as-of.
+    assert (info["rows_read"], info["rows_used"], info["rows_rejected"], info["rows_after_as_of"]) == (10, 4, 5, 1)
     with (out / "rejected.csv").open() as handle:
         rows = [r for r in csv.DictReader(handle) if r["table"] == "events"]
-    assert sorted(int(r["line"]) for r in rows) == [6, 7, 8, 9, 10, 11]
+    assert sorted(int(r["line"]) for r in rows) == [6, 7, 8, 9, 10]  # line 11 is after as-of: not a rejection
 
 
 def test_subscription_id_without_a_subscriptions_table_is_rejected_with_the_reason(tmp_path: Path) -> None:

@@ -212,10 +212,12 @@ def test_a_posthog_events_table_csv_takes_the_account_from_group_0(tmp_path: Pat
 
 def test_segment_heap_events_reach_accounts_through_heap_users(capsys) -> None:
     """Heap events carry Heap's user id only; heap-users maps users to Zoho account ids: Northwind
-    (2 events), Contoso and Fabrikam (1 each) used the product in June, Tailspin and Wingtip did not."""
+    (2 events), Contoso and Fabrikam (1 each) used the product in June, Tailspin and Wingtip did not.
+    Read at as-of (the June usage); at the period start, the default, nobody had used it yet."""
     files = [FIXTURES / n for n in ("zoho_accounts.csv", "chargebee_subscriptions.csv", "heap_all_events.csv",
                                       "heap_users.csv")]
-    code = main(["segment", *map(str, files), "--as-of", "2024-06-30", "--by", "behavioral", "--format", "json", "--quiet"])
+    code = main(["segment", *map(str, files), "--as-of", "2024-06-30", "--by", "behavioral", "--format", "json", "--quiet",
+                 "--set", 'segmenters.behavioral.at="as_of"'])
     out, err = capsys.readouterr()
     assert code == 0, err
     report = json.loads(out)

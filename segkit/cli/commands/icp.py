@@ -24,7 +24,7 @@ def icp(
     files: FilesArg = None,
     tables: TableFiles = TableFiles(),
     config: ConfigOpt = None,
-    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Date the profile is computed at (default: the latest date in the data).")] = None,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Date the profile is computed at (default: the latest activity date in the data).")] = None,
     top_share: Annotated[float, typer.Option(help="Top share of retained customers by MRR that makes the ICP (default 0.25).")] = 0.25,
     min_tenure_months: Annotated[float, typer.Option(help="Months paying before a customer counts as retained (default 6).")] = 6.0,
     min_accounts: Annotated[int, typer.Option(help="List only values held by at least this many ICP accounts (default 3).")] = 3,

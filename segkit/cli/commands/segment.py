@@ -18,6 +18,18 @@ from segkit.cli.render import choose_format, emit
 from segkit.errors import ThresholdCrossed, UsageError
 
 
+def _check_output_options(fmt: str, columns: list[str] | None) -> None:
+    """A bad --format or --columns is a usage error before the run, not after it."""
+    from segkit.writers import formats
+
+    if fmt not in formats():
+        raise UsageError(f"unknown --format {fmt!r}; choose one of: {', '.join(formats())}")
+    if columns:
+        from segkit.writers.table import check_columns
+
+        check_columns(columns)
+
+
 @app.command()
 @with_option_groups
 def segment(
@@ -26,7 +38,7 @@ def segment(
     tables: TableFiles = TableFiles(),
     config: ConfigOpt = None,
     by: Annotated[Optional[list[str]], typer.Option(help="Segmenters: NAME[,NAME...]; NAME*NAME crosses two. Default: firmographic,geographic,value.")] = None,
-    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Date the figures are computed at (default: the latest date in the data).")] = None,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Date the figures are computed at (default: the latest activity date in the data).")] = None,
     period: Annotated[Optional[str], typer.Option(help="Length of the metric period ending at as-of: 12, 6m, 1y (default 12 months).")] = None,
     out: Annotated[Optional[Path], typer.Option(help="Directory to write every output file to (atomically).")] = None,
     format_: Annotated[Optional[str], typer.Option("--format", help="stdout format: table, json, jsonl, csv, markdown, html, parquet (default: table on a terminal, json when piped).")] = None,
@@ -68,10 +80,7 @@ def segment(
     quiet = bool(defaults.get("quiet", False)) or quiet
     env.quiet = quiet
     fmt = choose_format(format_, env)
-    from segkit.writers import formats
-
-    if fmt not in formats():
-        raise UsageError(f"unknown --format {fmt!r}; choose one of: {', '.join(formats())}")
+    _check_output_options(fmt, columns)
     given = defaults.pick(min_segment_size=min_segment_size, gross_margin=gross_margin, timezone=timezone,
                           max_rejected=max_rejected, clv_method=clv_method, discount_rate=discount_rate,
                           cohorts_by_segment=cohorts_by_segment, engine=engine, spark_master=spark_master)
@@ -79,10 +88,6 @@ def segment(
         by=by, as_of=parse_date(as_of), period_months=parse_period(str(period)) if period else None,
         overrides=set_ or [], read=read.as_dict(), reporting_currency=reporting_currency, **given,
     )
-    if columns:
-        from segkit.writers.table import check_columns
-
-        check_columns(columns)  # a usage error before the run, not after it
     if options.min_segment_size is not None and options.min_segment_size < 0:
         raise UsageError("--min-segment-size must be 0 or more")
     nightly = api.NightlyOptions(**{k: v for k, v in defaults.pick(

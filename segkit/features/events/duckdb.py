@@ -36,27 +36,16 @@ from segkit.features.events.base import (
     settle_events,
     split_after,
 )
-from segkit.features.events.base import first_line as _first_line
-from segkit.features.events.base import to_us as _us
-from segkit.features.events.base import measures_of
+from segkit.features.events.base import first_line as _first_line, measures_of, to_us as _us
 from segkit.features.events.linking import LINK_COLUMNS, LINKS, LINKED_SOURCES, converted_numbers, duckdb_link_columns, has_numbers, subscription_links
 from segkit.loading.model import EventFile, EventInput, Rejections
 from segkit.features.events.duckdb_files import WORKDIR_PREFIX, remove_stale_workdirs  # noqa: F401 - the next run cleans up
 from segkit.features.events.duckdb_files import (
-    TS_MACRO,
-    FileColumns,
-    default_memory_limit,
-    default_threads,
-    describe_any,
-    lit,
-    prepare_files,
-    raw_expr,
-    scan,
-    with_progress,
+    TS_MACRO, FileColumns, default_memory_limit, default_threads, describe_any, lit, parquet_max_timestamp,
+    prepare_files, scan, with_progress,
 )
 from segkit.features.events.duckdb_rejects import list_parse_rejects, parse_counts, rejects_table, take_parse_rejects
 from segkit.loading.formats import label
-from segkit.loading.sources import glob_escape
 
 #: The column a rejected row is listed under, per reason code.
 REASON_COLUMN = {1: "type", 2: "account_id", 3: "event", 4: "timestamp", 5: "timestamp", 6: "timestamp", 7: "subscription_id", 8: "count"}
@@ -251,28 +240,7 @@ class DuckDBEngine:
     def _max_timestamp_from_metadata(self) -> pd.Timestamp | None:
         if self.has_calls or self.has_users or self.has_subscriptions:
             return None
-        best: int | None = None
-        for ef, cols in zip(self.files, self.columns):
-            if ef.format.kind != "parquet" or cols.types.get("timestamp") != "TIMESTAMP WITH TIME ZONE":
-                return None
-            for canonical in ("account_id", "event"):
-                source = ef.mapping.get(canonical)
-                if source is None or "." in source or cols.types.get(canonical) != "VARCHAR":
-                    return None
-                nulls, smallest = self.con.execute(
-                    "SELECT sum(stats_null_count), min(stats_min_value) FROM parquet_metadata(?) WHERE path_in_schema = ?",
-                    [glob_escape(str(ef.path)) if ef.path.exists() else str(ef.path), source],
-                ).fetchall()[0]
-                if nulls is None or int(nulls) != 0 or smallest is None or smallest == "":
-                    return None  # statistics missing, or nulls / empty strings present
-            (value,) = self.con.execute(
-                f"SELECT epoch_us(max({raw_expr(ef, 'timestamp')})) FROM {scan(ef)}"
-            ).fetchall()[0]
-            if value is not None:
-                best = value if best is None else max(best, value)
-        if best is None:
-            return None
-        return pd.Timestamp(best, unit="us", tz="UTC")
+        return parquet_max_timestamp(self.con, self.files, self.columns)
 
     # -- the features ----------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ import threading
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 from segkit.features.events.duckdb_rejects import csv_scan, jsonl_lines_scan
 from segkit.loading.formats import FileFormat, extract_zip_members
@@ -271,3 +272,30 @@ def remove_stale_workdirs(root: str | None = None) -> list[str]:
         except (PermissionError, OverflowError):
             continue
     return sorted(removed)
+
+
+def parquet_max_timestamp(con: duckdb.DuckDBPyConnection, files: list[EventFile], columns: list) -> pd.Timestamp | None:
+    """The latest timestamp from Parquet statistics alone, or None where they cannot be trusted (not
+    Parquet, not a typed timestamp, nulls or empty strings in the key columns, statistics missing)."""
+    best: int | None = None
+    for ef, cols in zip(files, columns):
+        if ef.format.kind != "parquet" or cols.types.get("timestamp") != "TIMESTAMP WITH TIME ZONE":
+            return None
+        for canonical in ("account_id", "event"):
+            source = ef.mapping.get(canonical)
+            if source is None or "." in source or cols.types.get(canonical) != "VARCHAR":
+                return None
+            nulls, smallest = con.execute(
+                "SELECT sum(stats_null_count), min(stats_min_value) FROM parquet_metadata(?) WHERE path_in_schema = ?",
+                [glob_escape(str(ef.path)) if ef.path.exists() else str(ef.path), source],
+            ).fetchall()[0]
+            if nulls is None or int(nulls) != 0 or smallest is None or smallest == "":
+                return None  # statistics missing, or nulls / empty strings present
+        (value,) = con.execute(
+            f"SELECT epoch_us(max({raw_expr(ef, 'timestamp')})) FROM {scan(ef)}"
+        ).fetchall()[0]
+        if value is not None:
+            best = value if best is None else max(best, value)
+    if best is None:
+        return None
+    return pd.Timestamp(best, unit="us", tz="UTC")
