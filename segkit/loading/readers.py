@@ -17,6 +17,7 @@ import csv
 import gzip
 import io
 import json
+import re
 import zipfile
 import zlib
 from dataclasses import dataclass, field, replace
@@ -42,8 +43,8 @@ DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {"comma": ",", "semicolon": ";", "tab": "\t", "\\t": "\t", "pipe": "|"}
 FALLBACK_ENCODING = "cp1252"
 
-def _open_text(path: Path, fmt: FileFormat, encoding: str = "utf-8-sig") -> io.TextIOBase:
-    return io.TextIOWrapper(open_binary(path, fmt), encoding=encoding, newline="")
+def _open_text(path: Path, fmt: FileFormat, encoding: str = "utf-8-sig", errors: str = "strict") -> io.TextIOBase:
+    return io.TextIOWrapper(open_binary(path, fmt), encoding=encoding, errors=errors, newline="")
 
 
 def sniff_delimiter(first_line: str) -> str:
@@ -241,14 +242,24 @@ def read_header(
         raise InputDataError(f"cannot read the {fmt.kind} header ({short_error(exc)})", file=label(path)) from None
 
 
+#: What surrogateescape makes of bytes the encoding cannot decode.
+_UNDECODED = re.compile("[\udc80-\udcff]")
+
+
 def _jsonl_header(path: Path, fmt: FileFormat, sample_lines: int, encoding: str) -> list[str]:
     seen: dict[str, None] = {}
-    with _open_text(path, fmt, encoding) as handle:
+    # surrogateescape: a line with bytes that are not text is skipped here (the event reader rejects
+    # it with its line number); on the first line it means the file is not text at all.
+    with _open_text(path, fmt, encoding, errors="surrogateescape") as handle:
         for index, line in enumerate(handle):
             if index >= sample_lines:
                 break
             stripped = line.strip()
             if not stripped:
+                continue
+            if _UNDECODED.search(stripped):
+                if index == 0:
+                    raise UnicodeDecodeError(encoding, b"", 0, 1, "line 1 is not text")
                 continue
             if index == 0 and stripped.startswith("["):
                 raise InputDataError(

@@ -107,3 +107,23 @@ def test_blank_lines_do_not_shift_json_lines_numbers(run_cli, tmp_path: Path) ->
     info, rejected = _segment(run_cli, tmp_path, events, "--max-rejected", "0.5")
     assert info["rows_read"] == 4
     assert [(int(r["line"]), r["reason"]) for r in rejected] == [(5, "timestamp missing or not a date/time")]
+
+
+def test_invalid_utf8_inside_the_header_sample_of_json_lines_is_one_rejected_line(run_cli, tmp_path: Path) -> None:
+    """Line 3 of 5 has a byte that is not UTF-8: inside the loader's 200-line header sample, which
+    skips it, so the file is read and that one line rejected (it used to stop the run)."""
+    good = b'{"account_id":"a1","event":"x","timestamp":"2025-06-01T00:00:00Z"}'
+    bad = b'{"account_id":"a1","event":"x\xff","timestamp":"2025-06-01T00:00:00Z"}'
+    events = tmp_path / "events.jsonl"
+    events.write_bytes(b"\n".join([good, good, bad, good, good]) + b"\n")
+    info, rejected = _segment(run_cli, tmp_path, events, "--max-rejected", "0.5")
+    assert (info["rows_read"], info["rows_used"], info["rows_rejected"]) == (5, 4, 1)
+    assert [(int(r["line"]), r["reason"]) for r in rejected] == [(3, "line is not valid UTF-8")]
+
+
+def test_a_json_lines_file_that_is_not_text_stays_one_clear_error(run_cli, tmp_path: Path) -> None:
+    events = tmp_path / "events.jsonl"
+    events.write_bytes(b"\xff\xfe\x00\x01binary\n" * 3)
+    result = run_cli("segment", "--events", events, "--accounts", _accounts(tmp_path), "--as-of", "2025-06-30")
+    assert result.code == 3
+    assert "not valid UTF-8" in result.err and "Traceback" not in result.err
