@@ -37,7 +37,7 @@ from segkit.features.events.base import (
     split_after,
 )
 from segkit.features.events.base import first_line as _first_line, measures_of, to_us as _us
-from segkit.features.events.linking import LINK_COLUMNS, LINKS, LINKED_SOURCES, converted_numbers, duckdb_link_columns, has_numbers, subscription_links
+from segkit.features.events.linking import LINK_COLUMNS, account_resolution, LINKS, LINKED_SOURCES, converted_numbers, duckdb_link_columns, has_numbers, subscription_links
 from segkit.loading.model import EventFile, EventInput, Rejections
 from segkit.features.events.duckdb_files import WORKDIR_PREFIX, remove_stale_workdirs  # noqa: F401 - the next run cleans up
 from segkit.features.events.duckdb_files import (
@@ -180,16 +180,9 @@ class DuckDBEngine:
 
     def _resolved_sql(self, relation: str, extra: str = "") -> str:
         """Events with the account resolved through the subscription or users map (explicit account ids win)."""
-        accounts, joins = ["s.account_id"], []
-        if self.has_subscriptions:
-            accounts.append("m.account_id")
-            joins.append("LEFT JOIN subscriptions_given m ON s.account_id IS NULL AND s.subscription_id = m.subscription_id")
-        if self.has_users:
-            accounts.append("u.account_id")
-            joins.append("LEFT JOIN users_map u ON s.account_id IS NULL AND s.user_id = u.user_id")
-        account = f"COALESCE({', '.join(accounts)})" if len(accounts) > 1 else accounts[0]
+        account, joins = account_resolution(has_subscriptions=self.has_subscriptions, has_users=self.has_users)
         return f"""SELECT {account} AS account_id, s.user_id, s.event, s.event_id, s.ts, s.t, s.call_type, s._file,
-            {', '.join('s.' + c for c in LINK_COLUMNS)}{extra} FROM {relation} s {' '.join(joins)}"""
+            {', '.join('s.' + c for c in LINK_COLUMNS)}{extra} FROM {relation} s {joins}"""
 
     def _reason(self, end: int) -> str:
         return fdef.reason_sql(end, has_calls=self.has_calls, has_subscriptions=self.has_subscriptions,

@@ -98,3 +98,18 @@ def converted_numbers(files: list[EventFile]) -> str:
     """``segkit convert``'s extra select items: each mapped number column under its canonical name."""
     names = (("count", "w"), ("duration", "duration"), ("error_count", "errors"))
     return "".join(f", {name} AS {canonical}" for canonical, name in names if any(canonical in f.mapping for f in files))
+
+
+def account_resolution(*, has_subscriptions: bool, has_users: bool) -> tuple[str, str]:
+    """The SQL (both engines) that gives an event row its account: an explicit account id wins, then
+    the row's subscription (view ``subscriptions_given``), then its user (view ``users_map``).
+    Returns the account expression over the rows ``s`` and the joins it needs."""
+    accounts, joins = ["s.account_id"], []
+    if has_subscriptions:
+        accounts.append("m.account_id")
+        joins.append("LEFT JOIN subscriptions_given m ON s.account_id IS NULL AND s.subscription_id = m.subscription_id")
+    if has_users:
+        accounts.append("u.account_id")
+        joins.append("LEFT JOIN users_map u ON s.account_id IS NULL AND s.user_id = u.user_id")
+    account = f"COALESCE({', '.join(accounts)})" if len(accounts) > 1 else accounts[0]
+    return account, " ".join(joins)

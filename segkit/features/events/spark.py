@@ -32,7 +32,7 @@ from segkit.features.events import definition as fdef
 from segkit.features.events.base import (
     EventFeatures, EventFileSummary, finish_frame, finish_frame_at, measures_of, settle_events,
 )
-from segkit.features.events.linking import LINKED_SOURCES, LINKS, has_numbers, spark_link_columns, subscription_links
+from segkit.features.events.linking import LINKED_SOURCES, account_resolution, LINKS, has_numbers, spark_link_columns, subscription_links
 from segkit.features.events.base import first_line as _first_line
 from segkit.features.events.base import to_us as _us
 from segkit.loading.model import EventFile, EventInput, Rejections
@@ -217,7 +217,6 @@ class SparkEventEngine:
                     ) WHERE rn = 1"""
                 )
             self._view("users_map", " UNION ALL ".join(parts), cache=True)
-        accounts, joins = ["s.account_id"], []
         self.has_subscriptions = self.events.has_subscription_ids
         self.has_numbers = has_numbers(self.files)
         if self.has_subscriptions:
@@ -225,14 +224,9 @@ class SparkEventEngine:
             self.spark.createDataFrame(links.astype(object).where(links.notna(), None),
                                        "subscription_id string, account_id string").createOrReplaceTempView("subscriptions_given")
             self._views.append("subscriptions_given")
-            accounts.append("m.account_id")
-            joins.append("LEFT JOIN subscriptions_given m ON s.account_id IS NULL AND s.subscription_id = m.subscription_id")
-        if self.has_users:
-            accounts.append("u.account_id")
-            joins.append("LEFT JOIN users_map u ON s.account_id IS NULL AND s.user_id = u.user_id")
-        account = f"COALESCE({', '.join(accounts)})" if len(accounts) > 1 else accounts[0]
+        account, joins = account_resolution(has_subscriptions=self.has_subscriptions, has_users=self.has_users)
         self._view("resolved", f"""SELECT {account} AS account_id, s.user_id, s.event, s.event_id, s.ts, s.t,
-            s.call_type, s._file, {', '.join('s.' + c for c in LINKS.split(', '))} FROM src s {' '.join(joins)}""")
+            s.call_type, s._file, {', '.join('s.' + c for c in LINKS.split(', '))} FROM src s {joins}""")
 
     # -- the features ----------------------------------------------------------------------
 
