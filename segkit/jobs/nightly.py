@@ -16,6 +16,7 @@ import operator
 import os
 import re
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ from segkit.jobs.diff import RunData, compare, read_run
 from segkit.jobs.segment import segment
 from segkit.jobs.settings import SegmentOptions
 from segkit.jobs.stages import PathLike, Progress, TableFiles
+from segkit.loading.formats import sha256_later, sha256_of
 from segkit.metrics import DEFINITIONS
 from segkit.report import Report
 from segkit.writers.outdir import write_outputs
@@ -102,14 +104,6 @@ class OutRun:
     crossed: list[str] = field(default_factory=list)  # --fail-on conditions that held
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _input_paths(files: Sequence[PathLike], tables: TableFiles | None, config: Config) -> list[Path]:
     paths = [Path(f) for f in files]
     paths += [Path(f) for given in (tables or {}).values() for f in (given or [])]
@@ -123,10 +117,14 @@ def _input_paths(files: Sequence[PathLike], tables: TableFiles | None, config: C
 
 
 def build_manifest(files: Sequence[PathLike], tables: TableFiles | None, config: Config, options: SegmentOptions,
-                   key: bytes | None) -> dict[str, Any]:
-    """Input sha256, options and version: what decides the outputs (for history and --if-changed)."""
+                   key: bytes | None, *, wait: bool = True) -> dict[str, Any]:
+    """Input sha256, options and version: what decides the outputs (for history and --if-changed).
+
+    ``wait=False`` leaves the hashes computing in the background (``settled_manifest`` waits):
+    only ``--if-changed`` needs them before the run.
+    """
     paths = _input_paths(files, tables, config)
-    inputs = {str(p): _sha256(p) for p in paths if p.is_file()}
+    inputs = {str(p): sha256_later(p) if not wait else sha256_of(p) for p in paths if p.is_file()}
     chosen = dataclasses.asdict(options)
     return {
         "segkit_version": __version__,
@@ -237,7 +235,7 @@ def segment_to_dir(out_dir: Path, files: Sequence[PathLike] = (), *, tables: Tab
     parsed = load_config(Path(config)) if config is not None else Config()
     with locked(Path(out_dir)) as history:
         remove_stale_workdirs()
-        manifest = build_manifest(files, tables, parsed, options, key)
+        manifest = build_manifest(files, tables, parsed, options, key, wait=nightly.if_changed)
         if nightly.if_changed and _unchanged(history, manifest):
             return OutRun(None, skipped=True)
         report = segment(files, tables=tables, config=parsed, options=options, progress=progress)
@@ -247,8 +245,14 @@ def segment_to_dir(out_dir: Path, files: Sequence[PathLike] = (), *, tables: Tab
         if previous is not None and report.account_facts is not None:
             this_run = RunData("this run", report.account_facts, report.data.get("as_of"), report.data.get("overall"))
             report.changes = compare(dataclasses.replace(read_run(previous.path), source=previous.path.name), this_run)
-        paths = write_outputs(report, Path(out_dir), keep=nightly.keep, manifest=manifest, history=history)
+        paths = write_outputs(report, Path(out_dir), keep=nightly.keep, manifest=settled_manifest(manifest), history=history)
     return OutRun(report, paths, crossed=check_all(checks, report))
+
+
+def settled_manifest(manifest: dict[str, Any]) -> dict[str, Any]:
+    """The manifest with every background hash waited for."""
+    hashes = {path: h.result() if isinstance(h, Future) else h for path, h in manifest["inputs_sha256"].items()}
+    return {**manifest, "inputs_sha256": hashes}
 
 
 def check_all(checks: list[FailOn], report: Report) -> list[str]:

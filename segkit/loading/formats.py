@@ -11,9 +11,12 @@ import gzip
 import hashlib
 import io
 import shutil
+import os
 import sys
 import tempfile
+import threading
 import zipfile
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -237,13 +240,43 @@ def short_error(exc: BaseException) -> str:
     return text[:200]
 
 
-def sha256_of(path: Path) -> str:
-    """Content hash recorded in the report, so a reader can tell which export a figure came from."""
+#: One background hasher per process (hashlib releases the GIL, so it runs beside DuckDB and pandas).
+_HASHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="segkit-sha256")
+_HASHES: dict[tuple[str, int, int], Future[str]] = {}
+_HASHES_LOCK = threading.Lock()
+
+
+def _digest(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def sha256_later(path: Path) -> Future[str]:
+    """The file's sha256, computed once per process in the background (the loader and the
+    manifest both ask; a 1.4 GB export was hashed twice, once before the run started)."""
+    try:
+        st = os.stat(path)
+        key = (os.path.realpath(path), st.st_size, st.st_mtime_ns)
+    except OSError:
+        key = (str(path), -1, -1)
+    with _HASHES_LOCK:
+        future = _HASHES.get(key)
+        if future is None or (future.done() and future.exception() is not None):
+            future = _HASHES[key] = _HASHER.submit(_digest, Path(path))
+        return future
+
+
+def sha256_of(path: Path) -> str:
+    """Content hash recorded in the report, so a reader can tell which export a figure came from."""
+    return sha256_later(path).result()
+
+
+def resolved(hashes: list) -> list[str]:
+    """``InputStats.sha256`` with any hash still being computed waited for."""
+    return [h.result() if isinstance(h, Future) else h for h in hashes]
 
 
 def extract_zip_members(path: Path, directory: Path) -> list[Path]:

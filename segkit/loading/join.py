@@ -227,7 +227,7 @@ def users_from_subscriptions(tables: dict[str, TableData]) -> None:
     pairs = pairs[~shared]
     if users is None:
         stats = InputStats(table="users", preset="from-subscriptions", files=list(subs.stats.files),
-                           sha256=list(subs.stats.sha256))
+                           sha256=list(subs.stats.hashes()))
         stats.rows_read = stats.rows_used = len(pairs)
         tables["users"] = TableData("users", pairs.reset_index(drop=True), stats)
     else:

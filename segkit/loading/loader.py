@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +28,7 @@ from segkit.loading.parse import parse_column
 from segkit.loading.detect import Detection, PlacedShapes, config_presets, detect, unmapped_note
 from segkit.loading.presets.base import Preset
 from segkit.loading.presets.registry import builtin_presets
-from segkit.loading.formats import STDIN, FileFormat, detect_format, label, sha256_of, stdin_to_file
+from segkit.loading.formats import STDIN, FileFormat, detect_format, label, sha256_later, stdin_to_file
 from segkit.loading.jsonl import read_jsonl_records
 from segkit.loading.readers import read_csv_table, read_header, read_table
 from segkit.loading.model import (
@@ -93,10 +92,6 @@ def assign_files(
     return pairs
 
 
-#: Hashes the inputs (hashlib releases the GIL) while the next files are read and parsed.
-_HASHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="segkit-sha256")
-
-
 def load_inputs(
     files: list[Path],
     explicit: dict[str, list[Path]] | None = None,
@@ -137,8 +132,6 @@ def load_inputs(
                 if not st.files:
                     del stats[st.table]
             on_error(name, exc)
-    for st in stats.values():
-        st.sha256 = [h.result() if isinstance(h, Future) else h for h in st.sha256]
     tables: dict[str, TableData] = {}
     for table, frames in per_table.items():
         frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
@@ -202,7 +195,7 @@ def _load_one(
     st.file_presets[label(path)] = detection.preset.name
     for canonical, source in detection.mapping.items():
         st.columns.setdefault(canonical, source)
-    st.sha256.append(_HASHER.submit(sha256_of, path))  # resolved at the end of load_inputs
+    st.sha256.append(sha256_later(path))  # hashed beside the run; waited for when reported (InputStats.hashes)
     for canonical, why in UNUSED_COLUMNS.get(table, {}).items():
         if canonical in detection.mapping:
             st.notes.append(f"{label(path)}: {detection.mapping[canonical]} ({canonical}) is read but not used: {why}")

@@ -69,6 +69,13 @@ class InputStats:
             for file, n in per_file.items():
                 self.file_after_as_of[file] = self.file_after_as_of.get(file, 0) + int(n)
 
+    def hashes(self) -> list[str]:
+        """The files' sha256 (event files are hashed in the background while the engine reads them)."""
+        from segkit.loading.formats import resolved
+
+        self.sha256 = resolved(self.sha256)
+        return self.sha256
+
     def as_report(self) -> dict:
         return {
             "files": self.files,
@@ -80,7 +87,7 @@ class InputStats:
             "after_as_of_reasons": dict(sorted(self.after_reasons.items())),
             "cells_after_as_of": dict(sorted(self.cells_after_as_of.items())),
             "cells_rejected": self.cells_rejected,
-            "sha256": self.sha256,
+            "sha256": self.hashes(),
             **({"header_rows_skipped": self.header_rows} if self.header_rows else {}),
             "top_rejection_reasons": [
                 {"reason": r, "rows": n} for r, n in sorted(self.reasons.items(), key=lambda kv: (-kv[1], kv[0]))[:5]

@@ -128,7 +128,7 @@ def money_of(inputs: Inputs, reporting_currency: str | None) -> Money:
     if absent:
         raise InputDataError(f"fx_rates ({', '.join(table.stats.files)}) has no rate for {', '.join(absent)}: add rows "
                              f"date,{absent[0]},rate ({reporting} per {absent[0]}) dated on or before the first amount")
-    return Money(reporting, found, rates, tuple(table.stats.files), tuple(str(h) for h in table.stats.sha256), notes)
+    return Money(reporting, found, rates, tuple(table.stats.files), tuple(table.stats.hashes()), notes)
 
 
 def clean_rates(frame: pd.DataFrame, reporting: str, files: str) -> pd.DataFrame:

@@ -179,6 +179,10 @@ class FileColumns:
         """Event time in microseconds since 1970 (UTC); from a typed column without a detour."""
         if self.types.get("timestamp") == "TIMESTAMP WITH TIME ZONE":
             return f"epoch_us({raw_expr(self.ef, 'timestamp')})"
+        if raw_expr(self.ef, "timestamp") != "NULL" and self.types.get("timestamp", "") not in TIMESTAMP_TYPES:
+            # Text: the instant itself (epoch_us of the parsed TIMESTAMPTZ equals that of its UTC wall
+            # time), without ts()'s per-row time-zone conversion: ~1.3 CPU s less per 5M text rows.
+            return f"epoch_us(segkit_ts({self.ts_raw()}))"
         return f"epoch_us({self.ts()})"
 
     def ts_pushdown(self, end_us: int) -> str | None:
