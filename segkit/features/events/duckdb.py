@@ -42,7 +42,7 @@ from segkit.loading.model import EventFile, EventInput, Rejections
 from segkit.features.events.duckdb_files import WORKDIR_PREFIX, remove_stale_workdirs  # noqa: F401 - the next run cleans up
 from segkit.features.events.duckdb_files import (
     TS_MACRO, FileColumns, default_memory_limit, default_threads, describe_any, lit, parquet_max_timestamp,
-    prepare_files, scan, with_progress,
+    first_used_wide, prepare_files, scan, with_progress,
 )
 from segkit.features.events.duckdb_rejects import list_parse_rejects, parse_counts, rejects_table, take_parse_rejects
 from segkit.loading.formats import label
@@ -421,7 +421,7 @@ class DuckDBEngine:
         """Top event names, first use (us) per account in columns ``c<i>``, breadth in 90 days."""
         names = [row[0] for row in self.con.execute(f"{fdef.top_events_sql()} LIMIT {int(max_event_names)}").fetchall()]
         self.con.register("top_event_names", pd.DataFrame({"idx": range(len(names)), "event": pd.Series(names, dtype="string")}))
-        wide = self.con.execute(fdef.first_used_sql(len(names), "top_event_names")).df()
+        wide = first_used_wide(self.con, len(names), "top_event_names")
         breadth = self.con.execute(fdef.breadth_90_sql()).df()
         return names, wide, breadth
 

@@ -13,6 +13,7 @@ import threading
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from segkit.features.events.duckdb_rejects import csv_scan, jsonl_lines_scan
@@ -303,3 +304,29 @@ def parquet_max_timestamp(con: duckdb.DuckDBPyConnection, files: list[EventFile]
     if best is None:
         return None
     return pd.Timestamp(best, unit="us", tz="UTC")
+
+
+def first_used_wide(con: duckdb.DuckDBPyConnection, n_names: int, names_relation: str) -> pd.DataFrame:
+    """``definition.first_used_sql``'s table (``account_id``, ``c<i>``: first use in microseconds),
+    pivoted in numpy from the long (account, name) rows of ``event_pairs``.
+
+    ``event_pairs`` already holds one row per (account, event name), so the pivot is a placement,
+    not an aggregate: DuckDB's 50 filtered aggregates over every pair cost ~2.5 s at 20M events.
+    """
+    long = con.execute(
+        f"""WITH hit AS (SELECT p.account_id, t.idx, p.first_us FROM event_pairs p JOIN {names_relation} t ON t.event = p.event),
+        acc AS (SELECT account_id, CAST(row_number() OVER (ORDER BY account_id) - 1 AS BIGINT) AS k
+                FROM (SELECT DISTINCT account_id FROM hit))
+        SELECT a.k, CAST(h.idx AS BIGINT) AS idx, h.first_us FROM hit h JOIN acc a ON a.account_id = h.account_id"""
+    ).fetchnumpy()
+    accounts = con.execute(
+        f"""SELECT DISTINCT p.account_id FROM event_pairs p JOIN {names_relation} t ON t.event = p.event
+        ORDER BY p.account_id"""
+    ).df()["account_id"]
+    values = np.zeros((len(accounts), n_names), dtype="int64")
+    missing = np.ones((len(accounts), n_names), dtype=bool)
+    k, idx = np.asarray(long["k"], dtype="int64"), np.asarray(long["idx"], dtype="int64")
+    values[k, idx] = np.asarray(long["first_us"], dtype="int64")
+    missing[k, idx] = False
+    columns = {f"c{i}": pd.arrays.IntegerArray(values[:, i].copy(), missing[:, i].copy()) for i in range(n_names)}
+    return pd.DataFrame({"account_id": accounts.to_numpy(), **columns})
