@@ -42,7 +42,7 @@ from segkit.loading.model import EventFile, EventInput, Rejections
 from segkit.features.events.duckdb_files import WORKDIR_PREFIX, remove_stale_workdirs  # noqa: F401 - the next run cleans up
 from segkit.features.events.duckdb_files import (
     TS_MACRO, FileColumns, default_memory_limit, default_threads, describe_any, lit, parquet_max_timestamp,
-    first_used_wide, prepare_files, scan, with_progress,
+    OPTIONAL_COLUMNS, first_used_wide, prepare_files, scan, unmapped_constants, with_progress,
 )
 from segkit.features.events.duckdb_rejects import list_parse_rejects, parse_counts, rejects_table, take_parse_rejects
 from segkit.loading.formats import label
@@ -300,8 +300,10 @@ class DuckDBEngine:
         if not text or self._scanned_end == bounds.end:
             return  # built for this as-of already (the raw text kept depends on it)
         maybe_bad_ts = f"t IS NULL OR t < 0 OR t >= {bounds.end}"
+        constant = unmapped_constants([self.files[i] for i in text])
+        kept = "".join(f"{c}, " for c in OPTIONAL_COLUMNS if c not in constant)
         parts = " UNION ALL ".join(
-            f"""SELECT account_id, user_id, event, event_id, call_type, group_id, t, {LINKS},
+            f"""SELECT account_id, user_id, event, {kept}t,
                 CASE WHEN {maybe_bad_ts} THEN ts_raw END AS ts_raw, _file, _line, _bad, _text
             FROM ({self._file_sql(i, line=True)})""" for i in text)
         for i in text:
@@ -313,8 +315,11 @@ class DuckDBEngine:
         finally:
             self.con.execute("SET preserve_insertion_order=false")
         self._scanned, self._scanned_end = set(text), bounds.end
+        columns = ", ".join(f"{constant[c]} AS {c}" if c in constant else c for c in OPTIONAL_COLUMNS)
+        self.con.execute(f"CREATE OR REPLACE TEMP VIEW scan_rows_all AS SELECT account_id, user_id, event, {columns}, "
+                         "t, ts_raw, _file, _line FROM scan_rows")
         src = " UNION ALL ".join(self._file_sql(i) for i in range(len(self.files)) if i not in self._scanned)
-        stored = f"SELECT account_id, user_id, event, event_id, call_type, group_id, make_timestamp(t) AS ts, t, ts_raw, _file, {LINKS} FROM scan_rows"
+        stored = f"SELECT account_id, user_id, event, event_id, call_type, group_id, make_timestamp(t) AS ts, t, ts_raw, _file, {LINKS} FROM scan_rows_all"
         self.con.execute(f"CREATE OR REPLACE TEMP VIEW src AS {' UNION ALL '.join(filter(None, [src, stored]))}")
 
     def list_rejected(self, as_of: dt.date, counts: dict[str, int], unknown: list[str], rejections: Rejections) -> None:
@@ -341,7 +346,7 @@ class DuckDBEngine:
             if index in self._scanned:
                 parts.append(
                     "SELECT * FROM (SELECT account_id, user_id, event, event_id, call_type, group_id, make_timestamp(t) AS ts, "
-                    f"t, ts_raw, _file, {LINKS}, _line FROM scan_rows WHERE _file = {index}) WHERE {where}")
+                    f"t, ts_raw, _file, {LINKS}, _line FROM scan_rows_all WHERE _file = {index}) WHERE {where}")
                 continue
             push = self.columns[index].ts_pushdown(bounds.end)
             if push and conds == [f"(ts >= make_timestamp({bounds.end}))"]:

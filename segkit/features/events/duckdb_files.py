@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from segkit.features.events.duckdb_rejects import csv_scan, jsonl_lines_scan
+from segkit.features.events.linking import LINK_COLUMNS
 from segkit.loading.formats import FileFormat, extract_zip_members
 from segkit.loading.model import EventFile
 from segkit.loading.sources import glob_escape, hive_partitions
@@ -32,6 +33,22 @@ TS_MACRO = """CREATE OR REPLACE TEMP MACRO segkit_ts(raw) AS COALESCE(
 
 
 TIMESTAMP_TYPES = ("TIMESTAMP WITH TIME ZONE", "TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S", "DATE")
+
+
+#: Columns of ``scan_rows`` that most exports do not have, and their value when no text file maps
+#: them (``unmapped_constants``): not stored (writing them cost ~20% of the one parse of a CSV).
+OPTIONAL_COLUMNS = ("event_id", "call_type", "group_id", *LINK_COLUMNS)
+_CONSTANT = {"event_id": ("CAST(NULL AS VARCHAR)", ("event_id",)), "call_type": ("CAST(NULL AS VARCHAR)", ("call_type",)),
+             "group_id": ("CAST(NULL AS VARCHAR)", ("group_id",)),
+             "subscription_id": ("CAST(NULL AS VARCHAR)", ("subscription_id",)), "w": ("CAST(1 AS BIGINT)", ("count",)),
+             "duration": ("CAST(NULL AS DOUBLE)", ("duration",)), "errors": ("CAST(NULL AS DOUBLE)", ("error_count",)),
+             "bad_number": ("false", ("count", "duration", "error_count"))}
+
+
+def unmapped_constants(files: list[EventFile]) -> dict[str, str]:
+    """``OPTIONAL_COLUMNS`` that no file maps, with the constant ``_file_sql`` gives them then."""
+    return {column: value for column, (value, sources) in _CONSTANT.items()
+            if not any(source in ef.mapping for ef in files for source in sources)}
 
 
 def quote(name: str) -> str:
