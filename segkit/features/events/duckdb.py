@@ -111,6 +111,7 @@ class DuckDBEngine:
         if self.has_subscriptions:
             self.con.register("subscriptions_given", subscription_links(events))
         self.has_numbers = has_numbers(self.files)
+        self.has_counts = any("count" in f.mapping for f in self.files)  # else every row counts 1 (definition._events)
         self.has_event_id = any("event_id" in f.mapping for f in self.files)
         self.bounds: fdef.Bounds | None = None
         self._scanned: set[int] = set()  # text files already read into ``scan_rows``
@@ -278,8 +279,10 @@ class DuckDBEngine:
         self._scan_text_once(bounds)
         duplicates = self._define_scored(bounds)
         d = fdef.DUCKDB
-        self._sql(f"CREATE OR REPLACE TABLE event_pairs AS {fdef.pairs_sql(bounds)}", what="reading events (1/3)")
-        self._sql(f"CREATE OR REPLACE TABLE account_base AS {fdef.account_base_sql(d, bounds)}", what="reading events (2/3)")
+        weighted = self.has_counts
+        self._sql(f"CREATE OR REPLACE TABLE event_pairs AS {fdef.pairs_sql(bounds, weighted=weighted)}", what="reading events (1/3)")
+        self._sql(f"CREATE OR REPLACE TABLE account_base AS {fdef.account_base_sql(d, bounds, weighted=weighted)}",
+                  what="reading events (2/3)")
         frame = self._sql(fdef.features_sql(d, bounds, measures=measures_of(self.events)), what="reading events (3/3)").df()
         by_code = {int(code): int(n) for code, n in self.con.execute(fdef.rejected_counts_sql()).fetchall()}
         settled = settle_events(self.events, frame, by_code, duplicates, known_accounts, parse_counts(self.parse_rejects))
@@ -460,7 +463,7 @@ class DuckDBEngine:
         Called after ``features`` (it reads ``valid``); nothing is counted again.
         """
         bounds = fdef.Bounds.at(as_of)
-        for name, sql in fdef.features_at_views(fdef.DUCKDB, bounds):
+        for name, sql in fdef.features_at_views(fdef.DUCKDB, bounds, weighted=self.has_counts):
             self.con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}")
         frame = self._sql(fdef.features_at_sql(fdef.DUCKDB, bounds), what="reading events at the period start").df()
         return finish_frame_at(frame)
