@@ -76,17 +76,26 @@ def _outcomes(features: FeatureSet, options: MetricOptions) -> dict[str, tuple[p
     return out
 
 
+def _segment_by_outcome(segments: np.ndarray, hit: np.ndarray) -> np.ndarray:
+    """Trials without and with the event per segment (rows in sorted label order; missing labels
+    left out): ``pd.crosstab(segments, hit)``'s counts without its groupby machinery."""
+    present = pd.notna(segments)
+    _, row = np.unique(segments[present], return_inverse=True)
+    counts = np.zeros((int(row.max()) + 1 if row.size else 0, 2), dtype=np.int64)
+    np.add.at(counts, (row, hit[present].astype(np.int64)), 1)
+    return counts
+
+
 def independence(labels: pd.Series, trials: pd.Series, events: pd.Series, *, seed: int = SEED) -> dict[str, Any]:
     """Segment x outcome independence among the trials: chi-square, G-test, Cramér's V, Monte Carlo."""
     seg = labels[trials.to_numpy()]
     hit = events[trials.to_numpy()].to_numpy(dtype=bool)
-    table = pd.crosstab(seg.to_numpy(), hit).reindex(columns=[False, True], fill_value=0)
-    table = table[table.sum(axis=1) > 0]
-    n = int(table.to_numpy().sum())
-    base: dict[str, Any] = {"segments_tested": int(len(table)), "trials": n, "events": int(table[True].sum())}
-    if len(table) < 2 or table[True].sum() == 0 or table[False].sum() == 0:
+    observed = _segment_by_outcome(seg.to_numpy(), hit)
+    n = int(observed.sum())
+    events_total, misses = int(observed[:, 1].sum()), int(observed[:, 0].sum())
+    base: dict[str, Any] = {"segments_tested": int(len(observed)), "trials": n, "events": events_total}
+    if len(observed) < 2 or events_total == 0 or misses == 0:
         return {**base, "test": None, "p_value": None, "note": "needs at least two segments with trials and both outcomes present"}
-    observed = table.to_numpy()
     chi2, p, dof, expected = chi2_contingency(observed)
     g, g_p, _, _ = chi2_contingency(observed, log_likelihood=True)
     small = expected < 5
@@ -115,8 +124,18 @@ def independence(labels: pd.Series, trials: pd.Series, events: pd.Series, *, see
     return out
 
 
+#: Permutations are drawn in blocks of at most this many booleans (draws x trials), ~4 MB.
+MONTE_CARLO_BLOCK_CELLS = 4_000_000
+
+
 def _monte_carlo(codes: np.ndarray, hit: np.ndarray, observed: float, seed: int, draws: int = MONTE_CARLO_DRAWS) -> float:
-    """P(chi-square >= observed) under random assignment of the outcomes, with the margins fixed."""
+    """P(chi-square >= observed) under random assignment of the outcomes, with the margins fixed.
+
+    The draws are taken a block at a time with ``Generator.permuted`` along rows, which takes
+    the same random stream as one ``permutation`` per draw (so the p-value is the one a loop of
+    2,000 permutations gives, tests/metrics/test_quality.py), and each block's segment counts are
+    one bincount.
+    """
     rng = np.random.default_rng(seed)
     k = int(codes.max()) + 1
     totals = np.bincount(codes, minlength=k).astype("float64")
@@ -124,12 +143,17 @@ def _monte_carlo(codes: np.ndarray, hit: np.ndarray, observed: float, seed: int,
     rate = events / n
     exp_yes, exp_no = totals * rate, totals * (1 - rate)
     keep_yes, keep_no = exp_yes > 0, exp_no > 0
-    count = 0
-    for _ in range(draws):
-        yes = np.bincount(codes[rng.permutation(hit)], minlength=k).astype("float64")
+    count, done = 0, 0
+    block = max(1, MONTE_CARLO_BLOCK_CELLS // max(n, 1))
+    while done < draws:
+        size = min(block, draws - done)
+        draw, account = np.nonzero(rng.permuted(np.tile(hit, (size, 1)), axis=1))
+        yes = np.bincount(draw * k + codes[account], minlength=size * k).reshape(size, k).astype("float64")
         no = totals - yes
-        stat = (((yes - exp_yes) ** 2)[keep_yes] / exp_yes[keep_yes]).sum() + (((no - exp_no) ** 2)[keep_no] / exp_no[keep_no]).sum()
-        count += stat >= observed - 1e-9
+        stat = ((((yes - exp_yes) ** 2)[:, keep_yes] / exp_yes[keep_yes]).sum(axis=1)
+                + (((no - exp_no) ** 2)[:, keep_no] / exp_no[keep_no]).sum(axis=1))
+        count += int((stat >= observed - 1e-9).sum())
+        done += size
     return (count + 1) / (draws + 1)
 
 
