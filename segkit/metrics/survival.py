@@ -263,17 +263,26 @@ SURVIVAL_DEFINITION = (
 )
 
 
-def segmentation_survival(paying: pd.DataFrame | None, labels: pd.Series, as_of: pd.Timestamp, *,
-                          min_accounts: int, horizon_months: float = DEFAULT_HORIZON_MONTHS) -> SurvivalResult | None:
-    """A segmentation's survival from the run's paying rows (``FeatureSet.billing.paying``);
-    None without paying rows (a flat customer table has no dated spells)."""
+def account_lifetimes(paying: pd.DataFrame | None, as_of: pd.Timestamp) -> pd.DataFrame | None:
+    """``first_paid_at`` and ``churned_at`` per account (string index) from the run's paying rows,
+    None without paying rows: the same for every segmentation of a run, so computed once."""
     if paying is None or paying.empty:
         return None
     frame = lifetimes_from_spells(paying_spells(paying), as_of)
-    if frame.empty:
+    frame.index = frame.index.astype("string")
+    return frame
+
+
+def segmentation_survival(paying: pd.DataFrame | None, labels: pd.Series, as_of: pd.Timestamp, *,
+                          min_accounts: int, horizon_months: float = DEFAULT_HORIZON_MONTHS,
+                          lifetimes: pd.DataFrame | None = None) -> SurvivalResult | None:
+    """A segmentation's survival from the run's paying rows (``FeatureSet.billing.paying``), or
+    from their ``account_lifetimes`` when given; None without paying rows (a flat customer table
+    has no dated spells)."""
+    frame = lifetimes if lifetimes is not None else account_lifetimes(paying, as_of)
+    if frame is None or frame.empty:
         return None
     segments = labels.copy()
     segments.index = segments.index.astype("string")
-    frame.index = frame.index.astype("string")
     frame = frame.reindex(segments.index)  # accounts that never paid are counted as left out
     return survival_by_segment(frame, segments, as_of, horizon_months=horizon_months, min_accounts=min_accounts)
