@@ -12,7 +12,7 @@ groups equals the square of scipy's.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -61,7 +61,17 @@ class SurvivalResult:
     excluded: dict[str, int] = field(default_factory=dict)  # reason -> accounts left out
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """``dataclasses.asdict`` of the result, without its per-float deep copy (the curves' lists
+        hold only floats: a list copy is the same)."""
+        plain = {f.name: getattr(self, f.name) for f in fields(self)}
+        plain["curves"] = [{f.name: _copied(getattr(c, f.name)) for f in fields(c)} for c in self.curves]
+        plain["tests"] = [{f.name: getattr(t, f.name) for f in fields(t)} for t in self.tests]
+        plain["excluded"] = dict(self.excluded)
+        return plain
+
+
+def _copied(value: Any) -> Any:
+    return list(value) if isinstance(value, list) else value
 
 
 def lifetimes(frame: pd.DataFrame, as_of: pd.Timestamp) -> tuple[pd.Series, pd.Series, dict[str, int]]:
