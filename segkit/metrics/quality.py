@@ -163,6 +163,8 @@ def per_segment(labels: pd.Series, order: list[str], trials: pd.Series, events: 
     total_events = int((events & trials).sum())
     overall = total_events / total_trials if total_trials else None
     sizes = labels.value_counts()
+    trial = trials.to_numpy(dtype=bool, na_value=False)  # numpy per segment: no pandas object per mask
+    hit = (events & trials).to_numpy(dtype=bool, na_value=False)
     rows: list[dict[str, Any]] = []
     for seg in order:
         in_seg = (labels == seg).to_numpy()
@@ -170,8 +172,8 @@ def per_segment(labels: pd.Series, order: list[str], trials: pd.Series, events: 
         if accounts < min_size:
             rows.append({"segment": seg, "suppressed": True})
             continue
-        n1 = int(trials[in_seg].sum())
-        a = int((events & trials)[in_seg].sum())
+        n1 = int(trial[in_seg].sum())
+        a = int(hit[in_seg].sum())
         n2, c = total_trials - n1, total_events - a
         row: dict[str, Any] = {"segment": seg, "suppressed": False, "trials": n1, "events": a, "rate": a / n1 if n1 else None}
         row["rate_rest"] = c / n2 if n2 else None
@@ -205,6 +207,13 @@ def _reason(segment: str, untested: dict[str, str]) -> str:
     return next((why for name, why in untested.items() if name in segment.split(" × ")), "untested")
 
 
+def _without_attrs(series: pd.Series) -> pd.Series:
+    """The series (a new object of this module's) without the feature frame's ``attrs``: pandas
+    deep-copies them into every result of every operation, and the tests below make hundreds."""
+    series.attrs = {}
+    return series
+
+
 def segment_quality(
     features: FeatureSet,
     labels: pd.Series,
@@ -214,7 +223,7 @@ def segment_quality(
     order: list[str] | None = None,
 ) -> dict[str, Any]:
     """The ``quality`` object of one segmentation; adds ``*_lift`` columns to ``segments`` rows."""
-    labels = labels.reindex(features.frame.index)
+    labels = _without_attrs(labels.reindex(features.frame.index))
     counts = labels.value_counts()
     order = order or [str(s) for s in counts.index]
     quality: dict[str, Any] = {
@@ -229,6 +238,7 @@ def segment_quality(
     defined = {k: v for part in parts for k, v in part.defined_by().items()}
     untested, left_out = _untested(parts, labels.index)
     for outcome, (trials, events, meaning) in _outcomes(features, options).items():
+        trials, events = _without_attrs(trials), _without_attrs(events)
         if outcome in defined:  # circular: a test of the segments against their own definition
             tests[outcome] = {"outcome": meaning, "omitted": f"the segmentation is defined by this outcome: {defined[outcome]}"}
             continue
