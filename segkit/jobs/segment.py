@@ -24,7 +24,7 @@ from segkit.metrics import DEFINITIONS, PERIOD_NOTE, compute_metrics
 from segkit.metrics.checks import plausibility_checks
 from segkit.metrics.cohorts import CohortMatrix
 from segkit.metrics.quality import QUALITY_DEFINITIONS, segment_quality
-from segkit.metrics.survival import SURVIVAL_DEFINITION, segmentation_survival
+from segkit.metrics.survival import SURVIVAL_DEFINITION, account_lifetimes, segmentation_survival
 from segkit.report import Report
 from segkit.report.builder import build_report, clv_warnings
 from segkit.report.parts import ClvModelPart, Parameters, PeriodPart, ReportParts, ReportWarning, SegmentationPart
@@ -113,11 +113,10 @@ class _Segmented:
     survival: dict[str, dict[str, Any]] = field(default_factory=dict)  # per segmentation, with paying rows
 
 
-def _survival_of(features: FeatureSet, labels: pd.Series, settings: Settings) -> dict[str, Any] | None:
+def _survival_of(features: FeatureSet, labels: pd.Series, settings: Settings, lifetimes: pd.DataFrame | None) -> dict[str, Any] | None:
     """Kaplan-Meier, log-rank and restricted mean lifetime per segment, from the billing spells."""
-    paying = features.billing.paying if features.billing is not None else None
-    result = segmentation_survival(paying, labels, features.as_of, min_accounts=settings.metrics.min_segment_size,
-                                   horizon_months=settings.survival_horizon_months)
+    result = segmentation_survival(None, labels, features.as_of, min_accounts=settings.metrics.min_segment_size,
+                                   horizon_months=settings.survival_horizon_months, lifetimes=lifetimes)
     return None if result is None else result.to_dict()
 
 
@@ -126,6 +125,7 @@ def _segment_all(plan: list[list[str]], explicit_by: bool, built: dict[str, Segm
     """Fit each planned segmenter (once each, crosses reuse them) and compute its segments' metrics."""
     out = _Segmented()
     fitted: dict[str, Segmenter] = {}
+    lifetimes = account_lifetimes(features.billing.paying if features.billing is not None else None, features.as_of)
     for names in plan:
         label_name = CROSS.join(names)
         try:
@@ -153,7 +153,7 @@ def _segment_all(plan: list[list[str]], explicit_by: bool, built: dict[str, Segm
             aligned = labels.reindex(features.frame.index).to_numpy()
             part.cohorts = {seg["segment"]: cohorts.table(aligned == seg["segment"]) for seg in rows if not seg.get("suppressed")}
         out.segmentations[label_name] = part
-        survival = _survival_of(features, labels, settings)
+        survival = _survival_of(features, labels, settings, lifetimes)
         if survival is not None:
             out.survival[label_name] = survival
         out.assignments[label_name] = labels.to_numpy()

@@ -30,8 +30,9 @@ DEFINITIONS = {
 def activation_metrics(rows: pd.DataFrame, has_billing: bool) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if "engagement_score" in rows:
-        base = rows[rows["is_customer"]] if has_billing else rows
-        out["engagement_score"] = float(base["engagement_score"].mean()) if len(base) else None
+        scores = rows["engagement_score"]
+        base = scores[rows["is_customer"]] if has_billing else scores
+        out["engagement_score"] = float(base.mean()) if len(base) else None
     if "activated" in rows:
         eligible = int(rows["activation_eligible"].sum())
         activated = int(rows["activated"].sum())

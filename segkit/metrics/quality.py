@@ -20,11 +20,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import chi2_contingency, false_discovery_control, fisher_exact
 
 from segkit.features.build import FeatureSet
 from segkit.metrics.conversion import conversion_flags
 from segkit.metrics.options import MetricOptions
+from segkit.metrics.significance import chi2_contingency, false_discovery_bh, fisher_exact_two_sided
 from segkit.segmenters.base import UNKNOWN, Segmenter
 
 ALPHA = 0.05
@@ -50,14 +50,14 @@ MULTIPLE_COMPARISONS_NOTE = (
 
 
 def bh_adjust(p_values: list[float]) -> list[float]:
-    """Benjamini-Hochberg q-values, in the input order (scipy's ``false_discovery_control``)."""
+    """Benjamini-Hochberg q-values, in the input order (scipy.stats' ``false_discovery_control``)."""
     if not p_values:
         return []
     p = np.asarray(p_values, dtype="float64")
     q = np.full(p.shape, np.nan)
     finite = np.isfinite(p)  # a test that could not be computed (NaN) gets no q-value and is not counted
     if finite.any():
-        q[finite] = false_discovery_control(p[finite], method="bh")
+        q[finite] = false_discovery_bh(p[finite])
     return q.tolist()
 
 
@@ -76,19 +76,28 @@ def _outcomes(features: FeatureSet, options: MetricOptions) -> dict[str, tuple[p
     return out
 
 
+def _segment_by_outcome(segments: np.ndarray, hit: np.ndarray) -> np.ndarray:
+    """Trials without and with the event per segment (rows in sorted label order; missing labels
+    left out): ``pd.crosstab(segments, hit)``'s counts without its groupby machinery."""
+    present = pd.notna(segments)
+    _, row = np.unique(segments[present], return_inverse=True)
+    counts = np.zeros((int(row.max()) + 1 if row.size else 0, 2), dtype=np.int64)
+    np.add.at(counts, (row, hit[present].astype(np.int64)), 1)
+    return counts
+
+
 def independence(labels: pd.Series, trials: pd.Series, events: pd.Series, *, seed: int = SEED) -> dict[str, Any]:
     """Segment x outcome independence among the trials: chi-square, G-test, Cramér's V, Monte Carlo."""
     seg = labels[trials.to_numpy()]
     hit = events[trials.to_numpy()].to_numpy(dtype=bool)
-    table = pd.crosstab(seg.to_numpy(), hit).reindex(columns=[False, True], fill_value=0)
-    table = table[table.sum(axis=1) > 0]
-    n = int(table.to_numpy().sum())
-    base: dict[str, Any] = {"segments_tested": int(len(table)), "trials": n, "events": int(table[True].sum())}
-    if len(table) < 2 or table[True].sum() == 0 or table[False].sum() == 0:
+    observed = _segment_by_outcome(seg.to_numpy(), hit)
+    n = int(observed.sum())
+    events_total, misses = int(observed[:, 1].sum()), int(observed[:, 0].sum())
+    base: dict[str, Any] = {"segments_tested": int(len(observed)), "trials": n, "events": events_total}
+    if len(observed) < 2 or events_total == 0 or misses == 0:
         return {**base, "test": None, "p_value": None, "note": "needs at least two segments with trials and both outcomes present"}
-    observed = table.to_numpy()
-    chi2, p, dof, expected = chi2_contingency(observed, correction=False)
-    g, g_p, _, _ = chi2_contingency(observed, correction=False, lambda_="log-likelihood")
+    chi2, p, dof, expected = chi2_contingency(observed)
+    g, g_p, _, _ = chi2_contingency(observed, log_likelihood=True)
     small = expected < 5
     sparse = bool((expected < 1).any() or small.mean() > 0.2)
     out = {
@@ -115,8 +124,18 @@ def independence(labels: pd.Series, trials: pd.Series, events: pd.Series, *, see
     return out
 
 
+#: Permutations are drawn in blocks of at most this many booleans (draws x trials), ~4 MB.
+MONTE_CARLO_BLOCK_CELLS = 4_000_000
+
+
 def _monte_carlo(codes: np.ndarray, hit: np.ndarray, observed: float, seed: int, draws: int = MONTE_CARLO_DRAWS) -> float:
-    """P(chi-square >= observed) under random assignment of the outcomes, with the margins fixed."""
+    """P(chi-square >= observed) under random assignment of the outcomes, with the margins fixed.
+
+    The draws are taken a block at a time with ``Generator.permuted`` along rows, which takes
+    the same random stream as one ``permutation`` per draw (so the p-value is the one a loop of
+    2,000 permutations gives, tests/metrics/test_quality.py), and each block's segment counts are
+    one bincount.
+    """
     rng = np.random.default_rng(seed)
     k = int(codes.max()) + 1
     totals = np.bincount(codes, minlength=k).astype("float64")
@@ -124,12 +143,17 @@ def _monte_carlo(codes: np.ndarray, hit: np.ndarray, observed: float, seed: int,
     rate = events / n
     exp_yes, exp_no = totals * rate, totals * (1 - rate)
     keep_yes, keep_no = exp_yes > 0, exp_no > 0
-    count = 0
-    for _ in range(draws):
-        yes = np.bincount(codes[rng.permutation(hit)], minlength=k).astype("float64")
+    count, done = 0, 0
+    block = max(1, MONTE_CARLO_BLOCK_CELLS // max(n, 1))
+    while done < draws:
+        size = min(block, draws - done)
+        draw, account = np.nonzero(rng.permuted(np.tile(hit, (size, 1)), axis=1))
+        yes = np.bincount(draw * k + codes[account], minlength=size * k).reshape(size, k).astype("float64")
         no = totals - yes
-        stat = (((yes - exp_yes) ** 2)[keep_yes] / exp_yes[keep_yes]).sum() + (((no - exp_no) ** 2)[keep_no] / exp_no[keep_no]).sum()
-        count += stat >= observed - 1e-9
+        stat = ((((yes - exp_yes) ** 2)[:, keep_yes] / exp_yes[keep_yes]).sum(axis=1)
+                + (((no - exp_no) ** 2)[:, keep_no] / exp_no[keep_no]).sum(axis=1))
+        count += int((stat >= observed - 1e-9).sum())
+        done += size
     return (count + 1) / (draws + 1)
 
 
@@ -139,6 +163,8 @@ def per_segment(labels: pd.Series, order: list[str], trials: pd.Series, events: 
     total_events = int((events & trials).sum())
     overall = total_events / total_trials if total_trials else None
     sizes = labels.value_counts()
+    trial = trials.to_numpy(dtype=bool, na_value=False)  # numpy per segment: no pandas object per mask
+    hit = (events & trials).to_numpy(dtype=bool, na_value=False)
     rows: list[dict[str, Any]] = []
     for seg in order:
         in_seg = (labels == seg).to_numpy()
@@ -146,15 +172,14 @@ def per_segment(labels: pd.Series, order: list[str], trials: pd.Series, events: 
         if accounts < min_size:
             rows.append({"segment": seg, "suppressed": True})
             continue
-        n1 = int(trials[in_seg].sum())
-        a = int((events & trials)[in_seg].sum())
+        n1 = int(trial[in_seg].sum())
+        a = int(hit[in_seg].sum())
         n2, c = total_trials - n1, total_events - a
         row: dict[str, Any] = {"segment": seg, "suppressed": False, "trials": n1, "events": a, "rate": a / n1 if n1 else None}
         row["rate_rest"] = c / n2 if n2 else None
         row["lift"] = (row["rate"] / overall) if (row["rate"] is not None and overall) else None
         if n1 and n2:
-            _, p = fisher_exact([[a, n1 - a], [c, n2 - c]], alternative="two-sided")
-            row["p_value"] = float(min(1.0, p))
+            row["p_value"] = float(min(1.0, fisher_exact_two_sided([[a, n1 - a], [c, n2 - c]])))
         else:
             row["p_value"] = None
         rows.append(row)
@@ -182,6 +207,13 @@ def _reason(segment: str, untested: dict[str, str]) -> str:
     return next((why for name, why in untested.items() if name in segment.split(" × ")), "untested")
 
 
+def _without_attrs(series: pd.Series) -> pd.Series:
+    """The series (a new object of this module's) without the feature frame's ``attrs``: pandas
+    deep-copies them into every result of every operation, and the tests below make hundreds."""
+    series.attrs = {}
+    return series
+
+
 def segment_quality(
     features: FeatureSet,
     labels: pd.Series,
@@ -191,7 +223,7 @@ def segment_quality(
     order: list[str] | None = None,
 ) -> dict[str, Any]:
     """The ``quality`` object of one segmentation; adds ``*_lift`` columns to ``segments`` rows."""
-    labels = labels.reindex(features.frame.index)
+    labels = _without_attrs(labels.reindex(features.frame.index))
     counts = labels.value_counts()
     order = order or [str(s) for s in counts.index]
     quality: dict[str, Any] = {
@@ -206,6 +238,7 @@ def segment_quality(
     defined = {k: v for part in parts for k, v in part.defined_by().items()}
     untested, left_out = _untested(parts, labels.index)
     for outcome, (trials, events, meaning) in _outcomes(features, options).items():
+        trials, events = _without_attrs(trials), _without_attrs(events)
         if outcome in defined:  # circular: a test of the segments against their own definition
             tests[outcome] = {"outcome": meaning, "omitted": f"the segmentation is defined by this outcome: {defined[outcome]}"}
             continue

@@ -40,12 +40,9 @@ def _fold(text: str) -> str:
 
 
 @functools.lru_cache(maxsize=1)
-def _name_index() -> dict[str, str]:
+def _iso_names() -> dict[str, str]:
+    """pycountry's ISO names, then the aliases: these win over the CLDR names."""
     index: dict[str, str] = {}
-    for locale in NAME_LOCALES:
-        for code, name in Locale.parse(locale).territories.items():
-            if len(code) == 2 and code.isalpha():
-                index.setdefault(_fold(name), code)
     for country in pycountry.countries:
         for attr in ("name", "official_name", "common_name"):
             value = getattr(country, attr, None)
@@ -54,6 +51,30 @@ def _name_index() -> dict[str, str]:
     for alias, code in ALIASES.items():
         index[_fold(alias)] = code
     return index
+
+
+@functools.lru_cache(maxsize=len(NAME_LOCALES))
+def _cldr_names(locale: str) -> dict[str, str]:
+    """One locale's CLDR territory names (the first code of a name wins)."""
+    index: dict[str, str] = {}
+    for code, name in Locale.parse(locale).territories.items():
+        if len(code) == 2 and code.isalpha():
+            index.setdefault(_fold(name), code)
+    return index
+
+
+def _by_name(folded: str) -> str | None:
+    """ISO names and aliases first, then CLDR's in NAME_LOCALES order (the first locale naming it
+    wins). A locale's data (~25 ms each) is read only when the names before it do not resolve
+    the value: the usual English names never load Babel's data."""
+    code = _iso_names().get(folded)
+    if code is not None:
+        return code
+    for locale in NAME_LOCALES:
+        code = _cldr_names(locale).get(folded)
+        if code is not None:
+            return code
+    return None
 
 
 @functools.lru_cache(maxsize=4096)
@@ -71,7 +92,7 @@ def to_alpha2(value: str) -> str | None:
         country = pycountry.countries.get(alpha_3=folded.upper())
         if country:
             return country.alpha_2
-    return _name_index().get(folded)
+    return _by_name(folded)
 
 
 class GeographicSegmenter(Segmenter):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from scipy.stats import fisher_exact
@@ -83,3 +84,50 @@ def test_crossing_labels_each_account_with_the_pair() -> None:
     seg = report.data["segmentations"]["firmographic*geographic"]
     assert "SMB × Europe" in {r["segment"] for r in seg["segments"]}
     assert seg["quality"]["tests"]["churn"]["independence"]["segments_tested"] >= 10
+
+
+def _monte_carlo_one_draw_at_a_time(codes, hit, observed, seed, draws=2000):
+    """The p-value as it was first computed: one permutation and one bincount per draw."""
+    rng = np.random.default_rng(seed)
+    k = int(codes.max()) + 1
+    totals = np.bincount(codes, minlength=k).astype("float64")
+    rate = int(hit.sum()) / len(hit)
+    exp_yes, exp_no = totals * rate, totals * (1 - rate)
+    keep_yes, keep_no = exp_yes > 0, exp_no > 0
+    count = 0
+    for _ in range(draws):
+        yes = np.bincount(codes[rng.permutation(hit)], minlength=k).astype("float64")
+        no = totals - yes
+        stat = (((yes - exp_yes) ** 2)[keep_yes] / exp_yes[keep_yes]).sum() + (((no - exp_no) ** 2)[keep_no] / exp_no[keep_no]).sum()
+        count += stat >= observed - 1e-9
+    return (count + 1) / (draws + 1)
+
+
+@pytest.mark.parametrize("k, n, seed", [(2, 30, 0), (4, 67, 1), (9, 400, 2), (12, 3000, 3), (3, 5, 4)])
+def test_monte_carlo_blocks_give_the_one_draw_at_a_time_p_value(k, n, seed, monkeypatch) -> None:
+    from segkit.metrics import quality
+
+    rng = np.random.default_rng(100 + seed)
+    codes = np.sort(rng.integers(0, k, n))
+    codes[:k] = np.arange(k)
+    hit = rng.random(n) < 0.2
+    hit[0] = True
+    for observed in (0.5, 2.0, 7.5, 15.0):
+        expected = _monte_carlo_one_draw_at_a_time(codes, hit, observed, seed)
+        assert quality._monte_carlo(codes, hit, observed, seed) == expected
+        monkeypatch.setattr(quality, "MONTE_CARLO_BLOCK_CELLS", 7 * n)  # blocks of 7 draws, the last one short
+        assert quality._monte_carlo(codes, hit, observed, seed) == expected
+        monkeypatch.undo()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_segment_by_outcome_counts_are_crosstabs(seed) -> None:
+    from segkit.metrics.quality import _segment_by_outcome
+
+    rng = np.random.default_rng(seed)
+    labels = rng.choice(np.array(["Mid-market", "Enterprise", "SMB", "Unknown", "Zeta × EMEA", "Ärzte"], dtype=object), 200)
+    labels[rng.random(200) < 0.05] = pd.NA
+    hit = rng.random(200) < (0.0 if seed == 0 else 0.3)
+    table = pd.crosstab(labels, hit).reindex(columns=[False, True], fill_value=0)
+    table = table[table.sum(axis=1) > 0]
+    assert np.array_equal(_segment_by_outcome(labels, hit), table.to_numpy())

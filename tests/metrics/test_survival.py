@@ -157,3 +157,16 @@ def test_survival_horizon_is_a_config_key(run_cli):
     bad = run_cli("segment", "--config", SAMPLES_CONFIG, "--by", "value", "--set", "metrics.survival_horizon_months=0")
     assert bad.code == 2
     assert bad.err.strip().endswith("metrics.survival_horizon_months takes a number of months in (0, 1200] (default 24); got 0")
+
+
+def test_result_dict_is_asdict():
+    from dataclasses import asdict
+
+    months = np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 2.5, 3.5])
+    frame = pd.DataFrame({"first_paid_at": [at(m) for m in months],
+                          "churned_at": [AS_OF if i % 2 else pd.NaT for i in range(len(months))]},
+                         index=pd.Index([f"a{i}" for i in range(len(months))], dtype="string"))
+    segments = pd.Series(list("AAAABBBB"), index=frame.index)
+    result = survival_by_segment(frame, segments, AS_OF, min_accounts=2)
+    assert result.curves and result.to_dict() == asdict(result)
+    assert list(result.to_dict()) == list(asdict(result))

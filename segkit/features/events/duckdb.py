@@ -38,7 +38,7 @@ from segkit.loading.model import EventFile, EventInput, Rejections
 from segkit.features.events.duckdb_files import WORKDIR_PREFIX, remove_stale_workdirs  # noqa: F401 - the next run cleans up
 from segkit.features.events.duckdb_files import (
     TS_MACRO, FileColumns, default_memory_limit, default_threads, describe_any, lit, parquet_max_timestamp,
-    OPTIONAL_COLUMNS, first_used_wide, prepare_files, scan, unmapped_constants, with_progress,
+    OPTIONAL_COLUMNS, first_used_wide, prepare_files, scan, small_input, unmapped_constants, with_progress,
 )
 from segkit.features.events.duckdb_rejects import list_parse_rejects, parse_counts, rejects_table, take_parse_rejects
 from segkit.loading.formats import label
@@ -79,8 +79,9 @@ class DuckDBEngine:
         self.files = prepare_files(events.files, self._workdir.name)
         # A database file in the work directory rather than memory: the tables kept between the
         # queries (event_pairs, account_base, dup_ids) are stored compressed and can be evicted.
-        self.con = duckdb.connect(str(Path(self._workdir.name) / "events.duckdb"),
-                                  config={"threads": int(threads or default_threads())})
+        # Small inputs need neither: an in-memory database skips creating the file and its WAL.
+        database = ":memory:" if small_input(self.files) else str(Path(self._workdir.name) / "events.duckdb")
+        self.con = duckdb.connect(database, config={"threads": int(threads or default_threads())})
         # The work database is deleted after the run: closing it must not checkpoint the tables
         # first (that re-read and compressed scan_rows: +400 MiB peak and ~15 s at 5M JSON Lines).
         self.con.execute("PRAGMA disable_checkpoint_on_shutdown")

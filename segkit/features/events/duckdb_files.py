@@ -224,6 +224,21 @@ def prepare_files(files: list[EventFile], workdir: str) -> list[EventFile]:
     return out
 
 
+#: Event files smaller than this in all (on disk, compressed or not) run in an in-memory database.
+SMALL_INPUT_BYTES = 16 * 2**20
+
+
+def small_input(files: list[EventFile]) -> bool:
+    """True when every event file is a plain file and together they are under SMALL_INPUT_BYTES."""
+    total = 0
+    for ef in files:
+        try:
+            total += os.path.getsize(ef.path)
+        except (OSError, TypeError, ValueError):  # a glob or folder pattern: not known to be small
+            return False
+    return total < SMALL_INPUT_BYTES
+
+
 def default_threads() -> int:
     value = os.environ.get("SEGKIT_THREADS")
     return max(1, int(value)) if value and value.isdigit() else (os.cpu_count() or 1)

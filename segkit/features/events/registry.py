@@ -20,7 +20,7 @@ import pandas as pd
 from segkit.errors import UsageError
 from segkit.features.events.base import EventEngine
 from segkit.loading.model import EventInput, Rejections
-from segkit.plugins import register_kind
+from segkit.plugins import distribution_name, register_kind
 
 GROUP = "segkit.engines"
 DEFAULT_ENGINE = "duckdb"
@@ -58,7 +58,7 @@ def registered_engines() -> dict[str, EngineEntry]:
     """Every engine in the ``segkit.engines`` group, by name (first registration wins)."""
     out: dict[str, EngineEntry] = {}
     for ep in sorted(entry_points(group=GROUP), key=lambda e: e.name):
-        origin = ep.dist.name if ep.dist is not None else "unknown"
+        origin = distribution_name(ep) or "unknown"
         out.setdefault(ep.name, EngineEntry(name=ep.name, origin=origin, entry_point=ep))
     return out
 

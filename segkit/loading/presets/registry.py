@@ -14,7 +14,7 @@ from functools import lru_cache
 from importlib.metadata import EntryPoint, entry_points
 
 from segkit.loading.presets.base import Preset
-from segkit.plugins import package_of, register_kind
+from segkit.plugins import distribution_name, package_of, register_kind
 from segkit.loading.schema import TABLES
 
 GROUP = "segkit.presets"
@@ -34,26 +34,28 @@ register_kind("preset", lambda obj: isinstance(obj, Preset), "a segkit Preset")
 
 
 def _origin(ep: EntryPoint) -> str:
-    return ep.dist.name if ep.dist is not None else "unknown"
+    return distribution_name(ep) or "unknown"
 
 
 def _load(ep: EntryPoint, taken: dict[str, Preset]) -> tuple[Preset | None, str | None]:
     """The entry point's preset, or why it is skipped."""
-    origin = _origin(ep)
-    remove = f"; remove it with: pip uninstall {package_of(ep)}"
     try:
         preset = ep.load()
     except Exception as exc:  # noqa: BLE001 - a broken plugin warns, never crashes
-        return None, f"preset {ep.name!r} from package {origin} cannot be loaded ({exc}){remove}"
+        return None, _skipped(ep, f"cannot be loaded ({exc})")
     if not isinstance(preset, Preset):
-        return None, f"preset {ep.name!r} from package {origin} is not a segkit Preset{remove}"
+        return None, _skipped(ep, "is not a segkit Preset")
     if preset.table not in TABLES:
-        return None, f"preset {ep.name!r} from package {origin} names an unknown table {preset.table!r}{remove}"
+        return None, _skipped(ep, f"names an unknown table {preset.table!r}")
     if preset.name != ep.name:
-        return None, f"preset {ep.name!r} from package {origin} is named {preset.name!r} inside{remove}"
+        return None, _skipped(ep, f"is named {preset.name!r} inside")
     if preset.name in taken:
-        return None, f"preset {ep.name!r} from package {origin} reuses a registered name; it is ignored{remove}"
+        return None, _skipped(ep, "reuses a registered name; it is ignored")
     return preset, None
+
+
+def _skipped(ep: EntryPoint, why: str) -> str:
+    return f"preset {ep.name!r} from package {_origin(ep)} {why}; remove it with: pip uninstall {package_of(ep)}"
 
 
 def _detection_order(ep: EntryPoint) -> tuple[bool, str, bool, str]:
