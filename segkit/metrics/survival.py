@@ -124,10 +124,16 @@ def logrank_k_sample(months: np.ndarray, churned: np.ndarray, groups: np.ndarray
     k = len(labels)
     observed_minus_expected = np.zeros(k)
     covariance = np.zeros((k, k))
-    group = np.searchsorted(labels, groups)  # one bincount per time, not one mask per (time, group)
-    for time in np.unique(months[churned]):
-        at_risk = np.bincount(group[months >= time], minlength=k).astype(float)
-        deaths = np.bincount(group[(months == time) & churned], minlength=k).astype(float)
+    group = np.searchsorted(labels, groups)
+    times = np.unique(months[churned])
+    # counts at every event time at once (sorted lifetimes per group), not one pass over all accounts per time
+    at_risk_all = np.empty((len(times), k))
+    for g in range(k):
+        mine = np.sort(months[group == g])
+        at_risk_all[:, g] = len(mine) - np.searchsorted(mine, times, side="left")
+    died = np.searchsorted(times, months[churned]) * k + group[churned]
+    deaths_all = np.bincount(died, minlength=len(times) * k).reshape(len(times), k).astype(float)
+    for at_risk, deaths in zip(at_risk_all, deaths_all):
         n, d = at_risk.sum(), deaths.sum()
         observed_minus_expected += deaths - d * at_risk / n
         if n > 1:
