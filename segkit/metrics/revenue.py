@@ -42,7 +42,7 @@ def revenue_retention(group: Group) -> dict[str, Any]:
     rows = group.rows
     moves = {c: float(rows[c].sum()) for c in MOVEMENTS}
     starting = float(rows["mrr_period_start"].sum())
-    base = rows[rows["mrr_period_start"] > 0]
+    base = rows.loc[rows["mrr_period_start"] > 0, ["mrr_period_start", "mrr_period_end"]]  # two columns, not a copy of the frame
     base_start = float(base["mrr_period_start"].sum())
     base_kept = float(base[["mrr_period_end", "mrr_period_start"]].min(axis=1).sum())
     at_start = int(rows["active_at_start"].sum())
