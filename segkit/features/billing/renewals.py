@@ -69,7 +69,7 @@ def renewal_facts(paying: pd.DataFrame, billing_interval: pd.Series, instant: pd
     open_spell = spells["end"].isna() | (spells["end"] >= instant)
     paying_now = open_spell.groupby(spells["account_id"]).any().reindex(first.index)
     interval = billing_interval.reindex(first.index).astype("string").str.lower()
-    period = interval.map(lambda v: MONTHS_PER_INTERVAL.get(v, 1.0) if isinstance(v, str) else 1.0).astype("float64")
+    period = interval.map(MONTHS_PER_INTERVAL).astype("float64").fillna(1.0)  # one lookup per distinct interval, not a lambda per account
     period = period.where(period >= 1.0, 1.0).round().astype(np.int64)
     end = last_end.where(~paying_now, instant).fillna(instant)
     months, exact = whole_months(first.dt.floor("D"), end.dt.floor("D"))  # whole days: the rule above
