@@ -116,8 +116,9 @@ class _Segmented:
 def _survival_of(features: FeatureSet, labels: pd.Series, settings: Settings) -> dict[str, Any] | None:
     """Kaplan-Meier, log-rank and restricted mean lifetime per segment, from the billing spells."""
     paying = features.billing.paying if features.billing is not None else None
+    spells = features.billing.spells if features.billing is not None else None
     result = segmentation_survival(paying, labels, features.as_of, min_accounts=settings.metrics.min_segment_size,
-                                   horizon_months=settings.survival_horizon_months)
+                                   horizon_months=settings.survival_horizon_months, spells=spells)
     return None if result is None else result.to_dict()
 
 

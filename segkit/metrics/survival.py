@@ -211,12 +211,14 @@ SURVIVAL_DEFINITION = (
 
 
 def segmentation_survival(paying: pd.DataFrame | None, labels: pd.Series, as_of: pd.Timestamp, *,
-                          min_accounts: int, horizon_months: float = DEFAULT_HORIZON_MONTHS) -> SurvivalResult | None:
-    """A segmentation's survival from the run's paying rows (``FeatureSet.billing.paying``);
-    None without paying rows (a flat customer table has no dated spells)."""
+                          min_accounts: int, horizon_months: float = DEFAULT_HORIZON_MONTHS,
+                          spells: pd.DataFrame | None = None) -> SurvivalResult | None:
+    """A segmentation's survival from the run's paying rows (``FeatureSet.billing.paying``, and
+    their ``paying_spells`` when already merged: ``FeatureSet.billing.spells``); None without
+    paying rows (a flat customer table has no dated spells)."""
     if paying is None or paying.empty:
         return None
-    frame = lifetimes_from_spells(paying_spells(paying), as_of)
+    frame = lifetimes_from_spells(paying_spells(paying) if spells is None else spells, as_of)
     if frame.empty:
         return None
     segments = labels.copy()

@@ -53,16 +53,19 @@ def whole_months(start: pd.Series, end: pd.Series) -> tuple[np.ndarray, np.ndarr
     return months - before.astype(np.int64), end_pos == start_pos
 
 
-def renewal_facts(paying: pd.DataFrame, billing_interval: pd.Series, instant: pd.Timestamp) -> pd.DataFrame:
+def renewal_facts(paying: pd.DataFrame, billing_interval: pd.Series, instant: pd.Timestamp,
+                  spells: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per account that ever paid: renewal period, renewals made, the sBG period and churn flag.
 
     ``paying`` is ``billing.paying_subscriptions``; ``billing_interval`` the account's latest
-    interval (``billing_facts``); ``instant`` the midnight after as-of.
+    interval (``billing_facts``); ``instant`` the midnight after as-of; ``spells`` the paying
+    rows' ``paying_spells`` when already merged (used when no row starts at or after ``instant``).
     """
     if paying.empty:
         return pd.DataFrame(columns=list(RENEWAL_COLUMNS)).rename_axis("account_id")
-    paying = paying[paying["pay_start"] < instant]
-    spells = paying_spells(paying)
+    started = paying["pay_start"] < instant
+    if spells is None or not started.all():
+        spells = paying_spells(paying[started])
     by_account = spells.groupby("account_id", sort=True)
     first = by_account["start"].min()
     last_end = by_account["end"].max()
