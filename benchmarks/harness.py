@@ -588,8 +588,10 @@ def bench_size(n_events: int, impls: list[Impl], a: argparse.Namespace,
     label = size_label(n_events)
     run_dir = a.data_dir / "runs" / label
     run_dir.mkdir(parents=True, exist_ok=True)
-    many = parse_many(a.many_accounts, int(manifest.get("accounts") or 0))
-    impls = impls + (many_impls(data, many, a.seed) if many and not a.only else [])
+    # --only leaves out the default x5 curve, not one asked for with --many-accounts
+    spec = a.many_accounts if a.many_accounts is not None else ("off" if a.only else "x5")
+    many = parse_many(spec, int(manifest.get("accounts") or 0))
+    impls = impls + (many_impls(data, many, a.seed) if many else [])
     segkit = find_segkit(a.python)
 
     def subs_of(fmt: str) -> dict[str, str]:
@@ -682,9 +684,10 @@ def main(argv: list[str] | None = None) -> int:
                    help=f"comma list of event file formats out of {','.join(ALL_FORMATS)} "
                         f"(default {DEFAULT_FORMATS})")
     p.add_argument("--repeat", type=int, default=1, help="runs per implementation; the median is reported")
-    p.add_argument("--many-accounts", default="x5",
+    p.add_argument("--many-accounts", default=None,
                    help="wide accounts tables beside the same events: off, xF (F x the base "
-                        "accounts, 3 subscriptions each; default x5) or ACC:SUBS[,...] e.g. 1M:3M")
+                        "accounts, 3 subscriptions each; default x5, off with --only) or "
+                        "ACC:SUBS[,...] e.g. 1M:3M (run with --only too)")
     p.add_argument("--no-startup", action="store_true", help="leave out the start-up rows")
     p.add_argument("--only", default="", help="comma list of implementation names to run")
     p.add_argument("--skip", default="", help="comma list of implementation names to leave out")

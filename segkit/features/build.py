@@ -94,7 +94,7 @@ def build_features(
     if flat:
         billing = flat_billing_facts(accounts, period, churn_window_months=flat_churn_window_months)
     else:
-        billing = billing_facts(billing_rows.paying, period)
+        billing = billing_facts(billing_rows.paying, period, spells=billing_rows.spells)
         if billing_rows.paying is not None:
             billing = billing.join(movement_facts(billing_rows.paying, period), how="left")
     nps = survey_facts(inputs.frame("surveys"), period)

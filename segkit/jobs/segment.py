@@ -125,7 +125,9 @@ def _segment_all(plan: list[list[str]], explicit_by: bool, built: dict[str, Segm
     """Fit each planned segmenter (once each, crosses reuse them) and compute its segments' metrics."""
     out = _Segmented()
     fitted: dict[str, Segmenter] = {}
-    lifetimes = account_lifetimes(features.billing.paying if features.billing is not None else None, features.as_of)
+    billing = features.billing
+    lifetimes = account_lifetimes(billing.paying if billing is not None else None, features.as_of,
+                                  billing.spells if billing is not None else None)
     for names in plan:
         label_name = CROSS.join(names)
         try:

@@ -25,7 +25,9 @@ def reject_duplicate_subscriptions(tables: dict[str, TableData], rejections: Rej
     columns = [c for c in frame.columns if not c.startswith("_")]
     with_id = frame["subscription_id"].notna() if "subscription_id" in frame else pd.Series(False, index=frame.index)
     by_id = with_id & frame.duplicated(subset=["subscription_id", "started_at"], keep="first") if with_id.any() else with_id
-    exact = ~with_id & frame.duplicated(subset=columns, keep="first")
+    exact = pd.Series(False, index=frame.index)
+    if not with_id.all():  # an equal earlier row has no id either, so only these rows are compared
+        exact[~with_id] = frame[~with_id].duplicated(subset=columns, keep="first")
     for mask, reason, column in (
         (by_id, "duplicate subscription row (same subscription_id and started_at; the first is kept)", "subscription_id"),
         (exact, "duplicate subscription row (every column equal; the first is kept)", "account_id"),

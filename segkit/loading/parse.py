@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 _CURRENCY = re.compile(r"[$€£¥₹]|\b(?:USD|EUR|GBP|JPY|CAD|AUD|CHF|INR)\b", re.IGNORECASE)
 _RANGE = re.compile(r"^\s*[\d.,]+\s*(?:-|–|to)\s*[\d.,]+\s*$|^\s*[\d.,]+\s*\+\s*$")
@@ -93,12 +95,22 @@ def _to_number(text: pd.Series, decimal: str) -> pd.Series:
     if decimal != "," and len(text):
         plain = text.str.fullmatch(_PLAIN_NUMBER).fillna(False).astype(bool)
         if plain.any():
-            out = pd.to_numeric(text.where(plain), errors="coerce").astype("Float64")
+            out = _plain_numbers(text.where(plain))
             rest = ~plain & text.notna()
             if rest.any():
                 out[rest] = _to_number_cleaned(text[rest], decimal)
             return out
     return _to_number_cleaned(text, decimal)
+
+
+def _plain_numbers(text: pd.Series) -> pd.Series:
+    """Cells already matching ``_PLAIN_NUMBER`` (others <NA>): Arrow's cast, a few times faster
+    than pandas.to_numeric and the same correctly rounded doubles."""
+    try:
+        cast = pc.cast(pa.array(text, type=pa.string()), pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pd.to_numeric(text, errors="coerce").astype("Float64")
+    return pd.Series(pd.array(cast, dtype="Float64"), index=text.index)
 
 
 def _to_number_cleaned(text: pd.Series, decimal: str) -> pd.Series:
@@ -120,6 +132,8 @@ def guess_decimal(text: pd.Series) -> str:
     """``,`` when more cells are unambiguously decimal-comma (``29,85``, ``1.234,5``) than
     unambiguously decimal-point (``29.85``, ``1,234.5``); otherwise ``.``. Ambiguous cells
     (``1,000``, ``1.234``) follow the column's choice."""
+    if not text.str.contains(",", regex=False).any():  # every pattern of a comma decimal needs one
+        return "."
     cells = text.dropna().str.replace(_CURRENCY, "", regex=True).str.strip()
     comma = int(cells.str.contains(_COMMA_DECIMAL).sum())
     dot = int(cells.str.contains(_DOT_DECIMAL).sum())
@@ -153,7 +167,9 @@ def parse_number(raw: pd.Series, *, integer: bool = False, decimal: str = ".", r
         values = _to_number(text, decimal)
         reasons = _no_reasons(raw.index)
         failed = present & values.isna()
-        is_range = failed & text.str.match(_RANGE).fillna(False)
+        is_range = pd.Series(False, index=text.index)
+        if failed.any():  # the range pattern runs per cell in Python (\s): only on the failed ones
+            is_range[failed] = text[failed].str.match(_RANGE).fillna(False).astype(bool)
         reasons[failed] = "not a number"
         if is_range.any():
             if ranges == "reject":

@@ -30,9 +30,8 @@ DEFINITIONS = {
 def activation_metrics(rows: pd.DataFrame, has_billing: bool) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if "engagement_score" in rows:
-        scores = rows["engagement_score"]
-        base = scores[rows["is_customer"]] if has_billing else scores
-        out["engagement_score"] = float(base.mean()) if len(base) else None
+        score = rows.loc[rows["is_customer"], "engagement_score"] if has_billing else rows["engagement_score"]
+        out["engagement_score"] = float(score.mean()) if len(score) else None  # one column, not a copy of the frame
     if "activated" in rows:
         eligible = int(rows["activation_eligible"].sum())
         activated = int(rows["activated"].sum())

@@ -280,30 +280,68 @@ def _percentiles(samples: np.ndarray) -> list[float] | None:
     return [float(low), float(high)]
 
 
+#: Drawing one category of a multinomial costs about as much as this many index draws: the
+#: resampling draws counts of the distinct rows when there are few of them, else indices.
+MULTINOMIAL_COST = 6
+
+
+def _distinct_rows(columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row the number of its distinct row (in order of first appearance), and the first row of
+    each: hashed column by column (pandas.factorize), O(n), where np.unique(axis=0) sorts."""
+    codes = np.zeros(len(columns), dtype=np.int64)
+    for j in range(columns.shape[1]):
+        column, levels = pd.factorize(columns[:, j], use_na_sentinel=False)
+        codes, _ = pd.factorize(codes * max(len(levels), 1) + column)
+    first = np.flatnonzero(np.diff(np.maximum.accumulate(codes), prepend=-1) > 0)  # codes count up from 0
+    return codes, first
+
+
+def resample_sums(columns: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
+    """Column sums of ``size`` bootstrap resamples of the rows (n drawn with replacement out of n).
+
+    Only the sums are needed, so identical rows are merged first: the counts of the k distinct
+    rows are one multinomial draw (n, their shares) per resample, O(k) instead of O(n). When most
+    rows are distinct, n uniform indices per resample are drawn instead and counted per distinct
+    row (same distribution, cheaper per row than a multinomial category). Chunked to
+    ``MAX_CELLS`` counts held at once; deterministic for a seeded ``rng``.
+    """
+    n = len(columns)
+    if n == 0:
+        return np.zeros((size, columns.shape[1]))
+    inverse, first = _distinct_rows(columns)
+    distinct, counts, k = columns[first], np.bincount(inverse, minlength=len(first)), len(first)
+    by_rows = k * MULTINOMIAL_COST > n
+    chunk = max(1, MAX_CELLS // max(n if by_rows else k, 1))
+    out = []
+    left = size
+    while left > 0:
+        m = min(chunk, left)
+        if by_rows:
+            picked = rng.integers(0, n, size=(m, n))
+            if k < n:
+                picked = inverse[picked]
+            picked += (np.arange(m, dtype=picked.dtype) * k)[:, None]
+            weights = np.bincount(picked.ravel(), minlength=m * k).reshape(m, k)
+        else:
+            weights = rng.multinomial(n, counts / n, size=m)
+        out.append(weights.astype(np.float64) @ distinct)
+        left -= m
+    return np.concatenate(out) if out else np.empty((0, columns.shape[1]))
+
+
 def _simple_bootstrap(rows: pd.DataFrame, options: MetricOptions, rng: np.random.Generator) -> np.ndarray:
-    n = len(rows)
     columns = np.column_stack([
         rows["mrr"].to_numpy(dtype=np.float64),
         rows["is_customer"].to_numpy(dtype=np.float64),
         rows["churn_events"].to_numpy(dtype=np.float64),
         rows["customer_months"].to_numpy(dtype=np.float64),
     ])
-    out = []
-    chunk = max(1, MAX_CELLS // max(n, 1))
-    left = options.clv_bootstrap
-    while left > 0:
-        size = min(chunk, left)
-        weights = rng.multinomial(n, np.full(n, 1.0 / n), size=size).astype(np.float64)
-        sums = weights @ columns
-        mrr, customers, events, months = sums.T
-        with np.errstate(divide="ignore", invalid="ignore"):
-            arpa = mrr / customers
-            churn = events / months
-            life = simple_lifetime_months(churn, options.clv_horizon_months, _simple_discount(options))
-            clv = np.where((customers > 0) & (months > 0), arpa * options.gross_margin * life, np.nan)
-        out.append(clv)
-        left -= size
-    return np.concatenate(out)
+    mrr, customers, events, months = resample_sums(columns, options.clv_bootstrap, rng).T
+    with np.errstate(divide="ignore", invalid="ignore"):
+        arpa = mrr / customers
+        churn = events / months
+        life = simple_lifetime_months(churn, options.clv_horizon_months, _simple_discount(options))
+        return np.where((customers > 0) & (months > 0), arpa * options.gross_margin * life, np.nan)
 
 
 def add_intervals(groups: dict[str, pd.DataFrame], results: dict[str, dict[str, Any]], fits: ValueFits,

@@ -42,11 +42,9 @@ def revenue_retention(group: Group) -> dict[str, Any]:
     rows = group.rows
     moves = {c: float(rows[c].sum()) for c in MOVEMENTS}
     starting = float(rows["mrr_period_start"].sum())
-    in_base = rows["mrr_period_start"] > 0  # the two columns, not a copy of every column of the base's rows
-    base_start_mrr, base_end_mrr = rows["mrr_period_start"][in_base], rows["mrr_period_end"][in_base]
-    base_start = float(base_start_mrr.sum())
-    # min(end, start) per account, an empty end counting as start (DataFrame.min(axis=1) skips NaN)
-    base_kept = float(base_end_mrr.where((base_end_mrr < base_start_mrr).fillna(False), base_start_mrr).sum())
+    base = rows.loc[rows["mrr_period_start"] > 0, ["mrr_period_start", "mrr_period_end"]]  # two columns, not a copy of the frame
+    base_start = float(base["mrr_period_start"].sum())
+    base_kept = float(base[["mrr_period_end", "mrr_period_start"]].min(axis=1).sum())
     at_start = int(rows["active_at_start"].sum())
     at_end = int(rows["is_customer"].sum())
     new_at_end = int((rows["is_customer"] & ~rows["active_at_start"]).sum())
@@ -61,7 +59,7 @@ def revenue_retention(group: Group) -> dict[str, Any]:
         "reactivation_mrr": moves["mrr_reactivation"],
         "gross_mrr_churn_rate": ratio(lost, starting),
         "net_mrr_churn_rate": ratio(lost - moves["mrr_expansion"] - moves["mrr_reactivation"], starting),
-        "nrr": ratio(float(base_end_mrr.sum()), base_start),
+        "nrr": ratio(float(base["mrr_period_end"].sum()), base_start),
         "grr": ratio(base_kept, base_start),
         "customer_retention_rate": ratio(at_end - new_at_end, at_start),
     }

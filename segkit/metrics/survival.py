@@ -193,10 +193,16 @@ def logrank_k_sample(months: np.ndarray, churned: np.ndarray, groups: np.ndarray
     k = len(labels)
     observed_minus_expected = np.zeros(k)
     covariance = np.zeros((k, k))
-    group = np.searchsorted(labels, groups)  # one bincount per time, not one mask per (time, group)
-    for time in np.unique(months[churned]):
-        at_risk = np.bincount(group[months >= time], minlength=k).astype(float)
-        deaths = np.bincount(group[(months == time) & churned], minlength=k).astype(float)
+    group = np.searchsorted(labels, groups)
+    times = np.unique(months[churned])
+    # counts at every event time at once (sorted lifetimes per group), not one pass over all accounts per time
+    at_risk_all = np.empty((len(times), k))
+    for g in range(k):
+        mine = np.sort(months[group == g])
+        at_risk_all[:, g] = len(mine) - np.searchsorted(mine, times, side="left")
+    died = np.searchsorted(times, months[churned]) * k + group[churned]
+    deaths_all = np.bincount(died, minlength=len(times) * k).reshape(len(times), k).astype(float)
+    for at_risk, deaths in zip(at_risk_all, deaths_all):
         n, d = at_risk.sum(), deaths.sum()
         observed_minus_expected += deaths - d * at_risk / n
         if n > 1:
@@ -273,23 +279,25 @@ SURVIVAL_DEFINITION = (
 )
 
 
-def account_lifetimes(paying: pd.DataFrame | None, as_of: pd.Timestamp) -> pd.DataFrame | None:
-    """``first_paid_at`` and ``churned_at`` per account (string index) from the run's paying rows,
-    None without paying rows: the same for every segmentation of a run, so computed once."""
+def account_lifetimes(paying: pd.DataFrame | None, as_of: pd.Timestamp,
+                      spells: pd.DataFrame | None = None) -> pd.DataFrame | None:
+    """``first_paid_at`` and ``churned_at`` per account (string index) from the run's paying rows
+    (and their ``paying_spells`` when already merged: ``FeatureSet.billing.spells``), None without
+    paying rows: the same for every segmentation of a run, so computed once."""
     if paying is None or paying.empty:
         return None
-    frame = lifetimes_from_spells(paying_spells(paying), as_of)
+    frame = lifetimes_from_spells(paying_spells(paying) if spells is None else spells, as_of)
     frame.index = frame.index.astype("string")
     return frame
 
 
 def segmentation_survival(paying: pd.DataFrame | None, labels: pd.Series, as_of: pd.Timestamp, *,
                           min_accounts: int, horizon_months: float = DEFAULT_HORIZON_MONTHS,
-                          lifetimes: pd.DataFrame | None = None) -> SurvivalResult | None:
+                          lifetimes: pd.DataFrame | None = None, spells: pd.DataFrame | None = None) -> SurvivalResult | None:
     """A segmentation's survival from the run's paying rows (``FeatureSet.billing.paying``), or
     from their ``account_lifetimes`` when given; None without paying rows (a flat customer table
     has no dated spells)."""
-    frame = lifetimes if lifetimes is not None else account_lifetimes(paying, as_of)
+    frame = lifetimes if lifetimes is not None else account_lifetimes(paying, as_of, spells)
     if frame is None or frame.empty:
         return None
     segments = labels.copy()

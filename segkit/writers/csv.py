@@ -20,7 +20,12 @@ def escape_text_cells(frame: pd.DataFrame) -> pd.DataFrame:
     for col in out.columns:
         if pd.api.types.is_string_dtype(out[col]) or out[col].dtype == object:
             text = out[col]
-            mask = text.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_TRIGGERS))
+            if pd.api.types.is_string_dtype(text.dtype) and text.dtype != object:  # one vectorised pass
+                mask = text.str.startswith(FORMULA_TRIGGERS).fillna(False).astype(bool)
+                if not mask.any():
+                    continue
+            else:
+                mask = text.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_TRIGGERS))
             out[col] = text.where(~mask, "'" + text.astype("string"))
     return out
 

@@ -170,3 +170,34 @@ def test_result_dict_is_asdict():
     result = survival_by_segment(frame, segments, AS_OF, min_accounts=2)
     assert result.curves and result.to_dict() == asdict(result)
     assert list(result.to_dict()) == list(asdict(result))
+
+
+def _logrank_per_time(months: np.ndarray, churned: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """O - E and the covariance as the test summed them before: one pass over all accounts per time."""
+    labels = np.unique(groups)
+    k = len(labels)
+    group = np.searchsorted(labels, groups)
+    o_e, cov = np.zeros(k), np.zeros((k, k))
+    for time in np.unique(months[churned]):
+        at_risk = np.bincount(group[months >= time], minlength=k).astype(float)
+        deaths = np.bincount(group[(months == time) & churned], minlength=k).astype(float)
+        n, d = at_risk.sum(), deaths.sum()
+        o_e += deaths - d * at_risk / n
+        if n > 1:
+            share = at_risk / n
+            cov += d * (n - d) / (n - 1) * (np.diag(share) - np.outer(share, share))
+    return o_e, cov
+
+
+def test_logrank_counts_at_every_time_at_once_give_the_same_statistic() -> None:
+    from scipy import stats as sps
+
+    rng = np.random.default_rng(11)
+    months = np.round(rng.exponential(9.0, 3000), 1)
+    churned = rng.random(3000) < 0.6
+    groups = rng.choice(np.array(["a", "b", "c", "d"]), 3000)
+    o_e, cov = _logrank_per_time(months, churned, groups)
+    expected = float(o_e[:-1] @ np.linalg.solve(cov[:-1, :-1], o_e[:-1]))
+    statistic, p_value = logrank_k_sample(months, churned, groups)
+    assert statistic == expected
+    assert p_value == float(sps.chi2.sf(expected, 3))

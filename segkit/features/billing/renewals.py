@@ -53,23 +53,26 @@ def whole_months(start: pd.Series, end: pd.Series) -> tuple[np.ndarray, np.ndarr
     return months - before.astype(np.int64), end_pos == start_pos
 
 
-def renewal_facts(paying: pd.DataFrame, billing_interval: pd.Series, instant: pd.Timestamp) -> pd.DataFrame:
+def renewal_facts(paying: pd.DataFrame, billing_interval: pd.Series, instant: pd.Timestamp,
+                  spells: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per account that ever paid: renewal period, renewals made, the sBG period and churn flag.
 
     ``paying`` is ``billing.paying_subscriptions``; ``billing_interval`` the account's latest
-    interval (``billing_facts``); ``instant`` the midnight after as-of.
+    interval (``billing_facts``); ``instant`` the midnight after as-of; ``spells`` the paying
+    rows' ``paying_spells`` when already merged (used when no row starts at or after ``instant``).
     """
     if paying.empty:
         return pd.DataFrame(columns=list(RENEWAL_COLUMNS)).rename_axis("account_id")
-    paying = paying[paying["pay_start"] < instant]
-    spells = paying_spells(paying)
+    started = paying["pay_start"] < instant
+    if spells is None or not started.all():
+        spells = paying_spells(paying[started])
     by_account = spells.groupby("account_id", sort=True)
     first = by_account["start"].min()
     last_end = by_account["end"].max()
     open_spell = spells["end"].isna() | (spells["end"] >= instant)
     paying_now = open_spell.groupby(spells["account_id"]).any().reindex(first.index)
     interval = billing_interval.reindex(first.index).astype("string").str.lower()
-    period = interval.map(lambda v: MONTHS_PER_INTERVAL.get(v, 1.0) if isinstance(v, str) else 1.0).astype("float64")
+    period = interval.map(MONTHS_PER_INTERVAL).astype("float64").fillna(1.0)  # one lookup per distinct interval, not a lambda per account
     period = period.where(period >= 1.0, 1.0).round().astype(np.int64)
     end = last_end.where(~paying_now, instant).fillna(instant)
     months, exact = whole_months(first.dt.floor("D"), end.dt.floor("D"))  # whole days: the rule above

@@ -13,7 +13,7 @@ import pandas as pd
 from segkit.errors import InputDataError
 from segkit.features.billing.fx import FIX, Money, convert_paying
 from segkit.features.billing.invoices import invoice_subscriptions
-from segkit.features.billing.subscriptions import BillingPolicy, paying_subscriptions
+from segkit.features.billing.subscriptions import BillingPolicy, paying_spells, paying_subscriptions
 from segkit.features.period import Period
 from segkit.loading.model import Inputs
 
@@ -28,6 +28,8 @@ class Billing:
     past_due: str = "include"
     #: what the churn policy inferred (status snapshots ended, gaps bridged), for the warnings
     notes: list[str] = field(default_factory=list)
+    #: ``paying_spells(paying)``, merged once for billing facts, renewals and survival
+    spells: pd.DataFrame | None = None
 
     @property
     def has_rows(self) -> bool:
@@ -79,4 +81,5 @@ def billing_of(inputs: Inputs, *, past_due: str = "include", policy: BillingPoli
         if money is not None:
             paying = convert_paying(paying, money, period)
         paying = paying.drop(columns=["currency"], errors="ignore")
-    return Billing(subscriptions=subs, paying=paying, past_due=policy.past_due, notes=notes)
+    spells = paying_spells(paying) if paying is not None else None
+    return Billing(subscriptions=subs, paying=paying, past_due=policy.past_due, notes=notes, spells=spells)

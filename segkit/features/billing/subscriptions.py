@@ -207,10 +207,11 @@ def paying_spells(paying: pd.DataFrame) -> pd.DataFrame:
     return spells.reset_index(drop=True)
 
 
-def billing_facts(paying: pd.DataFrame | None, period: Period) -> pd.DataFrame:
+def billing_facts(paying: pd.DataFrame | None, period: Period, spells: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per account that ever paid: the facts the metrics need, at period start and end.
 
-    ``paying`` is ``paying_subscriptions`` of the run's billing rows (``billing/source.py``).
+    ``paying`` is ``paying_subscriptions`` of the run's billing rows (``billing/source.py``);
+    ``spells`` its ``paying_spells`` when already merged (``Billing.spells``).
     """
     columns = [
         "mrr", "mrr_start", "is_customer", "active_at_start", "churned_in_period",
@@ -230,7 +231,7 @@ def billing_facts(paying: pd.DataFrame | None, period: Period) -> pd.DataFrame:
     facts["active_at_start"] = start.groupby(paying["account_id"]).any()
     facts["churned_in_period"] = facts["active_at_start"] & ~facts["is_customer"]
     facts["first_paid_at"] = by_account["pay_start"].min()
-    spells = paying_spells(paying)
+    spells = paying_spells(paying) if spells is None else spells
     ends = spells["end"]
     churn = ends.notna() & (ends >= period.start) & (ends < period.end)
     facts["churn_events"] = churn.groupby(spells["account_id"]).sum()

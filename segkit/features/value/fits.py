@@ -49,7 +49,8 @@ def add_value_features(features: FeatureSet, inputs: Inputs, engine: EventEngine
     fits = ValueFits()
     billing = features.billing if features.billing is not None else billing_of(inputs, past_due=settings.past_due)
     if billing.paying is not None:
-        facts = renewal_facts(billing.paying, frame.get("billing_interval", pd.Series(dtype="string")), features.period.end)
+        facts = renewal_facts(billing.paying, frame.get("billing_interval", pd.Series(dtype="string")), features.period.end,
+                              spells=billing.spells)
         for col in RENEWAL_COLUMNS:
             frame[col] = facts[col].reindex(frame.index)
     if engine is not None and "active_days_30" in frame:
