@@ -151,6 +151,19 @@ def test_invalid_utf8_inside_the_header_sample_of_json_lines_is_one_rejected_lin
     assert [(int(r["line"]), r["reason"]) for r in rejected] == [(3, "line is not valid UTF-8")]
 
 
+def _windows_1252_semicolons(directory: Path) -> Path:
+    """Semicolons, and a byte that is not UTF-8 inside the header sample (the loader reads the header
+    as Windows-1252; the event engines still reject that line)."""
+    lines = [b"account_id;event;timestamp"] + [
+        CLEAN_LINE.replace(",", ";").format(i=n % 7, e=n % 3, d=1 + n % 28).encode() for n in range(50)
+    ]
+    lines[20] = b"a4;caf\xe9;2025-06-02T00:00:00Z"  # line 21
+    lines[30] = b"a1;short"  # line 31
+    events = directory / "semicolons.csv"
+    events.write_bytes(b"\n".join(lines) + b"\n")
+    return events
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("java") is None, reason="Spark needs Java (no java on PATH)")
 def test_spark_rejects_the_same_rows_with_the_same_lines(run_cli, tmp_path: Path) -> None:
@@ -161,7 +174,8 @@ def test_spark_rejects_the_same_rows_with_the_same_lines(run_cli, tmp_path: Path
     """
     folder = tmp_path / "events"
     folder.mkdir()
-    for build in (_bad_csv, _bad_gzipped_csv, _bad_json_lines, _blank_json_lines, _bad_utf8_in_the_header_sample):
+    for build in (_bad_csv, _bad_gzipped_csv, _bad_json_lines, _blank_json_lines, _bad_utf8_in_the_header_sample,
+                  _windows_1252_semicolons):
         build(folder)
     reports, listed = {}, {}
     for engine in ("duckdb", "spark"):
@@ -170,7 +184,7 @@ def test_spark_rejects_the_same_rows_with_the_same_lines(run_cli, tmp_path: Path
         reports[engine] = (out / "report.json").read_bytes()
     assert reports["spark"] == reports["duckdb"]
     assert listed["spark"] == listed["duckdb"]
-    assert (info["rows_read"], info["rows_rejected"]) == (3000 + 3000 + 2999 + 4 + 5, 4 + 3 + 4 + 1 + 1)
+    assert (info["rows_read"], info["rows_rejected"]) == (3000 + 3000 + 2999 + 4 + 5 + 50, 4 + 3 + 4 + 1 + 1 + 2)
     by_file: dict[str, list[tuple[int, str]]] = {}
     for row in listed["spark"]:
         by_file.setdefault(row["file"], []).append((int(row["line"]), row["reason"]))
@@ -180,6 +194,7 @@ def test_spark_rejects_the_same_rows_with_the_same_lines(run_cli, tmp_path: Path
     assert by_file["events.jsonl"] == BAD_JSON_REJECTED
     assert by_file["blank.jsonl"] == [(5, "timestamp missing or not a date/time")]
     assert by_file["sample.jsonl"] == [(3, "line is not valid UTF-8")]
+    assert by_file["semicolons.csv"] == [(21, "line is not valid UTF-8"), (31, "CSV row has the wrong number of fields")]
 
 
 def test_a_json_lines_file_that_is_not_text_stays_one_clear_error(run_cli, tmp_path: Path) -> None:

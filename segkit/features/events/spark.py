@@ -159,7 +159,7 @@ class SparkEventEngine:
         from pyspark.sql import functions as F
         from pyspark.sql import types as T
 
-        layout = csv_layout(ef)
+        layout = csv_layout(ef) or _local_csv_layout(ef)
         if layout is None:
             names, delimiter = self.spark.read.option("header", "true").csv(path).columns, ","
         else:
@@ -411,6 +411,21 @@ class SparkEventEngine:
             except Exception:  # noqa: BLE001 - best effort
                 pass
         self._views.clear()
+
+
+def _local_csv_layout(ef: EventFile) -> tuple[list[str], str] | None:
+    """The loader's header names and delimiter of a local CSV in another encoding (Windows-1252...).
+
+    Its cells are still checked as UTF-8 (a line that is not is rejected, as on DuckDB).
+    """
+    from segkit.loading.readers import read_header, sniff_csv
+
+    if not ef.path.is_file() or ef.format.compression == "zip":
+        return None
+    try:
+        return read_header(ef.path, ef.format), sniff_csv(ef.path, ef.format, whole_file=False).delimiter
+    except InputDataError:
+        return None
 
 
 def _times_from_us(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
