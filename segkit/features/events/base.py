@@ -51,6 +51,11 @@ REASON_UNKNOWN = "account_id not found in the accounts table"
 REASON_BEFORE_1970 = "timestamp before 1970"
 REASON_NO_SUBSCRIPTION = "no account id, and its subscription_id matches no subscription"
 REASON_BAD_NUMBER = "count, duration or error count negative, fractional (count) or not a number"
+#: Rows the file reader could not parse (``duckdb_rejects``; the Spark engine flags the same rows).
+REASON_FIELDS = "CSV row has the wrong number of fields"
+REASON_UTF8 = "line is not valid UTF-8"
+REASON_CSV = "CSV row cannot be parsed (quoting or line length)"
+REASON_JSON = "line is not valid JSON"
 
 #: Reason code (``definition.REASON_CODES``) -> the text reported and listed in rejected.csv.
 REASON_TEXT: dict[int, str] = {
@@ -62,6 +67,9 @@ REASON_TEXT: dict[int, str] = {
     fdef.REASON_CODES["after"]: REASON_AFTER,
     fdef.REASON_CODES["no_subscription"]: REASON_NO_SUBSCRIPTION,
     fdef.REASON_CODES["bad_number"]: REASON_BAD_NUMBER,
+    fdef.REASON_CODES["bad_fields"]: REASON_FIELDS,
+    fdef.REASON_CODES["bad_utf8"]: REASON_UTF8,
+    fdef.REASON_CODES["bad_json"]: REASON_JSON,
 }
 
 

@@ -42,6 +42,10 @@ REASON_CODES = {
     "after": 6,
     "no_subscription": 7,
     "bad_number": 8,
+    # rows the file reader could not parse (the engine flags them as ``_bad``; checked first)
+    "bad_fields": 9,
+    "bad_utf8": 10,
+    "bad_json": 11,
 }
 
 
@@ -87,15 +91,21 @@ class Bounds:
         return cls(end, end - 30 * DAY_US, end - 84 * DAY_US, end - 90 * DAY_US, end_day - 30)
 
 
-def reason_sql(end: int, *, has_calls: bool, has_subscriptions: bool = False, has_numbers: bool = False) -> str:
+def reason_sql(end: int, *, has_calls: bool, has_subscriptions: bool = False, has_numbers: bool = False,
+               has_parse: bool = False) -> str:
     """The rejection reason of a row of canonical columns (first match wins), null when usable.
 
     ``has_subscriptions``: rows carry ``subscription_id`` (a row with one that reached no account
     says so); ``has_numbers``: rows carry ``bad_number`` (a count, duration or error count that
-    is negative or not a number), checked last so a row after as-of is excluded, not rejected.
+    is negative or not a number), checked last so a row after as-of is excluded, not rejected;
+    ``has_parse``: rows carry ``_bad``, the code of a row the file reader could not parse
+    (``bad_fields``, ``bad_utf8``, ``bad_json``), checked first (the Spark engine keeps such rows
+    flagged; DuckDB's reader takes them out before, ``duckdb_rejects``).
     """
     codes = REASON_CODES
     parts = []
+    if has_parse:
+        parts.append("WHEN _bad IS NOT NULL THEN _bad")
     if has_calls:
         parts.append(f"WHEN call_type IS NOT NULL AND call_type <> 'track' THEN {codes['not_track']}")
     if has_subscriptions:

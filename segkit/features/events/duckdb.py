@@ -347,10 +347,16 @@ class DuckDBEngine:
         return fast
 
     def list_rejected(self, as_of: dt.date, counts: dict[str, int], unknown: list[str], rejections: Rejections) -> None:
-        """List the rejected rows whose counts another engine (Spark) computed, with line numbers."""
+        """List the rejected rows whose counts another engine (Spark) computed, with line numbers.
+
+        The text files are scanned as a run scans them, so the rows no reader could parse are
+        listed too and every other row keeps its physical line (``duckdb_rejects.shift_lines``).
+        """
         bounds = fdef.Bounds.at(as_of)
         self.bounds = bounds
+        self._scan_text_once(bounds)
         self._define_scored(bounds)
+        list_parse_rejects(self.parse_rejects, [label(ef.path) for ef in self.events.files], rejections)
         self._list_rejected(bounds, counts, unknown, rejections)
 
     def _list_rejected(self, bounds: fdef.Bounds, counts: dict[str, int], unknown: list[str], rejections: Rejections) -> None:

@@ -25,14 +25,11 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from segkit.features.events.base import REASON_CSV, REASON_FIELDS, REASON_JSON, REASON_UTF8
 from segkit.loading.formats import FileFormat
 from segkit.loading.model import EventFile, Rejections
 
 #: DuckDB's CSV error types -> the reason listed and counted.
-REASON_FIELDS = "CSV row has the wrong number of fields"
-REASON_UTF8 = "line is not valid UTF-8"
-REASON_CSV = "CSV row cannot be parsed (quoting or line length)"
-REASON_JSON = "line is not valid JSON"
 _ERROR_REASON = {
     "TOO MANY COLUMNS": REASON_FIELDS,
     "MISSING COLUMNS": REASON_FIELDS,

@@ -10,10 +10,14 @@ Files may be local paths or any URL Spark's Hadoop filesystem reads (``hdfs://``
 ``gs://``, ``abfss://``): Parquet, CSV (header row) or JSON Lines. PySpark is an optional extra
 (``pip install 'segkit[spark]'``) and needs Java 17.
 
-Rejected rows are counted exactly by Spark (same rules, same pass as DuckDB). Listing them with
-line numbers (``rejected.csv``) needs the files in order, which a cluster does not keep: for
-local files the listing is done by the DuckDB engine with the same rules; for remote files the
-counts are reported and the listing is skipped with a note.
+Rejected rows are counted exactly by Spark (same rules, same pass as DuckDB), rows its readers
+cannot parse included: the CSV and JSON readers run in PERMISSIVE mode with a corrupt-record
+column, so a ragged CSV row or a line that is not JSON is flagged (``_bad``) instead of padded or
+dropped, and CSV is read as ISO-8859-1 (one character per byte) and turned back into UTF-8 cell
+by cell, so a line whose bytes are not UTF-8 is flagged too. Listing them with line numbers
+(``rejected.csv``) needs the files in order, which a cluster does not keep: for local files the
+listing is done by the DuckDB engine with the same rules; for remote files the counts are
+reported and the listing is skipped with a note.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from segkit.features.events.base import (
 )
 from segkit.features.events.linking import LINKED_SOURCES, account_resolution, LINKS, has_numbers, spark_link_columns, subscription_links
 from segkit.features.events.base import first_line as _first_line
+from segkit.features.events.duckdb_rejects import csv_layout
 from segkit.features.events.base import to_us as _us
 from segkit.loading.model import EventFile, EventInput, Rejections
 from segkit.loading.formats import label
@@ -42,6 +47,11 @@ if TYPE_CHECKING:
     from segkit.features.events.duckdb import DuckDBEngine
 
 _SESSIONS: dict[str, Any] = {}  # pyspark SparkSession (optional dependency, imported lazily)
+#: The column Spark's CSV and JSON readers put a line they cannot parse in (PERMISSIVE mode).
+CORRUPT = "_segkit_unparsed"
+#: CSV is read in this encoding (every byte one character, nothing lost or replaced) and each cell
+#: turned back into UTF-8, so a line with bytes that are not UTF-8 is found as DuckDB finds it.
+_BYTES = "ISO-8859-1"
 
 
 def spark_session(master: str, timezone: str = "UTC") -> Any:
@@ -68,6 +78,8 @@ def spark_session(master: str, timezone: str = "UTC") -> Any:
         session.sparkContext.setLogLevel("ERROR")
         _SESSIONS[master] = session
     session.conf.set("spark.sql.session.timeZone", timezone)  # naive timestamps are in --timezone
+    # A CSV row with too many or too few fields is flagged only when every column is parsed.
+    session.conf.set("spark.sql.csv.parser.columnPruning.enabled", "false")
     return session
 
 
@@ -121,26 +133,64 @@ class SparkEventEngine:
 
     # -- reading ---------------------------------------------------------------------------
 
-    def _read(self, ef: EventFile) -> Any:
+    def _read(self, ef: EventFile) -> tuple[Any, Any, dict[str, str]]:
+        """The file as Spark reads it, each row's ``_bad`` code (null: parsed) and the CSV columns by name."""
+        from pyspark.sql import functions as F
+
         path = hadoop_literal(ef.path)
-        reader = self.spark.read
+        codes = fdef.REASON_CODES
         if ef.format.kind == "parquet":
-            return reader.parquet(path)
+            return self.spark.read.parquet(path), F.lit(None).cast("int"), {}
         if ef.format.kind == "csv":
-            return reader.option("header", "true").option("inferSchema", "false").csv(path)
-        return reader.json(path)
+            return self._read_csv(ef, path)
+        df = self.spark.read.option("mode", "PERMISSIVE").option("columnNameOfCorruptRecord", CORRUPT).json(path)
+        if CORRUPT not in df.columns:
+            return df, F.lit(None).cast("int"), {}
+        line = F.col(CORRUPT)
+        bad = F.when(line.isNotNull(), F.when(F.is_valid_utf8(line), codes["bad_json"]).otherwise(codes["bad_utf8"]))
+        return df, bad, {}
+
+    def _read_csv(self, ef: EventFile, path: str) -> tuple[Any, Any, dict[str, str]]:
+        """Every column as raw text by position (``_c0``...), plus the corrupt-record column.
+
+        The header names and delimiter are the loader's (a local UTF-8 file), else Spark's own
+        header read; positional names keep duplicate or dotted header names apart.
+        """
+        from pyspark.sql import functions as F
+        from pyspark.sql import types as T
+
+        layout = csv_layout(ef) or _local_csv_layout(ef)
+        if layout is None:
+            names, delimiter = self.spark.read.option("header", "true").csv(path).columns, ","
+        else:
+            names, delimiter = layout
+        positional = [f"_c{i}" for i in range(len(names))]
+        schema = T.StructType([T.StructField(n, T.StringType()) for n in positional + [CORRUPT]])
+        df = (self.spark.read.schema(schema).option("header", "true").option("sep", delimiter)
+              .option("quote", '"').option("escape", '"').option("encoding", _BYTES)
+              .option("mode", "PERMISSIVE").option("columnNameOfCorruptRecord", CORRUPT).csv(path))
+        line = F.concat_ws(delimiter, *[F.col(n) for n in positional + [CORRUPT]])
+        codes = fdef.REASON_CODES
+        bad = (F.when(~F.is_valid_utf8(F.encode(line, _BYTES).cast("string")), codes["bad_utf8"])
+               .when(F.col(CORRUPT).isNotNull(), codes["bad_fields"]))
+        by_name: dict[str, str] = {}
+        for name, column in zip(names, positional):
+            by_name.setdefault(name, column)  # a repeated name reads its first column, as the loader does
+        return df, bad, by_name
 
     def _canonical(self, index: int, ef: EventFile) -> Any:
         from pyspark.sql import functions as F
         from pyspark.sql import types as T
 
-        df = self._read(ef)
+        df, bad, csv_columns = self._read(ef)
         types = {f.name: f.dataType for f in df.schema.fields}
 
         def raw(canonical: str) -> Any:
             source = ef.mapping.get(canonical)
             if source is None:
                 return None
+            if source in csv_columns:  # raw bytes as ISO-8859-1 characters -> the UTF-8 text
+                return F.encode(F.col(csv_columns[source]), _BYTES).cast("string")
             return F.col(".".join(_q(p) for p in source.split(".")))
 
         def text(canonical: str) -> Any:
@@ -180,6 +230,7 @@ class SparkEventEngine:
             text("group_id").alias("group_id"),
             ts.alias("ts"),
             F.lit(index).alias("_file"),
+            bad.cast("int").alias("_bad"),
             *spark_link_columns({c: text(c) if c in ef.mapping else None for c in LINKED_SOURCES}),
         ).withColumn("t", F.unix_micros(F.col("ts")))
 
@@ -213,7 +264,8 @@ class SparkEventEngine:
                     f"""SELECT user_id, account_id FROM (
                         SELECT user_id, group_id AS account_id,
                                row_number() OVER (PARTITION BY user_id ORDER BY ts DESC NULLS LAST, group_id) AS rn
-                        FROM src WHERE call_type = 'group' AND user_id IS NOT NULL AND group_id IS NOT NULL {exclude}
+                        FROM src WHERE call_type = 'group' AND user_id IS NOT NULL AND group_id IS NOT NULL
+                        AND _bad IS NULL {exclude}
                     ) WHERE rn = 1"""
                 )
             self._view("users_map", " UNION ALL ".join(parts), cache=True)
@@ -226,19 +278,20 @@ class SparkEventEngine:
             self._views.append("subscriptions_given")
         account, joins = account_resolution(has_subscriptions=self.has_subscriptions, has_users=self.has_users)
         self._view("resolved", f"""SELECT {account} AS account_id, s.user_id, s.event, s.event_id, s.ts, s.t,
-            s.call_type, s._file, {', '.join('s.' + c for c in LINKS.split(', '))} FROM src s {joins}""")
+            s.call_type, s._file, s._bad, {', '.join('s.' + c for c in LINKS.split(', '))} FROM src s {joins}""")
 
     # -- the features ----------------------------------------------------------------------
 
     def max_timestamp(self) -> pd.Timestamp | None:
         (value,) = self.spark.sql(
             "SELECT max(t) FROM resolved WHERE account_id IS NOT NULL AND account_id <> '' AND event IS NOT NULL AND event <> ''"
+            " AND _bad IS NULL"
         ).collect()[0]
         return pd.Timestamp(int(value), unit="us", tz="UTC") if value is not None else None
 
     def _define_scored(self, bounds: fdef.Bounds) -> int:
         reason = fdef.reason_sql(bounds.end, has_calls=self.has_calls, has_subscriptions=self.has_subscriptions,
-                                 has_numbers=self.has_numbers)
+                                 has_numbers=self.has_numbers, has_parse=True)
         self._view("scored_all", f"SELECT *, {reason} AS reason FROM resolved")
         duplicates = 0
         if self.has_event_id:
@@ -331,7 +384,7 @@ class SparkEventEngine:
     def file_summary(self) -> dict[str, EventFileSummary]:
         """Per event file: records read and the span of valid timestamps (``segkit validate --engine spark``)."""
         rows = self.spark.sql(
-            "SELECT _file, count(*), min(t) FILTER (WHERE t >= 0), max(t) FROM src GROUP BY _file"
+            "SELECT _file, count(*), min(t) FILTER (WHERE t >= 0), max(t) FROM src WHERE _bad IS NULL GROUP BY _file"
         ).collect()
         out = {}
         for index, count, first, last in rows:
@@ -358,6 +411,21 @@ class SparkEventEngine:
             except Exception:  # noqa: BLE001 - best effort
                 pass
         self._views.clear()
+
+
+def _local_csv_layout(ef: EventFile) -> tuple[list[str], str] | None:
+    """The loader's header names and delimiter of a local CSV in another encoding (Windows-1252...).
+
+    Its cells are still checked as UTF-8 (a line that is not is rejected, as on DuckDB).
+    """
+    from segkit.loading.readers import read_header, sniff_csv
+
+    if not ef.path.is_file() or ef.format.compression == "zip":
+        return None
+    try:
+        return read_header(ef.path, ef.format), sniff_csv(ef.path, ef.format, whole_file=False).delimiter
+    except InputDataError:
+        return None
 
 
 def _times_from_us(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
