@@ -47,8 +47,14 @@ STAGES: list[tuple[str, str]] = [
     ("    add_extras (behavioral extras)", "segkit.features.extra:add_extras"),
     ("      event_detail queries", "segkit.features.events.duckdb:DuckDBEngine.event_detail"),
     ("  add_value_features", "segkit.features.value.fits:add_value_features"),
+    ("    renewal_facts", "segkit.features.billing.renewals:renewal_facts"),
     ("  event engine: close", "segkit.features.events.duckdb:DuckDBEngine.close"),
+    ("paying_spells (all calls)", "segkit.features.billing.subscriptions:paying_spells"),
+    ("mrr_at (all calls: movements, cohorts)", "segkit.features.billing.movements:mrr_at"),
+    ("cohort_matrix_for", "segkit.jobs.segment:cohort_matrix_for"),
+    ("survival (per segmentation)", "segkit.jobs.segment:_survival_of"),
     ("compute_metrics", "segkit.metrics.compute:compute_metrics"),
+    ("  CLV bootstrap intervals", "segkit.metrics.clv:add_intervals"),
     ("segment_quality", "segkit.metrics.quality:segment_quality"),
     ("write_outputs", "segkit.writers.outdir:write_outputs"),
 ]
@@ -94,7 +100,12 @@ def install(timers: Timers) -> None:
         except (ImportError, AttributeError):
             timers.missing.append(target)
             continue
-        setattr(owner, name, _timed(label, fn, timers))
+        wrapped = _timed(label, fn, timers)
+        setattr(owner, name, wrapped)
+        # a module that already did `from x import fn` calls its own binding: wrap that too
+        for module in list(sys.modules.values()):
+            if getattr(module, "__name__", "").startswith("segkit") and getattr(module, name, None) is fn:
+                setattr(module, name, wrapped)
     try:
         owner, name, sql_fn = _resolve("segkit.features.events.duckdb:DuckDBEngine._sql")
     except (ImportError, AttributeError):
