@@ -4,23 +4,21 @@ and the restricted mean lifetime up to a stated horizon.
 Lifetime runs from an account's first payment to its churn (the end of its last paying spell,
 so a gap that was later reactivated does not end it) or is censored at as-of while it still pays.
 The estimator and the two-sample test are scipy.stats' (``ecdf`` on ``CensoredData``,
-``logrank``), followed step by step on numpy and scipy.special so that importing scipy.stats
-(~0.8 s) is not needed (the floats are scipy's to the bit: tests/metrics/test_significance.py);
-the k-sample log-rank (do the segments differ at all) is the textbook statistic, which for two
-groups equals the square of scipy's.
+``logrank``); the k-sample log-rank (do the segments differ at all) is the textbook statistic,
+which for two groups equals the square of scipy's.
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import special
+from scipy import stats
 
 from segkit.features.billing.subscriptions import paying_spells
-from segkit.metrics.significance import chi2_sf, normal_two_sided_p
 
 DAYS_PER_MONTH = 365.25 / 12
 DEFAULT_HORIZON_MONTHS = 24.0
@@ -91,67 +89,8 @@ def lifetimes(frame: pd.DataFrame, as_of: pd.Timestamp) -> tuple[pd.Series, pd.S
     return months[keep].clip(lower=0.0), churned[keep], {k: v for k, v in excluded.items() if v}
 
 
-@dataclass(frozen=True)
-class _Ecdf:
-    """``scipy.stats.ecdf(...).sf``: distinct times, S(t), at risk and deaths at each time."""
-
-    times: np.ndarray
-    survival: np.ndarray
-    at_risk: np.ndarray
-    deaths: np.ndarray
-
-
-def _ecdf(died_at: np.ndarray, censored_at: np.ndarray) -> _Ecdf:
-    """scipy's ``ecdf(CensoredData(uncensored=died_at, right=censored_at)).sf``, both of its paths."""
-    tod = np.concatenate((died_at, np.empty(0)))  # CensoredData stores float64 copies
-    tol = np.concatenate((censored_at, np.empty(0)))
-    if tol.size == 0:  # scipy's _ecdf_uncensored
-        sample = np.sort(tod)
-        x, counts = np.unique(sample, return_counts=True)
-        events = np.cumsum(counts)
-        n = sample.size
-        return _Ecdf(x, 1 - events / n, np.concatenate(([n], n - events[:-1])), counts)
-    times = np.concatenate((tod, tol))  # scipy's _ecdf_right_censored
-    died = np.asarray([1] * tod.size + [0] * tol.size)
-    order = np.argsort(times)
-    times, died = times[order], died[order]
-    at_risk = np.arange(times.size, 0, -1)
-    j = np.diff(times, prepend=-np.inf, append=np.inf) > 0
-    n = at_risk[j[:-1]]
-    d = np.diff(np.cumsum(died)[j[1:]], prepend=0)
-    return _Ecdf(times[j[:-1]], np.cumprod((n - d) / n), n, d)
-
-
-def _loglog_band(sf: _Ecdf, confidence_level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
-    """scipy's ``sf.confidence_interval(confidence_level, method="log-log")``, NaN where undefined."""
-    s, d, n = sf.survival, sf.deaths, sf.at_risk
-    with np.errstate(divide="ignore", invalid="ignore"):
-        var = 1 / np.log(s) ** 2 * np.cumsum(d / (n * (n - d)))
-        se = np.sqrt(var)
-        z = special.ndtri(1 / 2 + np.asarray(confidence_level)[()] / 2)
-        lnl_points = np.log(-np.log(s))
-        z_se = z * se
-        low = np.exp(-np.exp(lnl_points + z_se))
-        high = np.exp(-np.exp(lnl_points - z_se))
-    return np.clip(low, 0, 1), np.clip(high, 0, 1)
-
-
-def _logrank(months: np.ndarray, churned: np.ndarray, mine: np.ndarray) -> tuple[float, float]:
-    """scipy's two-sided ``logrank`` of the ``mine`` accounts against the others: (z, p-value)."""
-    x_died, x_censored = months[mine][churned[mine]], months[mine][~churned[mine]]
-    y_died, y_censored = months[~mine][churned[~mine]], months[~mine][~churned[~mine]]
-    both = _ecdf(np.concatenate((x_died, y_died)), np.concatenate((x_censored, y_censored)))
-    idx = both.deaths.astype(bool)
-    times_xy, at_risk_xy, deaths_xy = both.times[idx], both.at_risk[idx], both.deaths[idx]
-    x = _ecdf(x_died, x_censored)
-    at_risk_x = np.append(x.at_risk, 0)[np.searchsorted(x.times, times_xy)]
-    at_risk_y = at_risk_xy - at_risk_x
-    num = at_risk_x * at_risk_y * deaths_xy * (at_risk_xy - deaths_xy)
-    den = at_risk_xy**2 * (at_risk_xy - 1)
-    i = at_risk_xy > 1
-    with np.errstate(divide="ignore", invalid="ignore"):
-        statistic = (x_died.size - np.sum(at_risk_x * (deaths_xy / at_risk_xy))) / np.sqrt(np.sum(num[i] / den[i]))
-    return float(statistic), normal_two_sided_p(statistic)
+def _censored(months: np.ndarray, churned: np.ndarray) -> stats.CensoredData:
+    return stats.CensoredData(uncensored=months[churned], right=months[~churned])
 
 
 def restricted_mean(times: list[float], survival: list[float], horizon: float) -> float:
@@ -167,13 +106,15 @@ def restricted_mean(times: list[float], survival: list[float], horizon: float) -
 
 def kaplan_meier(segment: str, months: np.ndarray, churned: np.ndarray, horizon: float) -> SurvivalCurve:
     """scipy's Kaplan-Meier estimate for one group, with its median and restricted mean."""
-    sf = _ecdf(months[churned], months[~churned])
-    times = [float(t) for t in sf.times]
-    survival = [float(p) for p in sf.survival]
+    sf = stats.ecdf(_censored(months, churned)).sf
+    times = [float(t) for t in sf.quantiles]
+    survival = [float(p) for p in sf.probabilities]
     if churned.any():
-        ci_low, ci_high = _loglog_band(sf)  # undefined where S is 0 or 1: filled with 0 and 1 below
-        low = [float(v) for v in np.nan_to_num(ci_low, nan=0.0)]
-        high = [float(v) for v in np.nan_to_num(ci_high, nan=1.0)]
+        with warnings.catch_warnings():  # undefined where S is 0 or 1: filled with 0 and 1 below
+            warnings.filterwarnings("ignore", category=RuntimeWarning)
+            ci = sf.confidence_interval(0.95, method="log-log")
+        low = [float(v) for v in np.nan_to_num(ci.low.probabilities, nan=0.0)]
+        high = [float(v) for v in np.nan_to_num(ci.high.probabilities, nan=1.0)]
     else:
         low, high = list(survival), list(survival)
     median = next((t for t, s in zip(times, survival) if s <= 0.5), None)
@@ -212,7 +153,7 @@ def logrank_k_sample(months: np.ndarray, churned: np.ndarray, groups: np.ndarray
     if np.linalg.matrix_rank(reduced) < k - 1:
         return None
     statistic = float(observed_minus_expected[:-1] @ np.linalg.solve(reduced, observed_minus_expected[:-1]))
-    return statistic, chi2_sf(statistic, k - 1)
+    return statistic, float(stats.chi2.sf(statistic, k - 1))
 
 
 def survival_by_segment(frame: pd.DataFrame, segments: pd.Series, as_of: pd.Timestamp, *,
@@ -245,8 +186,8 @@ def _segment_tests(months: np.ndarray, churned: np.ndarray, groups: np.ndarray, 
     rows = []
     for segment in sorted(set(groups)):
         mine = groups == segment
-        z, p = _logrank(months, churned, mine)
-        rows.append((segment, z ** 2, p))
+        result = stats.logrank(_censored(months[mine], churned[mine]), _censored(months[~mine], churned[~mine]))
+        rows.append((segment, float(result.statistic) ** 2, float(result.pvalue)))
     if not rows:
         return []
     from segkit.metrics.quality import bh_adjust
