@@ -40,7 +40,7 @@ from segkit.features.events.duckdb_files import (
     TS_MACRO, FileColumns, default_memory_limit, default_threads, describe_any, lit, parquet_max_timestamp,
     OPTIONAL_COLUMNS, first_used_wide, prepare_files, scan, small_input, unmapped_constants, with_progress,
 )
-from segkit.features.events.duckdb_rejects import list_parse_rejects, parse_counts, rejects_table, take_parse_rejects
+from segkit.features.events.duckdb_rejects import list_parse_rejects, parse_counts, rejected_filters, rejects_table, take_parse_rejects
 from segkit.loading.formats import label
 
 #: The column a rejected row is listed under, per reason code.
@@ -369,7 +369,8 @@ class DuckDBEngine:
         want_dup = bool(counts.get(REASON_DUPLICATE))
         want_unknown = bool(counts.get(REASON_UNKNOWN))
         self.con.register("unknown_accounts", pd.DataFrame({"account_id": pd.Series(unknown, dtype="string")}))
-        conds = self._rejected_filters(bounds, counts, want_dup=want_dup, want_unknown=want_unknown)
+        conds = rejected_filters(bounds, counts, want_dup=want_dup, want_unknown=want_unknown,
+                                 linked=self.has_users or self.has_subscriptions)
         where = " OR ".join(conds) or "FALSE"
         parts = []
         for index in range(len(self.files)):
@@ -405,31 +406,6 @@ class DuckDBEngine:
                 rows["value"],
                 rows["code"].map(text),
             )
-
-    def _rejected_filters(self, bounds: fdef.Bounds, counts: dict[str, int], *, want_dup: bool,
-                          want_unknown: bool) -> list[str]:
-        """Conditions on the canonical columns that keep every row a reason in ``counts`` can apply to."""
-        present = {code for code, text in REASON_TEXT.items() if counts.get(text)}
-        codes = fdef.REASON_CODES
-        conds = []
-        if codes["not_track"] in present:
-            conds.append("(call_type IS NOT NULL AND call_type <> 'track')")
-        if codes["no_account"] in present or codes["no_subscription"] in present or (
-                want_unknown and (self.has_users or self.has_subscriptions)):
-            conds.append("(account_id IS NULL OR account_id = '')")
-        if codes["no_event"] in present:
-            conds.append("(event IS NULL OR event = '')")
-        if codes["bad_ts"] in present or codes["before_1970"] in present:
-            conds.append("(ts IS NULL OR ts < TIMESTAMP '1970-01-01')")
-        if codes["bad_number"] in present:
-            conds.append("bad_number")
-        if codes["after"] in present:
-            conds.append(f"(ts >= make_timestamp({bounds.end}))")
-        if want_unknown:
-            conds.append("(account_id IN (SELECT account_id FROM unknown_accounts))")
-        if want_dup:
-            conds.append("(event_id IN (SELECT event_id FROM dup_ids))")
-        return conds
 
     def _rejected_rows(self, bounds: fdef.Bounds, *, want_dup: bool, want_unknown: bool) -> pd.DataFrame:
         """The ``numbered`` rows' exact reason codes (as the counts decide them) and listed values."""

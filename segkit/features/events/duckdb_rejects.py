@@ -25,7 +25,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from segkit.features.events.base import REASON_CSV, REASON_FIELDS, REASON_JSON, REASON_UTF8
+from segkit.features.events.base import REASON_CSV, REASON_FIELDS, REASON_JSON, REASON_TEXT, REASON_UTF8
+from segkit.features.events.definition import REASON_CODES, Bounds
 from segkit.loading.formats import FileFormat
 from segkit.loading.model import EventFile, Rejections
 
@@ -179,3 +180,29 @@ def list_parse_rejects(rows: list[tuple[int, int, str, str]], files: list[str], 
                    pd.Series([line for _, line, _, _ in rows], dtype="int64"), "",
                    pd.Series([text for _, _, _, text in rows], dtype="string"),
                    pd.Series([reason for _, _, reason, _ in rows], dtype="string"))
+
+
+def rejected_filters(bounds: Bounds, counts: dict[str, int], *, want_dup: bool, want_unknown: bool,
+                     linked: bool) -> list[str]:
+    """Conditions on the canonical columns that keep every row a reason in ``counts`` can apply to."""
+    present = {code for code, text in REASON_TEXT.items() if counts.get(text)}
+    codes = REASON_CODES
+    conds = []
+    if codes["not_track"] in present:
+        conds.append("(call_type IS NOT NULL AND call_type <> 'track')")
+    if codes["no_account"] in present or codes["no_subscription"] in present or (
+            want_unknown and linked):
+        conds.append("(account_id IS NULL OR account_id = '')")
+    if codes["no_event"] in present:
+        conds.append("(event IS NULL OR event = '')")
+    if codes["bad_ts"] in present or codes["before_1970"] in present:
+        conds.append("(ts IS NULL OR ts < TIMESTAMP '1970-01-01')")
+    if codes["bad_number"] in present:
+        conds.append("bad_number")
+    if codes["after"] in present:
+        conds.append(f"(ts >= make_timestamp({bounds.end}))")
+    if want_unknown:
+        conds.append("(account_id IN (SELECT account_id FROM unknown_accounts))")
+    if want_dup:
+        conds.append("(event_id IN (SELECT event_id FROM dup_ids))")
+    return conds
