@@ -23,17 +23,21 @@ import pandas as pd
 from segkit.errors import InputDataError, on_interrupt, pending_interrupt
 from segkit.features.events import definition as fdef
 from segkit.features.events.base import (
+    AFTER_TIMESTAMP,
     REASON_DUPLICATE,
     REASON_TEXT,
     REASON_UNKNOWN,
     EventFeatures,
     EventFileSummary,
+    check_rejected_share,
     finish_frame,
     finish_frame_at,
+    record_counts,
     settle_events,
+    split_after,
 )
 from segkit.features.events.base import first_line as _first_line, measures_of, to_us as _us
-from segkit.features.events.linking import LINK_COLUMNS, account_resolution, LINKS, LINKED_SOURCES, duckdb_link_columns, has_numbers, subscription_links
+from segkit.features.events.linking import LINK_COLUMNS, account_resolution, LINKS, LINKED_SOURCES, converted_numbers, duckdb_link_columns, has_numbers, subscription_links
 from segkit.loading.model import EventFile, EventInput, Rejections
 from segkit.features.events.duckdb_files import WORKDIR_PREFIX, remove_stale_workdirs  # noqa: F401 - the next run cleans up
 from segkit.features.events.duckdb_files import (
@@ -116,7 +120,6 @@ class DuckDBEngine:
         self.has_event_id = any("event_id" in f.mapping for f in self.files)
         self.bounds: fdef.Bounds | None = None
         self._scanned: set[int] = set()  # text files already read into ``scan_rows``
-        self._fast: set[int] = set()  # of which JSON Lines read by the JSON reader (no line numbers)
         self.parse_rejects: list[tuple[int, int, str, str]] = []  # rows no reader could parse
         self._scanned_end: int | None = None
         self._define_views()
@@ -134,27 +137,22 @@ class DuckDBEngine:
 
     # -- relations -------------------------------------------------------------------------
 
-    def _file_sql(self, index: int, *, line: bool = False, where: str | None = None, fast: bool = False) -> str:
-        """One file in canonical columns; ``line`` adds the record number (1-based) as ``_line``.
-
-        ``fast`` (JSON Lines): DuckDB's JSON reader, which fails on a bad line and skips blank
-        ones, so ``_line`` is the record number (``_scan_text_once``).
-        """
+    def _file_sql(self, index: int, *, line: bool = False, where: str | None = None) -> str:
+        """One file in canonical columns; ``line`` adds the record number (1-based) as ``_line``."""
         cols = self.columns[index]
         ef = self.files[index]
         number = ""
-        fast = fast and ef.format.kind == "jsonl"
         if line:
             number = ", file_row_number + 1 AS _line" if ef.format.kind == "parquet" else ", row_number() OVER () AS _line"
         if line and ef.format.kind != "parquet":  # the lines the reader could not parse (duckdb_rejects)
-            number += ", _bad, _text" if ef.format.kind == "jsonl" and not fast else ", CAST(NULL AS VARCHAR) AS _bad, CAST(NULL AS VARCHAR) AS _text"
+            number += ", _bad, _text" if ef.format.kind == "jsonl" else ", CAST(NULL AS VARCHAR) AS _bad, CAST(NULL AS VARCHAR) AS _text"
         sql = (
             f"SELECT {cols.text('account_id')} AS account_id, {cols.text('user_id')} AS user_id, "
             f"{cols.text('event')} AS event, {cols.text('event_id')} AS event_id, "
             f"lower({cols.text('call_type')}) AS call_type, {cols.text('group_id')} AS group_id, "
             f"{cols.ts()} AS ts, {cols.t()} AS t, {cols.ts_raw()} AS ts_raw, {index} AS _file, "
             f"{duckdb_link_columns({c: cols.text(c) if c in ef.mapping else None for c in LINKED_SOURCES})}{number} "
-            f"FROM {scan(ef, line=line and not fast, index=index, strict=fast)}"
+            f"FROM {scan(ef, line=line, index=index)}"
         )
         if where:
             # CSV and JSON Lines number rows before filtering (the window must see every row).
@@ -308,19 +306,15 @@ class DuckDBEngine:
         maybe_bad_ts = f"t IS NULL OR t < 0 OR t >= {bounds.end}"
         constant = unmapped_constants([self.files[i] for i in text])
         kept = "".join(f"{c}, " for c in OPTIONAL_COLUMNS if c not in constant)
-        def rows(fast: bool) -> str:
-            return " UNION ALL ".join(
-                f"""SELECT account_id, user_id, event, {kept}t,
-                    CASE WHEN {maybe_bad_ts} THEN ts_raw END AS ts_raw, _file, _line, _bad, _text
-                FROM ({self._file_sql(i, line=True, fast=fast)})""" for i in text)
-
+        parts = " UNION ALL ".join(
+            f"""SELECT account_id, user_id, event, {kept}t,
+                CASE WHEN {maybe_bad_ts} THEN ts_raw END AS ts_raw, _file, _line, _bad, _text
+            FROM ({self._file_sql(i, line=True)})""" for i in text)
         for i in text:
             self.con.execute(f"DROP TABLE IF EXISTS {rejects_table(i)}; DROP TABLE IF EXISTS {rejects_table(i)}_scan")
         self.con.execute("SET preserve_insertion_order=true")  # line numbers in file order
         try:
-            self._fast = self._scan_fast(rows(True), text)
-            if not self._fast:
-                self._sql(f"CREATE OR REPLACE TABLE scan_rows AS {rows(False)}", what="reading events")
+            self._sql(f"CREATE OR REPLACE TABLE scan_rows AS {parts}", what="reading events")
             self.parse_rejects = take_parse_rejects(self.con, self.files, text)
         finally:
             self.con.execute("SET preserve_insertion_order=false")
@@ -331,20 +325,6 @@ class DuckDBEngine:
         src = " UNION ALL ".join(self._file_sql(i) for i in range(len(self.files)) if i not in self._scanned)
         stored = f"SELECT account_id, user_id, event, event_id, call_type, group_id, make_timestamp(t) AS ts, t, ts_raw, _file, {LINKS} FROM scan_rows_all"
         self.con.execute(f"CREATE OR REPLACE TEMP VIEW src AS {' UNION ALL '.join(filter(None, [src, stored]))}")
-
-    def _scan_fast(self, rows: str, text: list[int]) -> set[int]:
-        """JSON Lines read by DuckDB's JSON reader first (~30% less CPU than numbered lines); a bad
-        line fails it, and the files are then read as numbered lines. Returns the files read so."""
-        fast = {i for i in text if self.files[i].format.kind == "jsonl"}
-        if not fast:
-            return set()
-        try:
-            self.con.execute(f"CREATE OR REPLACE TABLE scan_rows AS {rows}")
-        except duckdb.Error:
-            if pending_interrupt() is not None:
-                raise pending_interrupt() from None
-            return set()
-        return fast
 
     def list_rejected(self, as_of: dt.date, counts: dict[str, int], unknown: list[str], rejections: Rejections) -> None:
         """List the rejected rows whose counts another engine (Spark) computed, with line numbers.
@@ -374,10 +354,6 @@ class DuckDBEngine:
         where = " OR ".join(conds) or "FALSE"
         parts = []
         for index in range(len(self.files)):
-            if index in self._fast:  # read by the JSON reader: line numbers from the numbered lines
-                parts.append(f"SELECT * EXCLUDE (_bad, _text) FROM ({self._file_sql(index, line=True)}) "
-                             f"WHERE _bad IS NULL AND ({where})")
-                continue
             if index in self._scanned:
                 parts.append(
                     "SELECT * FROM (SELECT account_id, user_id, event, event_id, call_type, group_id, make_timestamp(t) AS ts, "
@@ -464,10 +440,36 @@ class DuckDBEngine:
         return self.con.execute(fdef.event_days_sql(_us(end))).df()
 
     def convert(self, out: Path, rejections: Rejections, *, as_of: dt.date | None = None) -> int:
-        """``segkit convert`` for events (``duckdb_convert.convert_events``); returns rows written."""
-        from segkit.features.events.duckdb_convert import convert_events
+        """``segkit convert`` for events: the usable rows' canonical columns as Parquet; returns rows written.
 
-        return convert_events(self, out, rejections, as_of=as_of)
+        Same rules and accounting as a run (no as-of check unless ``as_of`` is given); duplicate
+        event ids are kept, with the id, for the run to remove.
+        """
+        bounds = fdef.Bounds.at(as_of or dt.date(9000, 1, 1))
+        self.bounds = bounds
+        self._scan_text_once(bounds)
+        reason = self._reason(bounds.end)
+        self.con.execute(f"CREATE OR REPLACE TEMP VIEW scored AS SELECT *, {reason} AS reason FROM resolved")
+        self.con.execute("CREATE OR REPLACE TEMP VIEW valid AS SELECT * FROM scored WHERE reason IS NULL")
+        by_code = {int(c): int(n) for c, n in self._sql(
+            "SELECT reason, count(*) FROM scored WHERE reason IS NOT NULL GROUP BY reason").fetchall()}
+        columns = "account_id, user_id, event" + (", event_id" if self.has_event_id else "")
+        columns += converted_numbers(self.files)
+        self._sql(
+            f"COPY (SELECT {columns}, make_timestamptz(t) AS timestamp FROM valid) TO {lit(str(out))} "
+            "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 1000000)",
+            what="converting events",
+        ).fetchall()
+        (written,) = self.con.execute(f"SELECT count(*) FROM read_parquet({lit(str(out))})").fetchall()[0]
+        by_code, after = split_after(by_code)  # after --as-of: excluded and counted, not rejected
+        counts = {REASON_TEXT[c]: n for c, n in by_code.items() if n} | parse_counts(self.parse_rejects)
+        total = int(written) + sum(counts.values()) + after
+        record_counts(self.events, counts, total, {AFTER_TIMESTAMP: after})
+        check_rejected_share(self.events, counts, total)
+        list_parse_rejects(self.parse_rejects, [label(ef.path) for ef in self.events.files], rejections)
+        if counts:
+            self._list_rejected(bounds, counts, [], rejections)
+        return int(written)
 
     def close(self) -> None:
         self._forget_interrupt()

@@ -75,7 +75,7 @@ def text_expr(expr: str) -> str:
     return f"NULLIF(TRIM(CAST({expr} AS VARCHAR)), '')"
 
 
-def scan(event_file: EventFile, *, line: bool = False, index: int = 0, strict: bool = False) -> str:
+def scan(event_file: EventFile, *, line: bool = False, index: int = 0) -> str:
     """The table function reading one file; JSON Lines declares only the mapped top-level keys.
 
     ``line`` is the one counted scan of a text file (``scan_rows``): rows the reader cannot parse
@@ -96,8 +96,7 @@ def scan(event_file: EventFile, *, line: bool = False, index: int = 0, strict: b
     if line:
         return jsonl_lines_scan(event_file, path, _hive(event_file), index, tops, json_tops)
     columns = ", ".join(f"{lit(top)}: '{'JSON' if top in json_tops else 'VARCHAR'}'" for top in tops) or "'_none': 'JSON'"
-    errors = "" if strict else ", ignore_errors=true"  # strict: a bad line fails the scan (``_scan_fast``)
-    return f"read_json({path}, format='newline_delimited', columns={{{columns}}}{errors}{_hive(event_file)})"
+    return f"read_json({path}, format='newline_delimited', columns={{{columns}}}, ignore_errors=true{_hive(event_file)})"
 
 
 def json_keys(event_file: EventFile) -> set[str]:
