@@ -12,11 +12,12 @@ import hashlib
 import io
 import shutil
 import os
+import queue
 import sys
 import tempfile
 import threading
 import zipfile
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -241,9 +242,11 @@ def short_error(exc: BaseException) -> str:
 
 
 #: One background hasher per process (hashlib releases the GIL, so it runs beside DuckDB and pandas).
-_HASHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="segkit-sha256")
-_HASHES: dict[tuple[str, int, int], Future[str]] = {}
+#: A daemon thread: a run stopped by a signal exits at once instead of finishing the queued hashes.
+_QUEUE: queue.SimpleQueue[tuple[Path, Future[str]]] = queue.SimpleQueue()
+_HASHES: dict[tuple[str, int, int, int, int], Future[str]] = {}
 _HASHES_LOCK = threading.Lock()
+_WORKER: list[threading.Thread] = []
 
 
 def _digest(path: Path) -> str:
@@ -254,18 +257,34 @@ def _digest(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _hash_queued() -> None:
+    while True:
+        path, future = _QUEUE.get()
+        if not future.set_running_or_notify_cancel():
+            continue
+        try:
+            future.set_result(_digest(path))
+        except BaseException as exc:  # noqa: BLE001 - handed to whoever waits for the hash
+            future.set_exception(exc)
+
+
 def sha256_later(path: Path) -> Future[str]:
     """The file's sha256, computed once per process in the background (the loader and the
-    manifest both ask; a 1.4 GB export was hashed twice, once before the run started)."""
+    manifest both ask; a 1.4 GB export was hashed twice, once before the run started). Keyed by
+    the file's identity and times, so a file replaced in place is hashed again."""
     try:
         st = os.stat(path)
-        key = (os.path.realpath(path), st.st_size, st.st_mtime_ns)
+        key = (os.path.realpath(path), st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
     except OSError:
-        key = (str(path), -1, -1)
+        key = (str(path), -1, -1, -1, -1)
     with _HASHES_LOCK:
         future = _HASHES.get(key)
         if future is None or (future.done() and future.exception() is not None):
-            future = _HASHES[key] = _HASHER.submit(_digest, Path(path))
+            future = _HASHES[key] = Future()
+            _QUEUE.put((Path(path), future))
+            if not _WORKER:
+                _WORKER.append(threading.Thread(target=_hash_queued, name="segkit-sha256", daemon=True))
+                _WORKER[0].start()
         return future
 
 
