@@ -56,39 +56,19 @@ def mrr_at(paying: pd.DataFrame, instants: list[pd.Timestamp]) -> pd.DataFrame:
         out[p_code[on], k] = p_mrr[on]
         overlapping |= np.bincount(p_code[on], minlength=len(ids)) > 1
     if overlapping.any():
-        rows = np.flatnonzero((codes >= 0) & overlapping[np.maximum(codes, 0)])
-        out[overlapping] = _row_by_row(codes[rows], start[rows], end[rows], mrr[rows], np.array(points))
+        out[overlapping] = _overlapping_sums(codes, start, end, mrr, points, overlapping)
     return pd.DataFrame(out, index=pd.Index(ids), columns=range(len(instants)))
 
 
-def _row_by_row(codes: np.ndarray, start: np.ndarray, end: np.ndarray, mrr: np.ndarray, points: np.ndarray) -> np.ndarray:
-    """pandas' group_sum of the rows x instants MRR values, per account (ascending code), vectorised
-    over the accounts: the j-th row of every account at step j, in row order."""
-    groups, local = np.unique(codes, return_inverse=True)
-    order = np.argsort(local, kind="stable")
-    sizes = np.bincount(local, minlength=len(groups))
-    first_row = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    start, end, mrr = start[order], end[order], mrr[order]
-    ended = ~np.isnat(end)
-    sums, compensation = np.zeros((len(groups), len(points))), np.zeros((len(groups), len(points)))
-    for j in range(int(sizes.max(initial=0))):
-        members = np.flatnonzero(sizes > j)
-        rows = first_row[members] + j
-        active = (start[rows, None] < points) & (~ended[rows, None] | (end[rows, None] >= points))
-        _kahan_add(sums, compensation, members, np.where(active, mrr[rows, None], 0.0))
-    return sums
-
-
-def _kahan_add(sums: np.ndarray, compensation: np.ndarray, members: np.ndarray, value: np.ndarray) -> None:
-    """One row per member added the way pandas' group_sum does (NaN skipped; NaN compensation reset)."""
-    s, c = sums[members], compensation[members]
-    present = ~np.isnan(value)
-    y = value - c
-    t = s + y
-    new_c = t - s - y
-    new_c[np.isnan(new_c)] = 0.0
-    sums[members] = np.where(present, t, s)
-    compensation[members] = np.where(present, new_c, c)
+def _overlapping_sums(codes: np.ndarray, start: np.ndarray, end: np.ndarray, mrr: np.ndarray,
+                      points: list[np.datetime64], overlapping: np.ndarray) -> np.ndarray:
+    """The accounts with two rows paying at once: pandas' own groupby sum of their rows x instants
+    frame (rows in order), so the compensated sums are pandas' to the bit (a re-implementation of
+    its summation differed in the last bit: tests/features/test_mrr_matrix.py)."""
+    rows = np.flatnonzero((codes >= 0) & overlapping[np.maximum(codes, 0)])
+    r_start, r_end, r_mrr = start[rows], end[rows], mrr[rows]
+    columns = {k: np.where((r_start < t) & (np.isnat(r_end) | (r_end >= t)), r_mrr, 0.0) for k, t in enumerate(points)}
+    return pd.DataFrame(columns, index=codes[rows]).groupby(level=0).sum().to_numpy()
 
 
 def movement_facts(paying: pd.DataFrame, period: Period) -> pd.DataFrame:
