@@ -11,9 +11,11 @@ rejected row (rejected.csv and the counts), and every other row of the file is u
   stopping the reader; the mapped keys are taken out with ``json_extract_string``. Lines with
   invalid UTF-8 land in the rejects table as for CSV.
 
-The surviving rows are numbered with ``row_number()`` in file order; where the reader skipped
-lines, ``shift_lines`` moves each number past the skipped lines before it (an ASOF join on the
-few rejected lines), so line numbers stay exact.
+The surviving rows are stored in file order (``preserve_insertion_order``), so a row's number in
+its file is its ``rowid`` in ``scan_rows`` less the file's first rowid: no ``row_number()`` window,
+which would run the whole parse on one thread. Where the reader skipped lines,
+``physical_lines`` moves each number past the skipped lines before it, so line numbers stay
+exact; this is only done for the rows listed in rejected.csv.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from collections import Counter
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from segkit.features.events.base import REASON_CSV, REASON_FIELDS, REASON_JSON, REASON_TEXT, REASON_UTF8
@@ -121,20 +124,22 @@ def jsonl_lines_scan(ef: EventFile, path: str, hive: str, index: int, tops: list
             f"FROM (SELECT *, {extract} FROM {checked}))")
 
 
-def shift_lines(con: duckdb.DuckDBPyConnection, index: int, header_lines: int) -> None:
-    """Move ``scan_rows``' numbers of file ``index`` past the lines its reader skipped (rejected)."""
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE segkit_shift AS
-        SELECT s, max(j) AS n FROM (
-            SELECT r - row_number() OVER (ORDER BY r) AS s, row_number() OVER (ORDER BY r) AS j
-            FROM (SELECT DISTINCT line - {int(header_lines)} AS r FROM {rejects_table(index)})
-        ) GROUP BY s"""
-    )
-    con.execute(
-        f"""CREATE OR REPLACE TABLE scan_rows AS
-        SELECT r.* REPLACE (r._line + CASE WHEN r._file = {int(index)} THEN coalesce(m.n, 0) ELSE 0 END AS _line)
-        FROM scan_rows r ASOF LEFT JOIN segkit_shift m ON r._line > m.s"""
-    )
+def skip_offsets(lines: list[int], header_lines: int) -> np.ndarray:
+    """``r_j - j`` over the distinct skipped lines ``r`` (ascending, header excluded, j from 1).
+
+    Non-decreasing: the surviving row ``n`` comes after exactly the skipped lines whose value is
+    below ``n`` (``physical_lines``).
+    """
+    skipped = np.unique(np.asarray(lines, dtype=np.int64) - int(header_lines))
+    return skipped - np.arange(1, len(skipped) + 1, dtype=np.int64)
+
+
+def physical_lines(numbers: np.ndarray | pd.Series, skips: np.ndarray | None) -> np.ndarray:
+    """Row numbers among the rows the reader kept (1-based, file order) -> physical record numbers."""
+    rows = np.asarray(numbers, dtype=np.int64)
+    if skips is None or not len(skips):
+        return rows
+    return rows + np.searchsorted(skips, rows, side="left")
 
 
 def reader_rejects(con: duckdb.DuckDBPyConnection, index: int) -> list[tuple[int, str, str]]:
@@ -149,24 +154,29 @@ def reader_rejects(con: duckdb.DuckDBPyConnection, index: int) -> list[tuple[int
     return [(int(line), _ERROR_REASON.get(str(kind), REASON_CSV), text or "") for line, kind, text in rows]
 
 
-def take_parse_rejects(con: duckdb.DuckDBPyConnection, files: list[EventFile],
-                       text: list[int]) -> list[tuple[int, int, str, str]]:
+def take_parse_rejects(con: duckdb.DuckDBPyConnection, files: list[EventFile], text: list[int],
+                       first_rowid: dict[int, int]) -> tuple[list[tuple[int, int, str, str]], dict[int, np.ndarray]]:
     """After ``scan_rows`` is built: (file index, line, reason, text) of every unparseable row.
 
-    Line numbers of the other rows are corrected for the skipped ones first; the flagged JSON
-    Lines rows (not JSON, blank) are then taken out of ``scan_rows``.
+    Also returns, per file whose reader skipped lines, the offsets ``physical_lines`` needs to
+    number that file's other rows. The flagged JSON Lines rows (not JSON, blank) stay in
+    ``scan_rows`` (its rowids are the line numbers) and are left out by the views over it.
     """
     out: list[tuple[int, int, str, str]] = []
+    skips: dict[int, np.ndarray] = {}
     for index in text:
         header = 1 if files[index].format.kind == "csv" else 0
         skipped = reader_rejects(con, index)
         if skipped:
-            shift_lines(con, index, header)
+            skips[index] = skip_offsets([line for line, _, _ in skipped], header)
         out += [(index, line, reason, value) for line, reason, value in skipped]
-    flagged = con.execute("SELECT _file, _line, _text FROM scan_rows WHERE _bad = 'json' ORDER BY _file, _line").fetchall()
-    out += [(int(index), int(line), REASON_JSON, value or "") for index, line, value in flagged]
-    con.execute("DELETE FROM scan_rows WHERE _bad IS NOT NULL")
-    return sorted(out)
+    if any(files[index].format.kind == "jsonl" for index in text):
+        flagged = con.execute("SELECT _file, rowid, _text FROM scan_rows WHERE _bad = 'json'").df()
+        for index, rows in flagged.groupby("_file", sort=True):
+            numbers = rows["rowid"].to_numpy(dtype=np.int64) - first_rowid[int(index)] + 1
+            lines = physical_lines(numbers, skips.get(int(index)))
+            out += [(int(index), int(line), REASON_JSON, value or "") for line, value in zip(lines, rows["_text"].tolist())]
+    return sorted(out), skips
 
 
 def parse_counts(rows: list[tuple[int, int, str, str]]) -> dict[str, int]:
