@@ -84,6 +84,21 @@ def _bad_gzipped_csv(directory: Path) -> Path:
     return events
 
 
+def _validate(run_cli, tmp_path: Path, events: Path, *extra: str) -> dict[str, tuple[int, int, int]]:
+    """``segkit validate --format json``: per event file, (rows read, rejected, used)."""
+    result = run_cli("validate", "--events", events, "--accounts", _accounts(tmp_path), "--as-of", "2025-06-30",
+                     "--format", "json", *extra)
+    assert result.code in (0, 3), result.err
+    files = json.loads(result.out)["files"]
+    return {Path(f["file"]).name: (f["rows_read"], f["rows_rejected"], f["rows_used"]) for f in files if f["table"] == "events"}
+
+
+def test_validate_counts_the_unparseable_rows_as_read_like_a_run(run_cli, tmp_path: Path) -> None:
+    """``rows_read`` of a file is every record: used + rejected (it left out the rows the reader skipped)."""
+    assert _validate(run_cli, tmp_path, _bad_csv(tmp_path)) == {"events.csv": (3000, 4, 2996)}
+    assert _validate(run_cli, tmp_path, _bad_json_lines(tmp_path)) == {"events.jsonl": (2999, 4, 2995)}
+
+
 def test_bad_rows_in_a_gzipped_csv_keep_exact_lines(run_cli, tmp_path: Path) -> None:
     info, rejected = _segment(run_cli, tmp_path, _bad_gzipped_csv(tmp_path))
     assert info["rows_read"] == 3000 and info["rows_rejected"] == 3
@@ -184,6 +199,9 @@ def test_spark_rejects_the_same_rows_with_the_same_lines(run_cli, tmp_path: Path
         reports[engine] = (out / "report.json").read_bytes()
     assert reports["spark"] == reports["duckdb"]
     assert listed["spark"] == listed["duckdb"]
+    validated = {engine: _validate(run_cli, tmp_path, folder, "--engine", engine) for engine in ("duckdb", "spark")}
+    assert validated["spark"] == validated["duckdb"]
+    assert sum(read for read, _, _ in validated["spark"].values()) == info["rows_read"]
     assert (info["rows_read"], info["rows_rejected"]) == (3000 + 3000 + 2999 + 4 + 5 + 50, 4 + 3 + 4 + 1 + 1 + 2)
     by_file: dict[str, list[tuple[int, str]]] = {}
     for row in listed["spark"]:

@@ -142,6 +142,13 @@ def physical_lines(numbers: np.ndarray | pd.Series, skips: np.ndarray | None) ->
     return rows + np.searchsorted(skips, rows, side="left")
 
 
+def shift_listed(rows: pd.DataFrame, skips: dict[int, np.ndarray]) -> None:
+    """In place: the listed rows' ``_line`` (per ``_file``) moved past the lines their reader skipped."""
+    for index, offsets in skips.items():
+        at = rows["_file"] == index
+        rows.loc[at, "_line"] = physical_lines(rows.loc[at, "_line"], offsets)
+
+
 def reader_rejects(con: duckdb.DuckDBPyConnection, index: int) -> list[tuple[int, str, str]]:
     """(physical line, reason, the line's text) of every row the reader of file ``index`` skipped."""
     try:

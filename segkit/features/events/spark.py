@@ -382,9 +382,11 @@ class SparkEventEngine:
         return self.spark.sql(fdef.event_days_sql(_us(end))).toPandas()
 
     def file_summary(self) -> dict[str, EventFileSummary]:
-        """Per event file: records read and the span of valid timestamps (``segkit validate --engine spark``)."""
+        """Per event file: records read (the unparseable ones too, as a run counts them) and the span
+        of valid timestamps (``segkit validate --engine spark``)."""
         rows = self.spark.sql(
-            "SELECT _file, count(*), min(t) FILTER (WHERE t >= 0), max(t) FROM src WHERE _bad IS NULL GROUP BY _file"
+            "SELECT _file, count(*), min(t) FILTER (WHERE t >= 0 AND _bad IS NULL), max(t) FILTER (WHERE _bad IS NULL) "
+            "FROM src GROUP BY _file"
         ).collect()
         out = {}
         for index, count, first, last in rows:
