@@ -39,7 +39,7 @@ from segkit.features.events.base import (
     split_after,
 )
 from segkit.features.events.base import first_line as _first_line, measures_of, to_us as _us
-from segkit.features.events.linking import LINK_COLUMNS, account_resolution, LINKS, LINKED_SOURCES, converted_numbers, duckdb_link_columns, has_numbers, subscription_links
+from segkit.features.events.linking import LINK_COLUMNS, account_resolution, LINKS, LINKED_SOURCES, converted_numbers, duckdb_link_columns, has_numbers, subscription_links, users_map_sql
 from segkit.loading.model import EventFile, EventInput, Rejections
 from segkit.features.events.duckdb_files import WORKDIR_PREFIX, remove_stale_workdirs  # noqa: F401 - the next run cleans up
 from segkit.features.events.duckdb_files import (
@@ -165,22 +165,18 @@ class DuckDBEngine:
         try:
             src = " UNION ALL ".join(self._file_sql(i) for i in range(len(self.files)))
             self.con.execute(f"CREATE TEMP VIEW src AS {src}")
-            if self.has_users:
-                parts = []
-                if self.given_users:
-                    parts.append("SELECT user_id, account_id FROM users_given")
-                if self.has_group_calls:
-                    # The latest group call per user wins; an explicit users table wins over both.
-                    exclude = "AND user_id NOT IN (SELECT user_id FROM users_given)" if self.given_users else ""
-                    parts.append(
-                        f"""SELECT user_id, group_id AS account_id FROM src
-                        WHERE call_type = 'group' AND user_id IS NOT NULL AND group_id IS NOT NULL {exclude}
-                        QUALIFY row_number() OVER (PARTITION BY user_id ORDER BY ts DESC NULLS LAST, group_id) = 1"""
-                    )
-                self.con.execute(f"CREATE TEMP TABLE users_map AS {' UNION ALL '.join(parts)}")
+            # With text files the group calls are read from ``scan_rows`` once it is built
+            # (``_scan_text_once``); here only the table's shape, so the text is parsed once.
+            self._users_map(empty=any(ef.format.kind != "parquet" for ef in self.files))
             self.con.execute(f"CREATE TEMP VIEW resolved AS {self._resolved_sql('src')}")
         except duckdb.Error as exc:
             raise InputDataError(f"cannot read the event files ({_first_line(exc)})") from None
+
+    def _users_map(self, *, empty: bool) -> None:
+        if self.has_users:
+            limit = " LIMIT 0" if empty else ""
+            sql = users_map_sql(given_users=self.given_users, group_calls=self.has_group_calls)
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE users_map AS SELECT * FROM ({sql}){limit}")
 
     def _resolved_sql(self, relation: str, extra: str = "") -> str:
         """Events with the account resolved through the subscription or users map (explicit account ids win)."""
@@ -337,6 +333,7 @@ class DuckDBEngine:
         src = " UNION ALL ".join(self._file_sql(i) for i in range(len(self.files)) if i not in self._scanned)
         stored = f"SELECT account_id, user_id, event, event_id, call_type, group_id, make_timestamp(t) AS ts, t, ts_raw, _file, {LINKS} FROM scan_rows_all"
         self.con.execute(f"CREATE OR REPLACE TEMP VIEW src AS {' UNION ALL '.join(filter(None, [src, stored]))}")
+        self._users_map(empty=False)
 
     def _stored_numbered(self, index: int) -> str:
         """File ``index``'s rows of ``scan_rows`` with ``_line``: its number among the rows the reader kept."""

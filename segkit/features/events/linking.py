@@ -113,3 +113,19 @@ def account_resolution(*, has_subscriptions: bool, has_users: bool) -> tuple[str
         joins.append("LEFT JOIN users_map u ON s.account_id IS NULL AND s.user_id = u.user_id")
     account = f"COALESCE({', '.join(accounts)})" if len(accounts) > 1 else accounts[0]
     return account, " ".join(joins)
+
+
+def users_map_sql(*, given_users: bool, group_calls: bool) -> str:
+    """user -> account (DuckDB): the users table (``users_given``), else each user's latest group call in ``src``."""
+    parts = []
+    if given_users:
+        parts.append("SELECT user_id, account_id FROM users_given")
+    if group_calls:
+        # The latest group call per user wins; an explicit users table wins over both.
+        exclude = "AND user_id NOT IN (SELECT user_id FROM users_given)" if given_users else ""
+        parts.append(
+            f"""SELECT user_id, group_id AS account_id FROM src
+            WHERE call_type = 'group' AND user_id IS NOT NULL AND group_id IS NOT NULL {exclude}
+            QUALIFY row_number() OVER (PARTITION BY user_id ORDER BY ts DESC NULLS LAST, group_id) = 1"""
+        )
+    return " UNION ALL ".join(parts)
