@@ -169,7 +169,8 @@ def survival_by_segment(frame: pd.DataFrame, segments: pd.Series, as_of: pd.Time
     if len(small):
         excluded[f"in segments with fewer than {min_accounts} accounts (suppressed)"] = int(small.sum())
     kept = labels.isin(counts[counts >= min_accounts].index).to_numpy()
-    m, c, g = months.to_numpy(float)[kept], churned.to_numpy(bool)[kept], labels.to_numpy(str)[kept]
+    codes, names = pd.factorize(labels, use_na_sentinel=False)  # a few segment names, not 1M strings
+    m, c, g = months.to_numpy(float)[kept], churned.to_numpy(bool)[kept], np.asarray(names.to_numpy(str))[codes][kept]
     curves = [kaplan_meier(str(s), m[g == s], c[g == s], horizon_months) for s in sorted(set(g))]
     tests = _segment_tests(m, c, g, alpha) if len(curves) > 1 else []
     overall = logrank_k_sample(m, c, g)
