@@ -96,7 +96,10 @@ def build_features(
     else:
         billing = billing_facts(billing_rows.paying, period, spells=billing_rows.spells)
         if billing_rows.paying is not None:
-            billing = billing.join(movement_facts(billing_rows.paying, period), how="left")
+            movements = movement_facts(billing_rows.paying, period)
+            # the same accounts in the same order (both from the paying rows): side by side, no join
+            same = billing.index.equals(movements.index) and billing.index.is_unique
+            billing = pd.concat([billing, movements], axis=1) if same else billing.join(movements, how="left")
     nps = survey_facts(inputs.frame("surveys"), period)
     support = support_rows(inputs, period)
     seen = (billing.index, nps.index, event_frame.index if event_frame is not None else pd.Index([]), *_support_ids(support))

@@ -24,7 +24,10 @@ def reject_duplicate_subscriptions(tables: dict[str, TableData], rejections: Rej
     frame = data.frame
     columns = [c for c in frame.columns if not c.startswith("_")]
     with_id = frame["subscription_id"].notna() if "subscription_id" in frame else pd.Series(False, index=frame.index)
-    by_id = with_id & frame.duplicated(subset=["subscription_id", "started_at"], keep="first") if with_id.any() else with_id
+    if with_id.all() and frame["subscription_id"].is_unique:  # one hash of the ids, not of the pairs
+        by_id = pd.Series(False, index=frame.index)
+    else:
+        by_id = with_id & frame.duplicated(subset=["subscription_id", "started_at"], keep="first") if with_id.any() else with_id
     exact = pd.Series(False, index=frame.index)
     if not with_id.all():  # an equal earlier row has no id either, so only these rows are compared
         exact[~with_id] = frame[~with_id].duplicated(subset=columns, keep="first")
@@ -57,7 +60,10 @@ def dedupe_keys(tables: dict[str, TableData], rejections: Rejections, policy: st
             kept = "the latest row is kept"
         else:
             kept = f"the {'first' if policy == 'first' else 'last'} row is kept"
-        dup = frame.duplicated(subset=[key], keep="first" if policy == "first" and "latest" not in kept else "last")
+        if frame[key].is_unique:  # the usual case, told by one hash of the keys
+            dup = pd.Series(False, index=frame.index)
+        else:
+            dup = frame.duplicated(subset=[key], keep="first" if policy == "first" and "latest" not in kept else "last")
         if dup.any() and policy == "error":
             first = frame.loc[dup].iloc[0]
             raise InputDataError(

@@ -47,7 +47,8 @@ def _text(raw: pd.Series) -> pd.Series:
         text = raw.astype("string")
     else:
         text = raw.astype("string").str.strip()
-    return text.mask(text == "")
+    empty = (text == "").fillna(False)
+    return text.mask(empty) if empty.any() else text
 
 
 def _no_reasons(index: pd.Index) -> pd.Series:
@@ -68,8 +69,9 @@ def parse_id(raw: pd.Series) -> Parsed:
     text = _text(raw)
     reasons = _no_reasons(raw.index)
     note = None
-    present = text.dropna()
-    if len(present):
+    cells = pa.array(text.array)
+    if cells.null_count < len(cells):
+        present = text.dropna() if pc.any(pc.match_substring(cells, ".")).as_py() else text.iloc[:0]  # both id rules need a "."
         floaty = present.str.match(_SPREADSHEET_FLOAT_ID)
         dotted = present.str.match(r"^\d+\.\d+$")
         if floaty.any() and floaty[dotted].all():
@@ -223,11 +225,12 @@ def parse_datetime(
         text = _text(raw)
     present = text.notna()
     values = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[us, UTC]")
-    if present.any():
-        epoch = present & text.str.match(_EPOCH).fillna(False)
+    todo = _plain_dates(text, present, values, timezone) if present.any() and not date_format else present
+    if todo.any():
+        epoch = todo & text.str.match(_EPOCH).fillna(False)
         if epoch.any():
             values[epoch] = _epoch(text[epoch])
-        rest = present & ~epoch
+        rest = todo & ~epoch
         if date_format:
             parsed = pd.to_datetime(text[rest], errors="coerce", format=date_format)
             if getattr(parsed.dt, "tz", None) is None:
@@ -251,6 +254,30 @@ def parse_datetime(
     )
     reasons[present & values.isna()] = f"not a date/time ({expected})"
     return _date_bounds(Parsed(values, reasons), latest)
+
+
+#: A plain calendar date of 1900-2099 (most billing exports): read by Arrow's date cast, which
+#: rejects impossible days as pandas' ISO 8601 parser does.
+_PLAIN_DATE = r"^(?:19|20)\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])$"
+
+
+def _plain_dates(text: pd.Series, present: pd.Series, values: pd.Series, timezone: str) -> pd.Series:
+    """Fill ``values`` where ``text`` is a plain date (midnight in ``timezone``, as the naive ISO 8601
+    path below reads it) and return the cells still to parse; all of them when any such date is
+    impossible (2023-02-30), which the general path then reports."""
+    cells = pa.array(text.array)
+    plain = pc.fill_null(pc.match_substring_regex(cells, _PLAIN_DATE), False)
+    if not pc.any(plain).as_py():
+        return present
+    try:
+        days = pc.cast(pc.filter(cells, plain), pa.date32())
+    except pa.ArrowInvalid:
+        return present
+    mask = plain.to_numpy(zero_copy_only=False)
+    naive = pd.Series(days.to_numpy(zero_copy_only=False).astype("datetime64[us]"))
+    local = naive.dt.tz_localize(timezone, ambiguous="NaT", nonexistent="NaT").dt.tz_convert("UTC")
+    values[mask] = local.astype("datetime64[us, UTC]").array
+    return present & ~mask
 
 
 def _date_bounds(parsed: Parsed, latest: pd.Timestamp | None) -> Parsed:

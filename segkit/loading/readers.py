@@ -363,6 +363,26 @@ def _data_lines(path: Path, fmt: FileFormat, dialect: CsvDialect) -> int:
     return max(count - 1, 0)
 
 
+#: Encodings in which every ``\n`` and ``\r`` byte is a line break (no multi-byte unit contains one).
+_BYTE_LINE_ENCODINGS = frozenset({"utf-8", "utf-8-sig", "ascii", "iso8859-1", "iso8859-15", "cp1252"})
+
+
+def _physical_lines_at_most(path: Path, fmt: FileFormat, dialect: CsvDialect) -> int | None:
+    """An upper bound of ``_data_lines`` from the raw bytes (line breaks ``\n``, ``\r``, ``\r\n``
+    counted in C, blank lines included), None for encodings where bytes are not characters."""
+    if codecs.lookup(dialect.encoding).name not in _BYTE_LINE_ENCODINGS:
+        return None
+    breaks, last, previous_cr = 0, b"", False
+    with open_binary(path, fmt) as raw:
+        while block := raw.read(1 << 24):
+            breaks += block.count(b"\n") + block.count(b"\r") - block.count(b"\r\n")
+            if previous_cr and block[:1] == b"\n":
+                breaks -= 1  # a \r\n split between two blocks
+            previous_cr, last = block[-1:] == b"\r", block[-1:]
+    segments = breaks + (1 if last and last not in (b"\n", b"\r") else 0)
+    return max(segments - 1, 0)
+
+
 def _cross_check_lines(
     path: Path, fmt: FileFormat, dialect: CsvDialect, header: list[str], table: pa.Table, bad: list
 ) -> tuple[pa.Table, list, CsvDialect]:
@@ -373,6 +393,9 @@ def _cross_check_lines(
     Otherwise the quoted line breaks are real and the first reading stands.
     """
     records = table.num_rows + len(bad)
+    at_most = _physical_lines_at_most(path, fmt, dialect)
+    if at_most is not None and records >= at_most:  # no more lines than records: nothing swallowed
+        return table, bad, dialect
     lines = _data_lines(path, fmt, dialect)
     if records >= lines:
         return table, bad, dialect

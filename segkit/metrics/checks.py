@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from segkit.features.build import FeatureSet
+from segkit.features.billing.codes import account_key
 from segkit.features.billing.subscriptions import active_at
 
 #: At least this many accounts before the share of paying accounts is judged.
@@ -70,7 +71,7 @@ def _concurrent_subscriptions(features: FeatureSet) -> list[Check]:
     active = paying[active_at(paying, features.period.end).to_numpy()]
     if active.empty:
         return []
-    per_account = active.groupby("account_id").size()
+    per_account = active.groupby(account_key(active)).size()
     mean = float(per_account.mean())
     if mean <= CONCURRENT_SUBSCRIPTIONS_MAX:
         return []

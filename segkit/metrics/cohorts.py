@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from segkit.errors import ConfigError
+from segkit.features.billing.codes import ACCOUNT_CODE, account_ids, account_key
 from segkit.features.billing.movements import mrr_at
 from segkit.metrics.registry import define
 
@@ -66,9 +67,23 @@ def _start_of(month_number: int) -> pd.Timestamp:
 
 def initial_mrr(paying: pd.DataFrame) -> pd.Series:
     """Each account's MRR at its first payment: rows active at that instant, start included."""
-    first = paying.groupby("account_id")["pay_start"].transform("min")
+    key = account_key(paying)  # integer codes when the rows carry them: grouped and ordered like the ids
+    first = paying.groupby(key)["pay_start"].transform("min")
     active = (paying["pay_start"] <= first) & (paying["pay_end"].isna() | (paying["pay_end"] > first))
-    return paying["mrr"].where(active, 0.0).groupby(paying["account_id"]).sum()
+    starting = paying["mrr"].where(active, 0.0).groupby(key).sum()
+    starting.index = account_ids(paying, starting.index)
+    return starting
+
+
+def _placed(values: np.ndarray, rows: np.ndarray, size: int, fill: Any) -> np.ndarray:
+    """``values`` (one per paying account, in sorted id order) at their rows of the frame (-1: not
+    in it), ``fill`` elsewhere: ``reindex(index)`` by positions found once."""
+    if len(rows) == size and (rows == np.arange(size)).all():  # the frame holds exactly these, in order
+        return values
+    out = np.full((size, *values.shape[1:]), fill, dtype=values.dtype)
+    found = rows >= 0
+    out[rows[found]] = values[found]
+    return out
 
 
 class CohortMatrix:
@@ -84,12 +99,24 @@ class CohortMatrix:
         paying = paying[paying["pay_start"] < end]
         index = frame.index
         nat = pd.Series(pd.NaT, index=index, dtype="datetime64[us, UTC]")
-        first_paid = paying.groupby("account_id")["pay_start"].min().reindex(index)
+        by_code = ACCOUNT_CODE in paying  # the accounts in sorted id order, placed by one lookup
+        first_paid = paying.groupby(account_key(paying))["pay_start"].min()
+        rows = index.get_indexer(account_ids(paying, first_paid.index).astype("string")) if by_code else None
+        if by_code:
+            instants = _placed(first_paid.to_numpy(dtype="datetime64[us]"), rows, len(index), np.datetime64("NaT", "us"))
+            first_paid = pd.Series(instants, index=index).dt.tz_localize("UTC")
+        else:
+            first_paid = first_paid.reindex(index)
         began = first_paid if start == "first_payment" else (frame["created_at"] if "created_at" in frame else nat)
         months = _month_number(began)
         self.cohort = np.where(months >= 0, months // self.step, -1)
         self.customer = first_paid.notna().to_numpy()
-        self.starting = initial_mrr(paying).reindex(index).fillna(0.0).to_numpy(dtype=np.float64)
+        starting = initial_mrr(paying)
+        if by_code:
+            self.starting = _placed(np.nan_to_num(starting.to_numpy(dtype=np.float64), nan=0.0, posinf=np.inf, neginf=-np.inf),
+                                    rows, len(index), 0.0)
+        else:
+            self.starting = starting.reindex(index).fillna(0.0).to_numpy(dtype=np.float64)
         self.mrr_now = frame["mrr"].to_numpy(dtype=np.float64) if "mrr" in frame else np.zeros(len(index))
         self.index = index
         valid = self.cohort[self.cohort >= 0]
@@ -108,6 +135,10 @@ class CohortMatrix:
             ends.append(boundary)
             p += 1
         matrix = mrr_at(paying, ends) if ends else pd.DataFrame(index=pd.Index([], dtype="string"))
+        if ends and by_code and len(matrix) == len(rows):  # the same accounts in the same order as first_paid
+            values = np.nan_to_num(matrix.to_numpy(dtype=np.float64), nan=0.0, posinf=np.inf, neginf=-np.inf)
+            self.values = _placed(values, rows, len(index), 0.0)
+            return
         matrix.index = matrix.index.astype("string")
         self.values = matrix.reindex(index).fillna(0.0).to_numpy(dtype=np.float64) if ends else np.zeros((len(index), 0))
 

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from segkit.features.billing.codes import account_ids, account_key
 from segkit.features.billing.subscriptions import paying_spells
 
 DAYS_PER_MONTH = 365.25 / 12
@@ -168,7 +169,8 @@ def survival_by_segment(frame: pd.DataFrame, segments: pd.Series, as_of: pd.Time
     if len(small):
         excluded[f"in segments with fewer than {min_accounts} accounts (suppressed)"] = int(small.sum())
     kept = labels.isin(counts[counts >= min_accounts].index).to_numpy()
-    m, c, g = months.to_numpy(float)[kept], churned.to_numpy(bool)[kept], labels.to_numpy(str)[kept]
+    codes, names = pd.factorize(labels, use_na_sentinel=False)  # a few segment names, not 1M strings
+    m, c, g = months.to_numpy(float)[kept], churned.to_numpy(bool)[kept], np.asarray(names.to_numpy(str))[codes][kept]
     curves = [kaplan_meier(str(s), m[g == s], c[g == s], horizon_months) for s in sorted(set(g))]
     tests = _segment_tests(m, c, g, alpha) if len(curves) > 1 else []
     overall = logrank_k_sample(m, c, g)
@@ -203,12 +205,15 @@ def lifetimes_from_spells(spells: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataF
     last spell when that end is not after as-of."""
     as_of = pd.Timestamp(as_of).tz_localize("UTC") if pd.Timestamp(as_of).tzinfo is None else pd.Timestamp(as_of)
     spells = spells[spells["start"] <= as_of]
-    by_account = spells.groupby("account_id", sort=True)
+    key = account_key(spells)  # integer codes when the spells carry them: the ids' groups and order
+    by_account = spells.groupby(key, sort=True)
     first = by_account["start"].min()
     last_end = by_account["end"].max()
-    still_paying = (spells["end"].isna() | (spells["end"] > as_of)).groupby(spells["account_id"], sort=True).any()
+    still_paying = (spells["end"].isna() | (spells["end"] > as_of)).groupby(key, sort=True).any()
     churned_at = last_end.where(~still_paying)
-    return pd.DataFrame({"first_paid_at": first, "churned_at": churned_at})
+    frame = pd.DataFrame({"first_paid_at": first, "churned_at": churned_at})
+    frame.index = account_ids(spells, frame.index)
+    return frame
 
 
 SURVIVAL_DEFINITION = (

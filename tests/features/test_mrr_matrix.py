@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from segkit.features.billing.codes import with_account_codes
 from segkit.features.billing.movements import mrr_at
 
 BASE = pd.Timestamp("2024-01-01", tz="UTC")
@@ -86,3 +87,13 @@ def test_small_inputs(n: int) -> None:
     assert got.shape == (n, len(INSTANTS))
     if n:
         _assert_same(paying)
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows)
+def test_account_codes_give_the_same_matrix(data: list[tuple[int, int, int | None, float]]) -> None:
+    # the run's paying rows carry integer account codes (billing/codes.py): same ids, same cells
+    paying = _paying(data)
+    pd.testing.assert_frame_equal(mrr_at(with_account_codes(paying), INSTANTS), mrr_at(paying, INSTANTS))
+    pd.testing.assert_frame_equal(mrr_at(paying, INSTANTS[::-1]), mrr_at(paying, INSTANTS).iloc[:, ::-1].set_axis(
+        range(len(INSTANTS)), axis=1))

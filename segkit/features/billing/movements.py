@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from segkit.features.billing.codes import ACCOUNT_CODE, factorize_accounts
 from segkit.features.period import Period
 
 MOVEMENT_COLUMNS = ("mrr_new", "mrr_expansion", "mrr_contraction", "mrr_churn", "mrr_reactivation")
@@ -41,23 +42,60 @@ def mrr_at(paying: pd.DataFrame, instants: list[pd.Timestamp]) -> pd.DataFrame:
     """
     if paying.empty:
         return pd.DataFrame(columns=range(len(instants)), dtype="float64")
-    codes, ids = pd.factorize(paying["account_id"], sort=True)
+    codes, ids = factorize_accounts(paying)
     start = paying["pay_start"].to_numpy(dtype="datetime64[us]")
     end = paying["pay_end"].to_numpy(dtype="datetime64[us]")
     mrr = paying["mrr"].to_numpy(dtype="float64")
     points = [np.datetime64(t.tz_convert("UTC").tz_localize(None), "us") for t in instants]
     paid = np.flatnonzero((codes >= 0) & (mrr != 0) & ~np.isnan(mrr))  # the rows that can add anything
-    p_code, p_start, p_end, p_mrr = codes[paid], start[paid], end[paid], mrr[paid]
-    p_open = np.isnat(p_end)
+    order = np.argsort(np.array(points, dtype="datetime64[us]"), kind="stable")  # the instants sorted
+    first, stop = _paying_instants(start[paid], end[paid], np.array(points, dtype="datetime64[us]")[order])
+    on = first < stop
+    p_code, first, stop, p_mrr = codes[paid][on], first[on], stop[on], mrr[paid][on]
     out = np.zeros((len(ids), len(instants)))
-    overlapping = np.zeros(len(ids), dtype=bool)
-    for k, t in enumerate(points):
-        on = (p_start < t) & (p_open | (p_end >= t))
-        out[p_code[on], k] = p_mrr[on]
-        overlapping |= np.bincount(p_code[on], minlength=len(ids)) > 1
+    _place_rows(out, p_code, first, stop, p_mrr)
+    if (np.diff(order) != 1).any():  # back to the caller's order of instants
+        out[:, order] = out.copy()
+    overlapping = _overlapping_accounts(p_code, first, stop, len(ids), len(instants))
     if overlapping.any():
         out[overlapping] = _overlapping_sums(codes, start, end, mrr, points, overlapping)
     return pd.DataFrame(out, index=pd.Index(ids), columns=range(len(instants)))
+
+
+def _paying_instants(start: np.ndarray, end: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row pays at the sorted instants ``first <= k < stop``: ``start < t`` and (no end or
+    ``end >= t``), found by binary search instead of a pass over the rows per instant."""
+    at = np.array(points, dtype="datetime64[us]")
+    first = np.searchsorted(at, start, side="right")  # instants <= start: not yet paying there
+    first[np.isnat(start)] = len(at)
+    stop = np.where(np.isnat(end), len(at), np.searchsorted(at, end, side="right"))
+    return first, stop
+
+
+def _place_rows(out: np.ndarray, codes: np.ndarray, first: np.ndarray, stop: np.ndarray, mrr: np.ndarray,
+                block: int = 200_000) -> None:
+    """``out[code, first:stop] = mrr`` for every row, in blocks of rows (bounded memory)."""
+    for lo in range(0, len(codes), block):
+        widths = (stop[lo:lo + block] - first[lo:lo + block])
+        row = np.repeat(np.arange(len(widths)), widths)
+        offset = np.arange(len(row)) - np.repeat(np.cumsum(widths) - widths, widths)
+        out[codes[lo:lo + block][row], first[lo:lo + block][row] + offset] = mrr[lo:lo + block][row]
+
+
+def _overlapping_accounts(codes: np.ndarray, first: np.ndarray, stop: np.ndarray, n_accounts: int, n_instants: int) -> np.ndarray:
+    """Accounts with two rows paying at one instant: in (account, first) order, a row starting
+    before the latest stop of the account's earlier rows (keys offset per account, so one running
+    maximum serves every account)."""
+    overlapping = np.zeros(n_accounts, dtype=bool)
+    if len(codes) < 2:
+        return overlapping
+    order = np.lexsort((first, codes))
+    base = codes[order].astype(np.int64) * (n_instants + 1)
+    latest = np.maximum.accumulate(base + stop[order])
+    clash = np.zeros(len(order), dtype=bool)
+    clash[1:] = base[1:] + first[order][1:] < latest[:-1]
+    overlapping[codes[order][clash]] = True
+    return overlapping
 
 
 def _overlapping_sums(codes: np.ndarray, start: np.ndarray, end: np.ndarray, mrr: np.ndarray,
@@ -78,8 +116,10 @@ def movement_facts(paying: pd.DataFrame, period: Period) -> pd.DataFrame:
     if matrix.empty:
         return pd.DataFrame(columns=[*MOVEMENT_COLUMNS, "mrr_period_start", "mrr_period_end"])
     values = matrix.to_numpy()
-    first_paid = paying.groupby("account_id")["pay_start"].min().reindex(matrix.index)
-    first = first_paid.to_numpy(dtype="datetime64[us]")
+    if ACCOUNT_CODE in paying:  # grouped by codes: the accounts in the matrix's (sorted) order
+        first = paying.groupby(ACCOUNT_CODE)["pay_start"].min().to_numpy(dtype="datetime64[us]")
+    else:
+        first = paying.groupby("account_id")["pay_start"].min().reindex(matrix.index).to_numpy(dtype="datetime64[us]")
     out = {name: np.zeros(len(matrix)) for name in MOVEMENT_COLUMNS}
     for k in range(1, len(instants)):
         before, after = values[:, k - 1], values[:, k]

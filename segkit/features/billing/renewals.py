@@ -30,6 +30,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from segkit.features.billing.codes import account_ids, account_key
 from segkit.features.billing.subscriptions import MONTHS_PER_INTERVAL, paying_spells
 
 RENEWAL_COLUMNS = ("renewal_period_months", "renewals_made", "renewal_periods", "renewal_churned")
@@ -66,11 +67,14 @@ def renewal_facts(paying: pd.DataFrame, billing_interval: pd.Series, instant: pd
     started = paying["pay_start"] < instant
     if spells is None or not started.all():
         spells = paying_spells(paying[started])
-    by_account = spells.groupby("account_id", sort=True)
+    key = account_key(spells)  # integer codes when the spells carry them: the ids' groups and order
+    by_account = spells.groupby(key, sort=True)
     first = by_account["start"].min()
     last_end = by_account["end"].max()
     open_spell = spells["end"].isna() | (spells["end"] >= instant)
-    paying_now = open_spell.groupby(spells["account_id"]).any().reindex(first.index)
+    paying_now = open_spell.groupby(key).any().reindex(first.index)
+    ids = account_ids(spells, first.index)
+    first.index, last_end.index, paying_now.index = ids, ids, ids
     interval = billing_interval.reindex(first.index).astype("string").str.lower()
     period = interval.map(MONTHS_PER_INTERVAL).astype("float64").fillna(1.0)  # one lookup per distinct interval, not a lambda per account
     period = period.where(period >= 1.0, 1.0).round().astype(np.int64)

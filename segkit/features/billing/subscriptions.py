@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from segkit.features.billing.codes import ACCOUNT_CODE, account_ids, account_key, with_account_codes
 from segkit.features.period import DAYS_PER_MONTH, Period
 
 NOT_PAYING_STATUSES = frozenset({"trialing", "incomplete", "incomplete_expired", "unpaid", "paused"})
@@ -125,7 +126,7 @@ def paying_subscriptions(subs: pd.DataFrame, *, past_due: str = "include", polic
     ``as_of_day`` ends status snapshots without a date; inferences are appended to ``notes``.
     """
     policy = policy or BillingPolicy(past_due=past_due)
-    out = pd.DataFrame({"account_id": subs["account_id"].astype("string")})
+    out = with_account_codes(pd.DataFrame({"account_id": subs["account_id"].astype("string")}))
     out["mrr"] = subscription_mrr(subs).to_numpy()
     interval = subs["interval"].astype("string").str.lower().str.strip() if "interval" in subs else pd.Series("month", index=subs.index, dtype="string")
     out["interval"] = interval.replace(NORMAL_INTERVAL).to_numpy()
@@ -160,14 +161,15 @@ def bridge_short_gaps(paying: pd.DataFrame, grace_days: float) -> tuple[pd.DataF
     if paying.empty or grace_days <= 0:
         return paying, 0
     spells = paying_spells(paying)
-    next_start = spells.groupby("account_id", sort=False)["start"].shift(-1)
+    next_start = spells.groupby(account_key(spells), sort=False)["start"].shift(-1)
     gap = next_start - spells["end"]
     bridge = (spells["end"].notna() & next_start.notna() & (gap <= pd.Timedelta(days=grace_days))).to_numpy()
     if not bridge.any():
         return paying, 0
-    targets = pd.DataFrame({"account_id": spells["account_id"][bridge].to_numpy(), "pay_end": spells["end"][bridge].to_numpy(),
+    key = ACCOUNT_CODE if ACCOUNT_CODE in spells else "account_id"
+    targets = pd.DataFrame({key: spells[key][bridge].to_numpy(), "pay_end": spells["end"][bridge].to_numpy(),
                             "bridged_end": next_start[bridge].to_numpy()})
-    merged = paying.merge(targets, on=["account_id", "pay_end"], how="left")
+    merged = paying.merge(targets, on=[key, "pay_end"], how="left")
     merged["pay_end"] = merged["bridged_end"].fillna(merged["pay_end"]).astype("datetime64[us, UTC]")
     return merged.drop(columns="bridged_end"), int(bridge.sum())
 
@@ -191,20 +193,30 @@ def active_at(paying: pd.DataFrame, instant: pd.Timestamp) -> pd.Series:
 
 
 def paying_spells(paying: pd.DataFrame) -> pd.DataFrame:
-    """Each account's overlapping or touching paying rows merged into spells [start, end)."""
+    """Each account's overlapping or touching paying rows merged into spells [start, end).
+
+    Sorted and grouped by integer account codes (``billing/codes.py``; the frame's own, else
+    computed here once): the same order and groups as the ids. A frame with codes gives spells
+    with codes."""
     if paying.empty:
         return pd.DataFrame({"account_id": pd.Series(dtype="string"), "start": pd.Series(dtype="datetime64[us, UTC]"), "end": pd.Series(dtype="datetime64[us, UTC]")})
+    coded = paying if ACCOUNT_CODE in paying else with_account_codes(paying)
     far = pd.Timestamp("2262-01-01", tz="UTC")
     frame = pd.DataFrame(
-        {"account_id": paying["account_id"], "start": paying["pay_start"], "end": paying["pay_end"].fillna(far)}
-    ).sort_values(["account_id", "start", "end"], kind="stable")
-    running_end = frame.groupby("account_id", sort=False)["end"].cummax()
-    previous_end = running_end.groupby(frame["account_id"], sort=False).shift()
+        {"key": account_key(coded), "start": paying["pay_start"], "end": paying["pay_end"].fillna(far)}
+    ).sort_values(["key", "start", "end"], kind="stable")
+    running_end = frame.groupby("key", sort=False)["end"].cummax()
+    previous_end = running_end.groupby(frame["key"], sort=False).shift()
     new_spell = previous_end.isna() | (frame["start"] > previous_end)
     spell_id = new_spell.cumsum()
-    spells = frame.groupby(spell_id, sort=False).agg(account_id=("account_id", "first"), start=("start", "min"), end=("end", "max"))
+    spells = frame.groupby(spell_id, sort=False).agg(key=("key", "first"), start=("start", "min"), end=("end", "max"))
     spells["end"] = spells["end"].mask(spells["end"] >= far)
-    return spells.reset_index(drop=True)
+    spells = spells.reset_index(drop=True)
+    ids = account_ids(coded, pd.Index(spells["key"]))
+    out = pd.DataFrame({"account_id": ids.array, "start": spells["start"], "end": spells["end"]})
+    if ACCOUNT_CODE in paying:
+        out[ACCOUNT_CODE] = spells["key"].to_numpy()
+    return out
 
 
 def billing_facts(paying: pd.DataFrame | None, period: Period, spells: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -219,31 +231,36 @@ def billing_facts(paying: pd.DataFrame | None, period: Period, spells: pd.DataFr
     ]
     if paying is None:
         return pd.DataFrame(columns=columns).rename_axis("account_id")
-    by_account = paying.groupby("account_id", sort=True)
+    spells = paying_spells(paying) if spells is None else spells
+    if (ACCOUNT_CODE in paying) != (ACCOUNT_CODE in spells):  # one key for both frames
+        paying, spells = paying.drop(columns=ACCOUNT_CODE, errors="ignore"), spells.drop(columns=ACCOUNT_CODE, errors="ignore")
+    key, spell_key = account_key(paying), account_key(spells)
+    by_account = paying.groupby(key, sort=True)
     facts = pd.DataFrame(index=by_account.size().index)
     # a row split at exchange-rate changes (billing/fx.py) is one subscription: its first piece counts
-    facts["subscriptions"] = (paying["fx_piece"] == 0).groupby(paying["account_id"]).sum() if "fx_piece" in paying else by_account.size()
+    facts["subscriptions"] = (paying["fx_piece"] == 0).groupby(key).sum() if "fx_piece" in paying else by_account.size()
     now = active_at(paying, period.end)
     start = active_at(paying, period.start)
-    facts["mrr"] = paying["mrr"].where(now, 0.0).groupby(paying["account_id"]).sum()
-    facts["mrr_start"] = paying["mrr"].where(start, 0.0).groupby(paying["account_id"]).sum()
-    facts["is_customer"] = now.groupby(paying["account_id"]).any()
-    facts["active_at_start"] = start.groupby(paying["account_id"]).any()
+    facts["mrr"] = paying["mrr"].where(now, 0.0).groupby(key).sum()
+    facts["mrr_start"] = paying["mrr"].where(start, 0.0).groupby(key).sum()
+    facts["is_customer"] = now.groupby(key).any()
+    facts["active_at_start"] = start.groupby(key).any()
     facts["churned_in_period"] = facts["active_at_start"] & ~facts["is_customer"]
     facts["first_paid_at"] = by_account["pay_start"].min()
-    spells = paying_spells(paying) if spells is None else spells
     ends = spells["end"]
     churn = ends.notna() & (ends >= period.start) & (ends < period.end)
-    facts["churn_events"] = churn.groupby(spells["account_id"]).sum()
+    facts["churn_events"] = churn.groupby(spell_key).sum()
     overlap_start = spells["start"].clip(lower=period.start)
     overlap_end = spells["end"].fillna(period.end).clip(upper=period.end)
     days = ((overlap_end - overlap_start).dt.total_seconds() / 86400).clip(lower=0)
-    facts["customer_months"] = (days / DAYS_PER_MONTH).groupby(spells["account_id"]).sum()
+    facts["customer_months"] = (days / DAYS_PER_MONTH).groupby(spell_key).sum()
     # The interval of the account's latest paying subscription: annual plans churn differently.
-    latest = paying.sort_values(["account_id", "pay_start"], kind="stable").groupby("account_id").tail(1)
-    facts["billing_interval"] = latest.set_index("account_id")["interval"]
+    latest = pd.DataFrame({"key": key, "pay_start": paying["pay_start"], "interval": paying["interval"]})
+    latest = latest.sort_values(["key", "pay_start"], kind="stable").groupby("key").tail(1)
+    facts["billing_interval"] = latest.set_index("key")["interval"]
     facts = facts.fillna({"churn_events": 0, "customer_months": 0.0})
     facts["churn_events"] = facts["churn_events"].astype("int64")
+    facts.index = account_ids(paying, facts.index)
     facts.index = facts.index.astype("string")
     facts.index.name = "account_id"
     return facts[columns]
