@@ -95,7 +95,7 @@ class DuckDBEngine:
         # DuckDB tracks progress (for our own bar, on a terminal only) but never prints its own.
         self.con.execute(f"SET enable_progress_bar={'true' if progress else 'false'}")
         self.con.execute("SET enable_progress_bar_print=false")
-        self.memory_limit = memory_limit or default_memory_limit()
+        self.memory_limit = memory_limit or default_memory_limit(self.files)
         self.con.execute(f"SET memory_limit={lit(self.memory_limit)}")
         spill = Path(temp_directory) if temp_directory else Path(self._workdir.name) / "spill"
         self.con.execute(f"SET temp_directory={lit(str(spill))}")
