@@ -37,7 +37,7 @@ CONFIG_KEYS: dict[str, dict[str, str] | None] = {
         "engine": "Events: the feature engine, duckdb (default, embedded) or spark (needs segkit[spark] and Java 17).",
         "spark_master": "Events with engine spark: the Spark master, local[2] (default), spark://HOST:PORT, yarn or k8s://...",
         "threads": "Events with engine duckdb: threads (default: SEGKIT_THREADS, else every core).",
-        "memory_limit": "Events with engine duckdb: memory DuckDB may use before spilling to disk, e.g. '2GB' (default: half the RAM, at most 4GB).",
+        "memory_limit": "Events with engine duckdb: memory DuckDB may use before spilling to disk, e.g. '2GB' (default: half the RAM, at most 4GB; 256MB with CSV or JSON Lines events).",
         "temp_directory": "Events with engine duckdb: where DuckDB spills (default: a temporary directory removed after the run).",
     },
     "inputs": None,

@@ -19,6 +19,7 @@ from segkit.features.events.base import EventEngine
 from segkit.features.events.registry import make_engine
 from segkit.features.value.fits import add_value_features
 from segkit.features.value.model import ValueFits, ValueWarning
+from segkit.jobs.memory import release_freed_memory
 from segkit.jobs.settings import LATEST_AS_OF, EngineSettings, Settings, resolve_load
 from segkit.loading import Inputs, LoadOptions, load_inputs
 from segkit.loading.asof import AsOfSource, cut_at_as_of, latest_activity
@@ -115,6 +116,7 @@ def features_for(inputs: Inputs, settings: Settings, extras: Sequence[str], say:
     With ``with_value`` the value features (renewals, activation, CLV fits) are added while the
     event engine is still open.
     """
+    release_freed_memory()  # what loading freed, before DuckDB's own allocations add to it
     engine = event_engine(inputs, settings.engine, settings.timezone, progress=progress)
     try:
         found = as_of_for(inputs, engine, settings, say)
@@ -137,6 +139,7 @@ def features_for(inputs: Inputs, settings: Settings, extras: Sequence[str], say:
     finally:
         if engine is not None:
             engine.close()
+            release_freed_memory()
     features.frame.attrs["as_of"] = as_of
     features.as_of_source = found.source
     features.months = settings.period_months

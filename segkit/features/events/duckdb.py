@@ -44,10 +44,11 @@ from segkit.loading.model import EventFile, EventInput, Rejections
 from segkit.features.events.duckdb_files import WORKDIR_PREFIX, remove_stale_workdirs  # noqa: F401 - the next run cleans up
 from segkit.features.events.duckdb_files import (
     TS_MACRO, FileColumns, default_memory_limit, default_threads, describe_any, lit, parquet_max_timestamp,
-    OPTIONAL_COLUMNS, first_used_wide, prepare_files, scan, small_input, unmapped_constants, with_progress,
+    OPTIONAL_COLUMNS, first_used_wide, prepare_files, release_memory, scan, small_input, unmapped_constants, with_progress,
 )
 from segkit.features.events.duckdb_rejects import (
-    list_parse_rejects, parse_counts, rejected_filters, rejects_table, shift_listed, take_parse_rejects,
+    list_parse_rejects, parse_counts, rejected_filters, rejected_rows_sql, rejects_table, shift_listed,
+    take_parse_rejects,
 )
 from segkit.loading.formats import label
 
@@ -88,7 +89,8 @@ class DuckDBEngine:
         # A database file in the work directory rather than memory: the tables kept between the
         # queries (event_pairs, account_base, dup_ids) are stored compressed and can be evicted.
         # Small inputs need neither: an in-memory database skips creating the file and its WAL.
-        database = ":memory:" if small_input(self.files) else str(Path(self._workdir.name) / "events.duckdb")
+        self.in_memory = small_input(self.files)
+        database = ":memory:" if self.in_memory else str(Path(self._workdir.name) / "events.duckdb")
         self.con = duckdb.connect(database, config={"threads": int(threads or default_threads())})
         # The work database is deleted after the run: closing it must not checkpoint the tables
         # first (that re-read and compressed scan_rows: +400 MiB peak and ~15 s at 5M JSON Lines).
@@ -98,7 +100,8 @@ class DuckDBEngine:
         # DuckDB tracks progress (for our own bar, on a terminal only) but never prints its own.
         self.con.execute(f"SET enable_progress_bar={'true' if progress else 'false'}")
         self.con.execute("SET enable_progress_bar_print=false")
-        self.con.execute(f"SET memory_limit={lit(memory_limit or default_memory_limit())}")
+        self.memory_limit = memory_limit or default_memory_limit(self.files)
+        self.con.execute(f"SET memory_limit={lit(self.memory_limit)}")
         spill = Path(temp_directory) if temp_directory else Path(self._workdir.name) / "spill"
         self.con.execute(f"SET temp_directory={lit(str(spill))}")
         self.con.execute(f"SET TimeZone={lit(self.timezone)}")
@@ -199,6 +202,13 @@ class DuckDBEngine:
             files = ", ".join(label(f.path) for f in self.events.files)
             raise InputDataError(f"{files}: cannot read the events ({_first_line(exc)})") from None
 
+    def release_memory(self) -> None:
+        """Hand back what DuckDB keeps after a statement (``duckdb_files.release_memory``) once
+        text files were read into ``scan_rows``; on Parquet alone it cost more CPU (20M: +1.7 s,
+        re-faulting the pages) than the memory it saved between statements, which was not the peak."""
+        if self._scanned and not self.in_memory:  # an in-memory database would spill its tables instead
+            release_memory(self.con, self.memory_limit)
+
     # -- questions asked before the features -----------------------------------------------
 
     def file_summary(self) -> dict[str, EventFileSummary]:
@@ -277,13 +287,17 @@ class DuckDBEngine:
         bounds = fdef.Bounds.at(as_of)
         self.bounds = bounds
         self._scan_text_once()
+        self.release_memory()
         duplicates = self._define_scored(bounds)
         d = fdef.DUCKDB
         weighted = self.has_counts
         self._sql(f"CREATE OR REPLACE TABLE event_pairs AS {fdef.pairs_sql(bounds, weighted=weighted)}", what="reading events (1/3)")
+        self.release_memory()
         self._sql(f"CREATE OR REPLACE TABLE account_base AS {fdef.account_base_sql(d, bounds, weighted=weighted)}",
                   what="reading events (2/3)")
+        self.release_memory()
         frame = self._sql(fdef.features_sql(d, bounds, measures=measures_of(self.events)), what="reading events (3/3)").df()
+        self.release_memory()
         by_code = {int(code): int(n) for code, n in self.con.execute(fdef.rejected_counts_sql()).fetchall()}
         settled = settle_events(self.events, frame, by_code, duplicates, known_accounts, parse_counts(self.parse_rejects))
         list_parse_rejects(self.parse_rejects, [label(ef.path) for ef in self.events.files], rejections)
@@ -401,26 +415,9 @@ class DuckDBEngine:
 
     def _rejected_rows(self, bounds: fdef.Bounds, *, want_dup: bool, want_unknown: bool) -> pd.DataFrame:
         """The ``numbered`` rows' exact reason codes (as the counts decide them) and listed values."""
-        reason = self._reason(bounds.end)
         resolved = self._resolved_sql("numbered", ", s._line, s.ts_raw")
-        dup = unknown_case = ""
-        if want_dup:
-            dup = """WHEN r.reason IS NULL AND r.event_id IN (SELECT event_id FROM dup_ids)
-                AND row_number() OVER (PARTITION BY r.event_id, r.reason IS NULL, r.event_id IN (SELECT event_id FROM dup_ids)
-                                       ORDER BY r.ts, r._file, r.account_id, r.event, r.user_id) > 1
-                THEN 'dup'"""
-        if want_unknown:
-            unknown_case = "WHEN r.reason IS NULL AND r.account_id IN (SELECT account_id FROM unknown_accounts) THEN 'unknown'"
-        return self._sql(
-            f"""SELECT _file, _line, code, CASE code
-                    WHEN 'dup' THEN event_id WHEN 'unknown' THEN account_id WHEN '1' THEN call_type WHEN '7' THEN subscription_id
-                    WHEN '4' THEN ts_raw WHEN '5' THEN ts_raw WHEN '6' THEN ts_raw END AS value
-            FROM (
-                SELECT r.*, CASE WHEN r.reason IS NOT NULL THEN CAST(r.reason AS VARCHAR) {dup} {unknown_case} END AS code
-                FROM (SELECT *, {reason} AS reason FROM ({resolved})) r
-            ) WHERE code IS NOT NULL AND code <> '{fdef.REASON_CODES["after"]}' ORDER BY _file, _line""",
-            what="listing rejected events",
-        ).df()
+        sql = rejected_rows_sql(self._reason(bounds.end), resolved, want_dup=want_dup, want_unknown=want_unknown)
+        return self._sql(sql, what="listing rejected events").df()
 
     # -- optional extras (segkit.features.extra) -------------------------------------------
 

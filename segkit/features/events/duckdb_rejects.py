@@ -223,3 +223,23 @@ def rejected_filters(bounds: Bounds, counts: dict[str, int], *, want_dup: bool, 
     if want_dup:
         conds.append("(event_id IN (SELECT event_id FROM dup_ids))")
     return conds
+
+
+def rejected_rows_sql(reason: str, resolved: str, *, want_dup: bool, want_unknown: bool) -> str:
+    """Each row of ``resolved`` (the ``numbered`` rows) with its exact reason code, as the counts
+    decide it (duplicates after the earliest of their id, unknown accounts), and its listed value."""
+    dup = unknown_case = ""
+    if want_dup:
+        dup = """WHEN r.reason IS NULL AND r.event_id IN (SELECT event_id FROM dup_ids)
+            AND row_number() OVER (PARTITION BY r.event_id, r.reason IS NULL, r.event_id IN (SELECT event_id FROM dup_ids)
+                                   ORDER BY r.ts, r._file, r.account_id, r.event, r.user_id) > 1
+            THEN 'dup'"""
+    if want_unknown:
+        unknown_case = "WHEN r.reason IS NULL AND r.account_id IN (SELECT account_id FROM unknown_accounts) THEN 'unknown'"
+    return f"""SELECT _file, _line, code, CASE code
+                WHEN 'dup' THEN event_id WHEN 'unknown' THEN account_id WHEN '1' THEN call_type WHEN '7' THEN subscription_id
+                WHEN '4' THEN ts_raw WHEN '5' THEN ts_raw WHEN '6' THEN ts_raw END AS value
+        FROM (
+            SELECT r.*, CASE WHEN r.reason IS NOT NULL THEN CAST(r.reason AS VARCHAR) {dup} {unknown_case} END AS code
+            FROM (SELECT *, {reason} AS reason FROM ({resolved})) r
+        ) WHERE code IS NOT NULL AND code <> '{REASON_CODES["after"]}' ORDER BY _file, _line"""
