@@ -44,7 +44,7 @@ from segkit.loading.model import EventFile, EventInput, Rejections
 from segkit.features.events.duckdb_files import WORKDIR_PREFIX, remove_stale_workdirs  # noqa: F401 - the next run cleans up
 from segkit.features.events.duckdb_files import (
     TS_MACRO, FileColumns, default_memory_limit, default_threads, describe_any, lit, parquet_max_timestamp,
-    OPTIONAL_COLUMNS, first_used_wide, prepare_files, release_memory, scan, small_input, unmapped_constants, with_progress,
+    OPTIONAL_COLUMNS, first_used_wide, prepare_files, release_memory, remove_workdir, scan, small_input, unmapped_constants, with_progress,
 )
 from segkit.features.events.duckdb_rejects import (
     list_parse_rejects, parse_counts, rejected_filters, rejected_rows_sql, rejects_table, shift_listed,
@@ -490,4 +490,4 @@ class DuckDBEngine:
             if getattr(self, "con", None) is not None:
                 self.con.close()
         finally:  # the work directory goes even when closing fails (an interrupted connection)
-            self._workdir.cleanup()
+            remove_workdir(self._workdir)

@@ -9,6 +9,8 @@ the progress bar shown on a terminal for long queries.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import threading
 from pathlib import Path
 
@@ -312,6 +314,20 @@ def with_progress(con: duckdb.DuckDBPyConnection, sql: str, params: list, what: 
 
 #: Prefix of a DuckDB engine's work directory under $TMPDIR: ``segkit-events-PID-<random>``.
 WORKDIR_PREFIX = "segkit-events-"
+
+
+def remove_workdir(workdir: tempfile.TemporaryDirectory) -> None:
+    """Remove the engine's work directory even when a signal lands during the removal.
+
+    segkit's handler raises at the next Python instruction, which may be inside ``rmtree``: the
+    directory was then left half removed (a run stopped while closing). The removal is finished
+    before the signal's error goes on (a later signal does not raise: ``segkit.signals``).
+    """
+    try:
+        workdir.cleanup()
+    except BaseException:
+        shutil.rmtree(workdir.name, ignore_errors=True)
+        raise
 
 
 def remove_stale_workdirs(root: str | None = None) -> list[str]:
