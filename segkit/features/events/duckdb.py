@@ -43,7 +43,7 @@ from segkit.features.events.linking import LINK_COLUMNS, account_resolution, LIN
 from segkit.loading.model import EventFile, EventInput, Rejections
 from segkit.features.events.duckdb_files import WORKDIR_PREFIX, remove_stale_workdirs  # noqa: F401 - the next run cleans up
 from segkit.features.events.duckdb_files import (
-    TS_MACRO, FileColumns, default_memory_limit, default_threads, describe_any, lit, parquet_max_timestamp,
+    TEXT_MACRO, TS_MACRO, FileColumns, default_memory_limit, default_threads, describe_any, lit, parquet_max_timestamp,
     OPTIONAL_COLUMNS, first_used_wide, prepare_files, release_memory, remove_workdir, scan, small_input, unmapped_constants, with_progress,
 )
 from segkit.features.events.duckdb_rejects import (
@@ -107,6 +107,7 @@ class DuckDBEngine:
         self.con.execute(f"SET TimeZone={lit(self.timezone)}")
         self.con.execute("SET preserve_insertion_order=false")
         self.con.execute(TS_MACRO)
+        self.con.execute(TEXT_MACRO)
         self.progress = progress
         self.given_users = users is not None and len(users) > 0
         if self.given_users:
@@ -203,9 +204,12 @@ class DuckDBEngine:
             raise InputDataError(f"{files}: cannot read the events ({_first_line(exc)})") from None
 
     def release_memory(self) -> None:
-        """Hand back what DuckDB keeps after a statement (``duckdb_files.release_memory``) once
-        text files were read into ``scan_rows``; on Parquet alone it cost more CPU (20M: +1.7 s,
-        re-faulting the pages) than the memory it saved between statements, which was not the peak."""
+        """Hand back what DuckDB keeps (``duckdb_files.release_memory``) once the feature
+        statements are done, when text files were read into ``scan_rows``: the run's Python stages
+        come next, and DuckDB's held pages beside them were the peak (20M CSV.gz: 755 -> 665 MiB).
+        Once, not after every statement: evicting ``scan_rows``, a temporary table, writes it to the
+        spill file and the next statement reads it back (5M CSV: 1.3 s for four releases); on Parquet
+        alone it cost more CPU (20M: +1.7 s, re-faulting the pages) than the memory it saved."""
         if self._scanned and not self.in_memory:  # an in-memory database would spill its tables instead
             release_memory(self.con, self.memory_limit)
 
@@ -287,15 +291,12 @@ class DuckDBEngine:
         bounds = fdef.Bounds.at(as_of)
         self.bounds = bounds
         self._scan_text_once()
-        self.release_memory()
         duplicates = self._define_scored(bounds)
         d = fdef.DUCKDB
         weighted = self.has_counts
         self._sql(f"CREATE OR REPLACE TABLE event_pairs AS {fdef.pairs_sql(bounds, weighted=weighted)}", what="reading events (1/3)")
-        self.release_memory()
         self._sql(f"CREATE OR REPLACE TABLE account_base AS {fdef.account_base_sql(d, bounds, weighted=weighted)}",
                   what="reading events (2/3)")
-        self.release_memory()
         frame = self._sql(fdef.features_sql(d, bounds, measures=measures_of(self.events)), what="reading events (3/3)").df()
         self.release_memory()
         by_code = {int(code): int(n) for code, n in self.con.execute(fdef.rejected_counts_sql()).fetchall()}
@@ -312,8 +313,10 @@ class DuckDBEngine:
         Text has no row groups to skip, so each aggregate and the rejected-row listing would
         otherwise re-read and re-parse the whole file. The table holds the canonical columns,
         ``t`` (parsed once) and the raw timestamp text only where it is listed (no time, or before
-        1970: a row after as-of is excluded, not listed), so one table serves every as-of. It
-        lives in the work database file, stored compressed and evictable, so memory stays flat.
+        1970: a row after as-of is excluded, not listed), so one table serves every as-of. It is a
+        temporary table: kept uncompressed and spilled to the work directory beyond the memory
+        limit, so memory stays flat; a table in the work database file was compressed as it was
+        written (5M-row CSV: the parse 4.4 s against 2.6 s, the run's peak the same).
         Rows are stored in file order, one file after another, so a row's line is its rowid less
         its file's first rowid (``duckdb_rejects``): a ``row_number()`` window here ran the whole
         parse on one thread (10M plain CSV: 12.3 s against 8.2 s wall).
@@ -334,7 +337,7 @@ class DuckDBEngine:
                     CASE WHEN t IS NULL OR t < 0 THEN ts_raw END AS ts_raw, _file{flags}
                 FROM ({self._file_sql(i, line=True)})"""
                 self._first_rowid[i] = int(self.con.execute("SELECT count(*) FROM scan_rows").fetchall()[0][0]) if n else 0
-                into = "INSERT INTO scan_rows " if n else "CREATE OR REPLACE TABLE scan_rows AS "
+                into = "INSERT INTO scan_rows " if n else "CREATE OR REPLACE TEMP TABLE scan_rows AS "
                 self._sql(into + part, what="reading events")
             self.parse_rejects, self._skips = take_parse_rejects(self.con, self.files, text, self._first_rowid)
         finally:
