@@ -114,8 +114,10 @@ def jsonl_lines_scan(ef: EventFile, path: str, hive: str, index: int, tops: list
     for n, (top, json_path) in enumerate(zip(tops, json_paths), start=1):
         value = f"json_extract(line, {json_path})" if top in json_tops else f"_j[{n}]"
         keys.append(f"CASE WHEN _ok THEN {value} END AS \"{top.replace(chr(34), chr(34) * 2)}\"")
-    bad = "CASE WHEN line IS NULL OR trim(line) = '' THEN 'blank' WHEN NOT _ok THEN 'json' END AS _bad"
-    text = "CASE WHEN line IS NOT NULL AND trim(line) <> '' AND NOT _ok THEN left(line, 200) END AS _text"
+    # A JSON object line is never blank, so a line is trimmed only once it is not one: trimming
+    # every line (a copy of each) cost 1.1 of 3.4 s at 5M lines.
+    bad = "CASE WHEN line IS NULL THEN 'blank' WHEN _ok THEN NULL WHEN trim(line) = '' THEN 'blank' ELSE 'json' END AS _bad"
+    text = "CASE WHEN line IS NULL OR _ok THEN NULL WHEN trim(line) <> '' THEN left(line, 200) END AS _text"
     reader = (f"read_csv({path}, columns={{'line': 'VARCHAR'}}, header=false, delim='\\x01', quote='', escape='', "
               f"auto_detect=false, strict_mode=false{_compression(ef)}{hive}{_reject_options(index)})")
     extract = f"CASE WHEN _ok THEN json_extract_string(line, [{paths}]) END AS _j" if tops else "NULL AS _j"
