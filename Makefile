@@ -34,10 +34,10 @@ demo: $(STAMP)
 test: $(TEST_STAMP) chromium
 	$(SAME_FLOATS) $(BIN)/python -m pytest -q
 
-# The golden reports hold fitted figures to 8 decimals. numpy, OpenBLAS and Arrow pick their SIMD
-# kernels by CPU, and AVX-512 kernels round differently from AVX2 ones (CLV fits moved in the 7th
-# digit between two x86 machines of this workplace), so on x86-64 the tests run the AVX2 kernels
-# on every machine: the recorded figures were made so.
+# The golden reports hold fitted figures to 8 decimals, and the CLV fits moved in the 7th digit
+# between two x86 machines of this workplace (one without AVX-512). numpy, OpenBLAS and Arrow pick
+# their SIMD kernels by CPU, so on x86-64 the tests run the AVX2 kernels on every machine, as the
+# recorded figures were made (package versions, not pinned, may move them too).
 ifeq ($(shell uname -m),x86_64)
 SAME_FLOATS := NPY_DISABLE_CPU_FEATURES="X86_V4 AVX512_ICL AVX512_SPR" OPENBLAS_CORETYPE=Haswell ARROW_USER_SIMD_LEVEL=AVX2
 endif
