@@ -15,9 +15,9 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-from scipy.stats import fisher_exact
 
 from segkit.metrics.quality import ALPHA, bh_adjust
+from segkit.metrics.significance import fisher_two_sided
 from segkit.segmenters.checks import end_of_as_of
 
 DAYS_PER_MONTH = 365.25 / 12
@@ -93,7 +93,7 @@ def _attribute_rows(attribute: str, holders: pd.DataFrame, n_icp: int, n_all: in
             continue
         share_icp, share_all = in_icp / n_icp, in_all / n_all
         rest_with, rest_total = in_all - in_icp, n_all - n_icp
-        _, p = fisher_exact([[in_icp, n_icp - in_icp], [rest_with, rest_total - rest_with]], alternative="two-sided")
+        p = fisher_two_sided([[in_icp, n_icp - in_icp], [rest_with, rest_total - rest_with]])
         rows.append({
             "attribute": attribute,
             "value": str(value),

@@ -20,11 +20,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import chi2_contingency, false_discovery_control, fisher_exact
 
 from segkit.features.build import FeatureSet
 from segkit.metrics.conversion import conversion_flags
 from segkit.metrics.options import MetricOptions
+from segkit.metrics.significance import bh_q_values, contingency, fisher_two_sided
 from segkit.segmenters.base import UNKNOWN, Segmenter
 
 ALPHA = 0.05
@@ -50,14 +50,14 @@ MULTIPLE_COMPARISONS_NOTE = (
 
 
 def bh_adjust(p_values: list[float]) -> list[float]:
-    """Benjamini-Hochberg q-values, in the input order (scipy's ``false_discovery_control``)."""
+    """Benjamini-Hochberg q-values, in the input order (``significance.bh_q_values``)."""
     if not p_values:
         return []
     p = np.asarray(p_values, dtype="float64")
     q = np.full(p.shape, np.nan)
     finite = np.isfinite(p)  # a test that could not be computed (NaN) gets no q-value and is not counted
     if finite.any():
-        q[finite] = false_discovery_control(p[finite], method="bh")
+        q[finite] = bh_q_values(p[finite])
     return q.tolist()
 
 
@@ -96,8 +96,8 @@ def independence(labels: pd.Series, trials: pd.Series, events: pd.Series, *, see
     base: dict[str, Any] = {"segments_tested": int(len(observed)), "trials": n, "events": events_total}
     if len(observed) < 2 or events_total == 0 or misses == 0:
         return {**base, "test": None, "p_value": None, "note": "needs at least two segments with trials and both outcomes present"}
-    chi2, p, dof, expected = chi2_contingency(observed, correction=False)
-    g, g_p, _, _ = chi2_contingency(observed, correction=False, lambda_="log-likelihood")
+    tested = contingency(observed)
+    chi2, p, dof, expected, g, g_p = tested.chi2, tested.p_value, tested.dof, tested.expected, tested.g, tested.g_p_value
     small = expected < 5
     sparse = bool((expected < 1).any() or small.mean() > 0.2)
     out = {
@@ -179,8 +179,7 @@ def per_segment(labels: pd.Series, order: list[str], trials: pd.Series, events: 
         row["rate_rest"] = c / n2 if n2 else None
         row["lift"] = (row["rate"] / overall) if (row["rate"] is not None and overall) else None
         if n1 and n2:
-            _, p = fisher_exact([[a, n1 - a], [c, n2 - c]], alternative="two-sided")
-            row["p_value"] = float(min(1.0, p))
+            row["p_value"] = fisher_two_sided([[a, n1 - a], [c, n2 - c]])
         else:
             row["p_value"] = None
         rows.append(row)
