@@ -76,21 +76,24 @@ def _outcomes(features: FeatureSet, options: MetricOptions) -> dict[str, tuple[p
     return out
 
 
-def _segment_by_outcome(segments: np.ndarray, hit: np.ndarray) -> np.ndarray:
+def _segment_by_outcome(segments: pd.Series | np.ndarray, hit: np.ndarray) -> np.ndarray:
     """Trials without and with the event per segment (rows in sorted label order; missing labels
-    left out): ``pd.crosstab(segments, hit)``'s counts without its groupby machinery."""
-    present = pd.notna(segments)
-    _, row = np.unique(segments[present], return_inverse=True)
-    counts = np.zeros((int(row.max()) + 1 if row.size else 0, 2), dtype=np.int64)
-    np.add.at(counts, (row, hit[present].astype(np.int64)), 1)
-    return counts
+    left out): ``pd.crosstab(segments, hit)``'s counts without its groupby machinery. Labels are
+    hashed (``pd.factorize``) and only the few distinct ones sorted: ``np.unique`` sorted 1M label
+    strings in 0.8 s."""
+    codes, names = pd.factorize(segments)
+    present = codes >= 0
+    rank = np.empty(len(names), dtype=np.int64)
+    rank[np.argsort(np.asarray(names, dtype=object))] = np.arange(len(names))
+    cells = rank[codes[present]] * 2 + np.asarray(hit)[present].astype(np.int64)
+    return np.bincount(cells, minlength=2 * len(names)).reshape(len(names), 2)
 
 
 def independence(labels: pd.Series, trials: pd.Series, events: pd.Series, *, seed: int = SEED) -> dict[str, Any]:
     """Segment x outcome independence among the trials: chi-square, G-test, Cramér's V, Monte Carlo."""
     seg = labels[trials.to_numpy()]
     hit = events[trials.to_numpy()].to_numpy(dtype=bool)
-    observed = _segment_by_outcome(seg.to_numpy(), hit)
+    observed = _segment_by_outcome(seg, hit)
     n = int(observed.sum())
     events_total, misses = int(observed[:, 1].sum()), int(observed[:, 0].sum())
     base: dict[str, Any] = {"segments_tested": int(len(observed)), "trials": n, "events": events_total}

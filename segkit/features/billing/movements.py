@@ -59,7 +59,8 @@ def mrr_at(paying: pd.DataFrame, instants: list[pd.Timestamp]) -> pd.DataFrame:
     overlapping = _overlapping_accounts(p_code, first, stop, len(ids), len(instants))
     if overlapping.any():
         out[overlapping] = _overlapping_sums(codes, start, end, mrr, points, overlapping)
-    return pd.DataFrame(out, index=pd.Index(ids), columns=range(len(instants)))
+    # copy=False: pandas 3 copies a 2-D array by default (accounts x instants: 1.2 s at 1M accounts)
+    return pd.DataFrame(out, index=pd.Index(ids), columns=range(len(instants)), copy=False)
 
 
 def _paying_instants(start: np.ndarray, end: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
