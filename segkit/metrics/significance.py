@@ -141,12 +141,14 @@ def kaplan_meier(times: np.ndarray, died: np.ndarray) -> SurvivalFunction:
     return SurvivalFunction(ordered[first], np.cumprod((at_risk - deaths) / at_risk), at_risk, deaths)
 
 
-def logrank_two_sample(times: np.ndarray, died: np.ndarray, in_x: np.ndarray) -> tuple[float, float]:
+def logrank_two_sample(times: np.ndarray, died: np.ndarray, in_x: np.ndarray, *,
+                       pooled: SurvivalFunction | None = None) -> tuple[float, float]:
     """The two-sample log-rank test of group ``in_x`` against the rest, as ``scipy.stats.logrank``:
     the signed statistic (observed minus expected deaths in x over its standard deviation; its
-    square is the usual chi-square) and the two-sided p-value."""
+    square is the usual chi-square) and the two-sided p-value. ``pooled``: ``kaplan_meier(times,
+    died)`` when the caller tests several groups of the same lifetimes (it is the same for each)."""
     times, died, in_x = np.asarray(times, dtype="float64"), np.asarray(died, dtype=bool), np.asarray(in_x, dtype=bool)
-    both = kaplan_meier(times, died)  # the pooled sample: under the null hypothesis the groups are one
+    both = kaplan_meier(times, died) if pooled is None else pooled  # the pooled sample: under the null hypothesis the groups are one
     event = both.events.astype(bool)
     event_times, at_risk, deaths = both.times[event], both.at_risk[event], both.events[event]
     x = kaplan_meier(times[in_x], died[in_x])

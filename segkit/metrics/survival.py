@@ -180,8 +180,9 @@ def _segment_tests(months: np.ndarray, churned: np.ndarray, groups: np.ndarray, 
     if not churned.any():
         return []
     rows = []
+    pooled = significance.kaplan_meier(months, churned)  # the same for every segment against the rest
     for segment in sorted(set(groups)):
-        statistic, p_value = significance.logrank_two_sample(months, churned, groups == segment)
+        statistic, p_value = significance.logrank_two_sample(months, churned, groups == segment, pooled=pooled)
         rows.append((segment, statistic ** 2, p_value))
     if not rows:
         return []

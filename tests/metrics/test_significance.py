@@ -116,6 +116,8 @@ def test_logrank_is_scipys_logrank(rows: list[tuple[float, bool]], rng) -> None:
                              stats.CensoredData(uncensored=times[~in_x & died], right=times[~in_x & ~died]))
     np.testing.assert_allclose([statistic, p_value], [want.statistic, want.pvalue], rtol=1e-12, equal_nan=True)
     assert np.isnan(p_value) or 0.0 <= p_value <= 1.0
+    pooled = significance.kaplan_meier(times, died)  # as survival's per-segment tests pass it
+    np.testing.assert_array_equal(significance.logrank_two_sample(times, died, in_x, pooled=pooled), (statistic, p_value))
     k_sample = logrank_k_sample(times, died, in_x.astype(int))
     if k_sample is not None:  # the textbook k-sample statistic of two groups is its square
         assert k_sample[0] == pytest.approx(statistic ** 2, rel=1e-9, abs=1e-12)
