@@ -102,14 +102,10 @@ def _utf8_error_offset(path: Path, fmt: FileFormat) -> int | None:
     with open_binary(path, fmt) as handle:
         while True:
             block = handle.read(1 << 20)
-            if block and block.isascii() and not decoder.getstate()[0]:  # ASCII is UTF-8: a C check, ~5x faster than decoding
-                offset += len(block)
-                continue
-            pending = len(decoder.getstate()[0])  # a character's first bytes, from the block before
             try:
                 decoder.decode(block, final=not block)
             except UnicodeDecodeError as exc:
-                return offset - pending + max(exc.start, 0)
+                return offset + max(exc.start, 0)
             if not block:
                 return None
             offset += len(block)
@@ -379,8 +375,7 @@ def _physical_lines_at_most(path: Path, fmt: FileFormat, dialect: CsvDialect) ->
     breaks, last, previous_cr = 0, b"", False
     with open_binary(path, fmt) as raw:
         while block := raw.read(1 << 24):
-            returns = block.count(b"\r")
-            breaks += block.count(b"\n") + returns - (block.count(b"\r\n") if returns else 0)
+            breaks += block.count(b"\n") + block.count(b"\r") - block.count(b"\r\n")
             if previous_cr and block[:1] == b"\n":
                 breaks -= 1  # a \r\n split between two blocks
             previous_cr, last = block[-1:] == b"\r", block[-1:]
@@ -414,16 +409,7 @@ def _cross_check_lines(
 
 
 def _tail(path: Path, fmt: FileFormat, dialect: CsvDialect) -> tuple[bool, int, str]:
-    """(ends with a line end, number of quote characters, last line), streaming the decoded file.
-
-    A plain file in a byte-per-line-break encoding that ends with a line end is answered from its
-    last bytes (quotes then 0: ``_check_truncated`` needs them only for a file cut short)."""
-    if fmt.compression is None and path.is_file() and codecs.lookup(dialect.encoding).name in _BYTE_LINE_ENCODINGS:
-        with open(path, "rb") as handle:
-            handle.seek(max(handle.seek(0, io.SEEK_END) - 4096, 0))
-            end = handle.read()
-        if end.endswith((b"\n", b"\r")):
-            return True, 0, end.decode(dialect.encoding, errors="replace").rsplit("\n", 1)[-1]
+    """(ends with a line end, number of quote characters, last line), streaming the decoded file."""
     quotes = 0
     tail = ""
     with open_binary(path, fmt) as raw, io.TextIOWrapper(raw, encoding=dialect.encoding, errors="replace", newline="") as text:
